@@ -1,0 +1,110 @@
+/**
+ * Image scans (PNG, JPEG, TIFF): check their size from the header before anything decodes them,
+ * and hand the OCR stage an image it can read (tesseract.js reads PNG and JPEG, not TIFF).
+ */
+import { imageSize } from 'image-size';
+import { DocumentError } from '../errors.js';
+import type { Limits } from '../limits.js';
+
+/** An image ready for OCR. */
+export interface OcrImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  /** Resolution, measured or estimated: tells tesseract the text size. */
+  dpi: number;
+  /** How the image was obtained, for the audit trail. */
+  origin: 'file' | 'embedded' | 'render' | 'tiff-page';
+}
+
+/** A4 width in inches: scans without a usable resolution are assumed to be A4 pages. */
+const A4_WIDTH_IN = 8.27;
+
+export function estimateDpi(widthPx: number, widthIn = A4_WIDTH_IN): number {
+  return Math.round(Math.min(1200, Math.max(70, widthPx / widthIn)));
+}
+
+export function assertPixelLimit(width: number, height: number, limits: Limits, what: string): void {
+  if (!(width > 0 && height > 0)) throw new DocumentError('corrupt-image', `${what} has no valid dimensions (${width}×${height})`);
+  if (width * height > limits.maxPixels) {
+    throw new DocumentError(
+      'too-many-pixels',
+      `${what} is ${width}×${height} pixels (${Math.round((width * height) / 1e6)} megapixels), above the limit of ${Math.round(limits.maxPixels / 1e6)} megapixels (--max-pixels)`,
+    );
+  }
+}
+
+/** Dimensions from the file header only (no decoding). */
+export function headerDimensions(bytes: Uint8Array, what: string): { width: number; height: number } {
+  try {
+    const size = imageSize(bytes);
+    return { width: size.width ?? 0, height: size.height ?? 0 };
+  } catch (error) {
+    throw new DocumentError('corrupt-image', `${what}: the image header cannot be read (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/** Checks a PNG or JPEG file's size from its header and fully decodes it once, so corrupt images fail here with a clear reason. */
+export async function readRasterImage(bytes: Buffer, limits: Limits, what: string): Promise<OcrImage> {
+  const { width, height } = headerDimensions(bytes, what);
+  assertPixelLimit(width, height, limits, what);
+  const { loadImage } = await import('@napi-rs/canvas');
+  try {
+    const image = await loadImage(bytes);
+    if (image.width !== width || image.height !== height) throw new Error(`decoded ${image.width}×${image.height}, header says ${width}×${height}`);
+  } catch (error) {
+    throw new DocumentError('corrupt-image', `${what} cannot be decoded: ${(error as Error).message}`, { cause: error });
+  }
+  return { data: bytes, width, height, dpi: estimateDpi(width), origin: 'file' };
+}
+
+export interface TiffPage {
+  width: number;
+  height: number;
+  load(): Promise<OcrImage>;
+}
+
+/** The pages of a (possibly multi-page) TIFF, each checked against the pixel limit before decoding. */
+export async function tiffPages(bytes: Buffer, limits: Limits, what: string): Promise<TiffPage[]> {
+  const { default: UTIF } = await import('utif2');
+  let ifds: ReturnType<typeof UTIF.decode>;
+  try {
+    ifds = UTIF.decode(bytes);
+  } catch (error) {
+    throw new DocumentError('corrupt-image', `${what}: the TIFF structure cannot be read (${(error as Error).message})`, { cause: error });
+  }
+  // Skip reduced-resolution copies (thumbnails): NewSubfileType bit 0.
+  const pages = ifds.filter((ifd) => {
+    const subfile = (ifd['t254'] as number[] | undefined)?.[0] ?? 0;
+    return (subfile & 1) === 0 && ifd['t256'] && ifd['t257'];
+  });
+  if (pages.length === 0) throw new DocumentError('corrupt-image', `${what}: the TIFF holds no image`);
+  return pages.map((ifd, index) => {
+    const width = (ifd['t256'] as number[])[0]!;
+    const height = (ifd['t257'] as number[])[0]!;
+    assertPixelLimit(width, height, limits, `${what} page ${index + 1}`);
+    const xres = ifd['t282'] as Array<number | number[]> | undefined;
+    const resolution = Array.isArray(xres?.[0]) ? (xres![0] as number[])[0]! / ((xres![0] as number[])[1] || 1) : Number(xres?.[0] ?? 0);
+    return {
+      width,
+      height,
+      async load(): Promise<OcrImage> {
+        const { createCanvas } = await import('@napi-rs/canvas');
+        try {
+          UTIF.decodeImage(bytes, ifd);
+          const rgba = UTIF.toRGBA8(ifd);
+          const canvas = createCanvas(width, height);
+          const ctx = canvas.getContext('2d');
+          const image = ctx.createImageData(width, height);
+          image.data.set(rgba);
+          ctx.putImageData(image, 0, 0);
+          // Scanners write 72 dpi by default when they know nothing better; trust only plausible values.
+          const dpi = resolution >= 100 && resolution <= 1200 ? Math.round(resolution) : estimateDpi(width);
+          return { data: canvas.toBuffer('image/png'), width, height, dpi, origin: 'tiff-page' };
+        } catch (error) {
+          throw new DocumentError('corrupt-image', `${what} page ${index + 1} cannot be decoded: ${(error as Error).message}`, { cause: error });
+        }
+      },
+    };
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * PDFs through pdf-parse (pdf.js): the text layer of each page where it has one; for pages without
+ * one, the image to OCR: the embedded full-page scan at its own resolution when there is one
+ * (sharper and cheaper than re-rendering), else a render at 300 dpi.
+ */
+import { DocumentError } from '../errors.js';
+import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
+import { assertPixelLimit, type OcrImage } from './image.js';
+
+type PDFParseType = import('pdf-parse').PDFParse;
+
+export interface PdfPage {
+  number: number;
+  /** Text layer, or null when the page has none and must be OCRed. */
+  text: string | null;
+  /** Non-space characters found in the text layer. */
+  textLayerChars: number;
+  loadImage(): Promise<OcrImage>;
+}
+
+export interface PdfDocument {
+  pages: PdfPage[];
+  close(): Promise<void>;
+}
+
+function nonSpaceChars(text: string): number {
+  return text.replace(/\s+/g, '').length;
+}
+
+function classify(error: unknown, what: string): DocumentError {
+  const e = error as Error;
+  switch (e?.name) {
+    case 'PasswordException':
+      return new DocumentError('encrypted-pdf', `${what} is encrypted and needs a password (${e.message})`, { cause: error });
+    case 'InvalidPDFException':
+      return new DocumentError('corrupt-pdf', `${what} is not a valid PDF: ${e.message} (truncated or damaged file)`, { cause: error });
+    case 'FormatError':
+      return new DocumentError('corrupt-pdf', `${what} is damaged: ${e.message}`, { cause: error });
+    default:
+      return new DocumentError('corrupt-pdf', `${what} cannot be read: ${e?.message ?? String(error)}`, { cause: error });
+  }
+}
+
+/** Width/height ratio of two boxes agree within 3 %: the image is the whole page. */
+function sameShape(aw: number, ah: number, bw: number, bh: number): boolean {
+  return Math.abs(aw / ah - bw / bh) / (bw / bh) < 0.03;
+}
+
+export async function openPdf(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
+  const { PDFParse } = await import('pdf-parse');
+  const parser: PDFParseType = new PDFParse({
+    // pdf.js takes ownership of (detaches) the buffer it is given: give it a copy.
+    data: new Uint8Array(bytes),
+    // Images above the pixel limit are not decoded at all.
+    maxImageSize: limits.maxPixels,
+    isEvalSupported: false,
+    // Only errors: pdf.js warnings would otherwise go to stdout.
+    verbosity: 0,
+  } as ConstructorParameters<typeof PDFParse>[0]);
+  const close = async () => {
+    await parser.destroy().catch(() => undefined);
+  };
+  try {
+    const info = await parser.getInfo();
+    if (info.total > limits.maxPages) {
+      throw new DocumentError('too-many-pages', `${what} has ${info.total} pages, above the limit of ${limits.maxPages} (--max-pages)`);
+    }
+    if (info.total === 0) throw new DocumentError('corrupt-pdf', `${what} has no pages`);
+    const text = await parser.getText({ pageJoiner: '' });
+    const pages: PdfPage[] = text.pages.map((p) => {
+      const chars = nonSpaceChars(p.text);
+      return {
+        number: p.num,
+        text: chars >= MIN_TEXT_LAYER_CHARS ? p.text : null,
+        textLayerChars: chars,
+        loadImage: () => pageImage(parser, p.num, limits, what),
+      };
+    });
+    return { pages, close };
+  } catch (error) {
+    await close();
+    throw error instanceof DocumentError ? error : classify(error, what);
+  }
+}
+
+async function pageImage(parser: PDFParseType, page: number, limits: Limits, what: string): Promise<OcrImage> {
+  try {
+    const info = await parser.getInfo({ parsePageInfo: true, partial: [page] });
+    const size = info.pages[0];
+    if (!size) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be read`);
+    const embedded = await parser.getImage({ partial: [page], imageBuffer: true, imageDataUrl: false, imageThreshold: 300 });
+    const scans = (embedded.pages[0]?.images ?? []).filter((img) => sameShape(img.width, img.height, size.width, size.height));
+    const scan = scans.sort((a, b) => b.width * b.height - a.width * a.height)[0];
+    const scanDpi = scan ? (scan.width / size.width) * 72 : 0;
+    // An embedded scan of at least 150 dpi is used as it is; a poorer one is better re-rendered at 300 dpi.
+    if (scan && scanDpi >= 150) {
+      return { data: Buffer.from(scan.data), width: scan.width, height: scan.height, dpi: Math.round(scanDpi), origin: 'embedded' };
+    }
+    const wanted = RENDER_DPI / 72;
+    // Never render more pixels than the limit allows (a page can declare an enormous MediaBox).
+    const scale = Math.min(wanted, Math.sqrt(limits.maxPixels / (size.width * size.height)));
+    assertPixelLimit(Math.floor(size.width * scale), Math.floor(size.height * scale), limits, `${what} page ${page} render`);
+    const shot = await parser.getScreenshot({ partial: [page], scale, imageBuffer: true, imageDataUrl: false });
+    const s = shot.pages[0];
+    if (!s) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be rendered`);
+    return { data: Buffer.from(s.data), width: Math.round(s.width), height: Math.round(s.height), dpi: Math.round(scale * 72), origin: 'render' };
+  } catch (error) {
+    throw error instanceof DocumentError ? error : classify(error, `${what} page ${page}`);
+  }
+}
