@@ -1,0 +1,118 @@
+/**
+ * The schema, as an ordered list of migrations. A database records which ones it has
+ * (table `schema_migrations`, mirrored in `PRAGMA user_version`); opening it applies the rest,
+ * each in its own transaction. Never edit a migration that has shipped: add a new one.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database) => void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'documents, files, pages, messages, runs, failures, ocr cache',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE runs (
+          id INTEGER PRIMARY KEY,
+          command TEXT NOT NULL,
+          started_at TEXT NOT NULL,
+          finished_at TEXT,
+          -- running | completed | interrupted; a 'running' row whose process died stays so and is shown as such
+          status TEXT NOT NULL DEFAULT 'running',
+          args TEXT NOT NULL DEFAULT '[]',       -- JSON
+          versions TEXT NOT NULL DEFAULT '{}',   -- JSON: version of each stage
+          seen INTEGER NOT NULL DEFAULT 0,
+          ingested INTEGER NOT NULL DEFAULT 0,
+          unchanged INTEGER NOT NULL DEFAULT 0,
+          duplicate INTEGER NOT NULL DEFAULT 0,
+          skipped INTEGER NOT NULL DEFAULT 0,
+          failed INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- One row per distinct content (sha256). Where the bytes were seen is in files.
+        CREATE TABLE documents (
+          id INTEGER PRIMARY KEY,
+          sha256 TEXT NOT NULL UNIQUE,
+          file_name TEXT NOT NULL,               -- name of the file it was first stored from
+          format TEXT NOT NULL CHECK (format IN ('txt','md','pdf','png','jpeg','tiff')),
+          media_type TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          page_count INTEGER NOT NULL,
+          ocr INTEGER NOT NULL,                  -- 1 when any page was OCRed
+          raw_text TEXT,                         -- source text when it differs from the page text (Markdown)
+          first_seen TEXT NOT NULL,
+          last_seen TEXT NOT NULL,
+          run_id INTEGER REFERENCES runs(id)
+        );
+
+        CREATE TABLE files (
+          path TEXT PRIMARY KEY,                 -- absolute path
+          document_id INTEGER NOT NULL REFERENCES documents(id),
+          name TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          mtime_ms REAL NOT NULL,
+          first_seen TEXT NOT NULL,
+          last_seen TEXT NOT NULL
+        );
+        CREATE INDEX files_document ON files(document_id);
+
+        CREATE TABLE pages (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          page INTEGER NOT NULL,                 -- 1-based
+          text TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('text','text-layer','ocr')),
+          confidence REAL,                       -- OCR mean confidence 0–100
+          ocr_engine TEXT,
+          blocks TEXT,                           -- JSON: OCR blocks with bounding boxes
+          PRIMARY KEY (document_id, page)
+        );
+
+        -- The audit trail: what each stage read, decided or changed (vfile-style messages).
+        CREATE TABLE messages (
+          id INTEGER PRIMARY KEY,
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          stage TEXT NOT NULL,
+          rule TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          page INTEGER,
+          start INTEGER,
+          end INTEGER,
+          actual TEXT,
+          expected TEXT,                         -- JSON array
+          confidence REAL
+        );
+        CREATE INDEX messages_document ON messages(document_id, stage);
+
+        CREATE TABLE failures (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id),
+          path TEXT NOT NULL,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('failed','skipped')),
+          code TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          at TEXT NOT NULL
+        );
+        CREATE INDEX failures_run ON failures(run_id);
+        CREATE INDEX failures_path ON failures(path);
+
+        -- OCR results by (file sha256 + page, or image hash) and engine settings, so nothing is OCRed twice.
+        CREATE TABLE ocr_cache (
+          key TEXT PRIMARY KEY,
+          engine TEXT NOT NULL,
+          text TEXT NOT NULL,
+          confidence REAL,
+          blocks TEXT,
+          created_at TEXT NOT NULL
+        );
+      `),
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

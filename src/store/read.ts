@@ -1,0 +1,109 @@
+/**
+ * Reading the archive: the export records and the status overview.
+ */
+import type { Database } from 'better-sqlite3';
+import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
+
+interface DocumentRow {
+  id: number;
+  sha256: string;
+  file_name: string;
+  format: string;
+  media_type: string;
+  bytes: number;
+  page_count: number;
+  ocr: number;
+  first_seen: string;
+  last_seen: string;
+  ocr_confidence: number | null;
+}
+
+export function exportRecords(db: Database): DocumentRecord[] {
+  const rows = db
+    .prepare(
+      `SELECT d.*, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence
+       FROM documents d ORDER BY d.file_name, d.id`,
+    )
+    .all() as DocumentRow[];
+  const paths = db.prepare('SELECT path FROM files WHERE document_id = ? ORDER BY first_seen, path');
+  return rows.map((r) => {
+    const all = (paths.all(r.id) as Array<{ path: string }>).map((p) => p.path);
+    const first = all.find((p) => p.endsWith(`/${r.file_name}`)) ?? all[0] ?? r.file_name;
+    return DocumentRecordSchema.parse({
+      source: {
+        file: r.file_name,
+        path: first,
+        paths: all,
+        sha256: r.sha256,
+        format: r.format,
+        media_type: r.media_type,
+        bytes: r.bytes,
+        pages: r.page_count,
+        ocr: r.ocr === 1,
+        ocr_confidence: r.ocr_confidence === null ? null : Math.round(r.ocr_confidence * 10) / 10,
+        first_seen: r.first_seen,
+        last_seen: r.last_seen,
+      },
+    });
+  });
+}
+
+export interface StatusReport {
+  documents: number;
+  pages: number;
+  ocr_pages: number;
+  by_format: Array<{ format: string; documents: number; pages: number; ocr_documents: number }>;
+  last_run: null | {
+    id: number;
+    command: string;
+    started_at: string;
+    finished_at: string | null;
+    status: string;
+    seen: number;
+    ingested: number;
+    unchanged: number;
+    duplicate: number;
+    skipped: number;
+    failed: number;
+  };
+  /** Failures and skips of the last run. */
+  failures: Array<{ path: string; name: string; kind: string; code: string; reason: string }>;
+}
+
+export function status(db: Database): StatusReport {
+  const totals = db
+    .prepare(`SELECT (SELECT count(*) FROM documents) AS documents, count(*) AS pages, sum(source = 'ocr') AS ocr_pages FROM pages`)
+    .get() as { documents: number; pages: number; ocr_pages: number | null };
+  const byFormat = db
+    .prepare(
+      `SELECT format, count(*) AS documents, sum(page_count) AS pages, sum(ocr) AS ocr_documents
+       FROM documents GROUP BY format ORDER BY format`,
+    )
+    .all() as StatusReport['by_format'];
+  const lastRun = (db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() ?? null) as StatusReport['last_run'];
+  const failures = lastRun
+    ? (db.prepare('SELECT path, name, kind, code, reason FROM failures WHERE run_id = ? ORDER BY kind, path').all(lastRun.id) as StatusReport['failures'])
+    : [];
+  return {
+    documents: totals.documents,
+    pages: totals.pages,
+    ocr_pages: totals.ocr_pages ?? 0,
+    by_format: byFormat,
+    last_run: lastRun
+      ? {
+          id: lastRun.id,
+          command: lastRun.command,
+          started_at: lastRun.started_at,
+          finished_at: lastRun.finished_at,
+          status: lastRun.status,
+          seen: lastRun.seen,
+          ingested: lastRun.ingested,
+          unchanged: lastRun.unchanged,
+          duplicate: lastRun.duplicate,
+          skipped: lastRun.skipped,
+          failed: lastRun.failed,
+        }
+      : null,
+    failures,
+  };
+}
