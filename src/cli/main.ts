@@ -1,0 +1,180 @@
+/**
+ * The command line: argument parsing and printing only; the work is in the library (src/index.ts).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fullText } from '../document-file.js';
+import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { OcrPool } from '../ocr/worker-pool.js';
+import { ingest, readDocument } from '../pipeline.js';
+import { Archive } from '../store/archive.js';
+import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
+import { exportRecords, status } from '../store/read.js';
+import { createReporter, formatSummary, type LogFormat } from './report.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+const dbOption = () => new Option('--db <file>', 'SQLite database').default(DEFAULT_DB_PATH);
+
+function limitOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--max-pages <n>', 'refuse PDFs and TIFFs with more pages').argParser(positiveInt).default(DEFAULT_LIMITS.maxPages))
+    .addOption(
+      new Option('--max-pixels <megapixels>', 'refuse images larger than this').argParser(positiveInt).default(DEFAULT_LIMITS.maxPixels / 1e6),
+    )
+    .addOption(
+      new Option('--max-file-size <MiB>', 'refuse files larger than this').argParser(positiveInt).default(DEFAULT_LIMITS.maxFileBytes / 2 ** 20),
+    )
+    .addOption(
+      new Option('--ocr-timeout <seconds>', 'give up on a page OCR has not finished by then').argParser(positiveInt).default(DEFAULT_LIMITS.ocrTimeoutMs / 1000),
+    );
+}
+
+function limitsFrom(o: { maxPages: number; maxPixels: number; maxFileSize: number; ocrTimeout: number }): Limits {
+  return { maxPages: o.maxPages, maxPixels: o.maxPixels * 1e6, maxFileBytes: o.maxFileSize * 2 ** 20, ocrTimeoutMs: o.ocrTimeout * 1000 };
+}
+
+export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, setExit: (code: number) => void): Command {
+  const out = (s: string) => io.stdout.write(s);
+  const program = new Command('beslutsarkiv')
+    .description('Turn archived Swedish municipal decision documents into a queryable SQLite archive.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  limitOptions(
+    program
+      .command('ingest')
+      .description('read files and folders (recursively) into the archive')
+      .argument('<paths...>', 'files and folders')
+      .addOption(dbOption())
+      .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism()))
+      .addOption(new Option('--log-format <format>', 'text: progress bar and summary; json: one JSON object per event on stderr').choices(['text', 'json']).default('text')),
+  ).action(async (paths: string[], o) => {
+    const controller = new AbortController();
+    const stop = () => {
+      if (controller.signal.aborted) process.exit(EXIT.interrupted);
+      io.stderr.write('\nStopping: finishing stored documents; press Ctrl-C again to quit at once\n');
+      controller.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const reporter = createReporter(o.logFormat as LogFormat, io.stderr);
+    try {
+      const summary = await ingest(paths, {
+        db: o.db,
+        concurrency: o.concurrency,
+        limits: limitsFrom(o),
+        signal: controller.signal,
+        onEvent: (e) => reporter.onEvent(e),
+      });
+      reporter.done();
+      if (o.logFormat === 'text') out(formatSummary(summary, resolve(o.db)));
+      setExit(summary.status === 'interrupted' ? EXIT.interrupted : summary.counts.failed > 0 ? EXIT.failures : EXIT.ok);
+    } finally {
+      reporter.done();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  });
+
+  program
+    .command('export')
+    .description('print the archive as records, one per document')
+    .addOption(dbOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['json']).default('json'))
+    .action((o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        out(`${JSON.stringify(exportRecords(db), null, 2)}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  limitOptions(
+    program
+      .command('normalize')
+      .description("print a document's full text (pages separated by form feeds)")
+      .argument('<file>', 'a document file')
+      .addOption(new Option('--db <file>', 'reuse OCR results cached in this database (read-only)').default(DEFAULT_DB_PATH)),
+  ).action(async (file: string, o) => {
+    const pool = new OcrPool({ size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
+    const db = existsSync(resolve(o.db)) ? openDatabase(o.db, { readonly: true }) : undefined;
+    try {
+      const doc = await readDocument(file, { pool, limits: limitsFrom(o), cache: db ? readOnlyCache(new Archive(db)) : undefined });
+      const text = fullText(doc);
+      out(text.endsWith('\n') ? text : `${text}\n`);
+    } finally {
+      await pool.close();
+      db?.close();
+    }
+  });
+
+  program
+    .command('status')
+    .description('documents by format, the last run and its failures')
+    .addOption(dbOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        const s = status(db);
+        if (o.format === 'json') return void out(`${JSON.stringify(s, null, 2)}\n`);
+        const lines = [`${resolve(o.db)}: ${s.documents} documents, ${s.pages} pages (${s.ocr_pages} OCRed)`, ''];
+        lines.push('format  documents  pages  OCRed documents');
+        for (const f of s.by_format) lines.push(`${f.format.padEnd(8)}${String(f.documents).padStart(9)}${String(f.pages).padStart(7)}${String(f.ocr_documents).padStart(17)}`);
+        const r = s.last_run;
+        lines.push('');
+        if (r) {
+          lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${r.started_at}${r.finished_at ? `, finished ${r.finished_at}` : ''}`);
+          lines.push(`  seen ${r.seen}, ingested ${r.ingested}, unchanged ${r.unchanged}, duplicates ${r.duplicate}, skipped ${r.skipped}, failed ${r.failed}`);
+        } else lines.push('no runs yet');
+        for (const f of s.failures) lines.push(`  ${f.kind} ${f.path}\n    [${f.code}] ${f.reason}`);
+        out(`${lines.join('\n')}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  return program;
+}
+
+function readOnlyCache(archive: Archive) {
+  const cache = archive.ocrCache();
+  return { get: cache.get, put: () => {} };
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    const e = error as Error & { code?: string; exitCode?: number };
+    if (e.code?.startsWith('commander.')) {
+      // Help and version are not errors; everything else commander throws is a usage error.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.error;
+    }
+    if (error instanceof DatabaseLockedError) {
+      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
+      return EXIT.locked;
+    }
+    if (error instanceof TrainedDataMissingError) {
+      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
+      return EXIT.error;
+    }
+    io.stderr.write(`beslutsarkiv: ${e?.message ?? String(error)}\n`);
+    // A document that cannot be read (normalize) is an input failure; anything else is fatal.
+    return error instanceof DocumentError ? EXIT.failures : EXIT.error;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Printing ingest progress and results: a progress bar when stderr is a terminal, one JSON object
+ * per event with --log-format json (for cron mail and log shipping), and a final summary.
+ */
+import cliProgress from 'cli-progress';
+import type { IngestEvent, RunSummary } from '../pipeline.js';
+
+export type LogFormat = 'text' | 'json';
+
+export interface Reporter {
+  onEvent(event: IngestEvent): void;
+  done(): void;
+}
+
+export function createReporter(format: LogFormat, stderr: NodeJS.WriteStream = process.stderr): Reporter {
+  if (format === 'json') {
+    return {
+      onEvent: (event) => stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+      done: () => {},
+    };
+  }
+  if (!stderr.isTTY) return { onEvent: () => {}, done: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: stderr, format: 'ingest {bar} {value}/{total} files | {failed} failed | {file}', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let failed = 0;
+  return {
+    onEvent(event) {
+      if (event.event === 'run-start') bar.start(event.files, 0, { file: '', failed });
+      else if (event.event === 'file') {
+        if (event.status === 'failed') failed++;
+        bar.increment({ file: event.file, failed });
+      } else if (event.event === 'run-end') bar.stop();
+    },
+    done: () => bar.stop(),
+  };
+}
+
+/** The summary printed at the end of a text-mode run. */
+export function formatSummary(summary: RunSummary, db: string): string {
+  const { counts } = summary;
+  const lines = [
+    `${summary.status === 'interrupted' ? 'Interrupted' : 'Done'}: run ${summary.run} into ${db}`,
+    `  files seen   ${counts.seen}`,
+    `  ingested     ${counts.ingested}`,
+    `  unchanged    ${counts.unchanged}`,
+    `  duplicates   ${counts.duplicate}   (same bytes as a stored document: path recorded)`,
+    `  skipped      ${counts.skipped}`,
+    `  failed       ${counts.failed}`,
+  ];
+  const failed = summary.failures.filter((f) => f.kind === 'failed');
+  const skipped = summary.failures.filter((f) => f.kind === 'skipped');
+  if (failed.length) {
+    lines.push('', 'Failed:');
+    for (const f of failed) lines.push(`  ${f.path}\n    [${f.code}] ${f.reason}`);
+  }
+  if (skipped.length) {
+    lines.push('', 'Skipped:');
+    for (const f of skipped) lines.push(`  ${f.path}\n    [${f.code}] ${f.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

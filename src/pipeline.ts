@@ -1,0 +1,234 @@
+/**
+ * The stages composed, in order — the one place to read the flow:
+ *
+ *   find files → (unchanged? skip) → read bytes, sha256 → (known bytes? record path)
+ *   → ingest (format by content, text layers) → OCR (pages without text) → store (one transaction)
+ *
+ * Repair and extraction slot in between OCR and store. Every file ends as exactly one outcome
+ * (ingested, unchanged, duplicate, skipped or failed); failures are values, and the batch goes on.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import pLimit from 'p-limit';
+import { isOcred, type DocumentFile } from './document-file.js';
+import { DocumentError } from './errors.js';
+import { readSource, UnsupportedFileError } from './ingest/read-source.js';
+import { findFiles } from './ingest/walk.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { ocrPages } from './ocr/ocr-pages.js';
+import { OcrPool } from './ocr/worker-pool.js';
+import { Archive, type FileStatus, type OcrCache, type RunCounts } from './store/archive.js';
+import { openDatabase } from './store/database.js';
+import { acquireWriterLock } from './store/lock.js';
+
+export type IngestEvent =
+  | { event: 'run-start'; run: number; db: string; files: number }
+  | {
+      event: 'file';
+      status: Exclude<FileStatus, 'failed' | 'skipped'>;
+      path: string;
+      file: string;
+      sha256: string;
+      format?: string;
+      pages?: number;
+      ocr_pages?: number;
+      ms: number;
+    }
+  | { event: 'file'; status: 'failed' | 'skipped'; path: string; file: string; code: string; reason: string; ms: number }
+  | { event: 'run-end'; run: number; status: 'completed' | 'interrupted'; counts: RunCounts; failures: Failure[]; ms: number };
+
+export interface Failure {
+  path: string;
+  file: string;
+  kind: 'failed' | 'skipped';
+  code: string;
+  reason: string;
+}
+
+export interface IngestOptions {
+  /** Database file; created when missing. */
+  db: string;
+  /** Files processed and pages OCRed at once. Default: number of cores. */
+  concurrency?: number;
+  limits?: Partial<Limits>;
+  /** Stops the batch: documents already finished stay stored; the run is marked interrupted. */
+  signal?: AbortSignal;
+  onEvent?: (event: IngestEvent) => void;
+}
+
+export interface RunSummary {
+  run: number;
+  status: 'completed' | 'interrupted';
+  counts: RunCounts;
+  failures: Failure[];
+}
+
+/** Versions of the stages, recorded with every run (later issues re-run stages whose version changed). */
+export const STAGE_VERSIONS = { ingest: '1', ocr: '1' } as const;
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface ReadOptions {
+  pool: OcrPool;
+  limits: Limits;
+  cache?: OcrCache;
+  signal?: AbortSignal;
+}
+
+/** Ingest and OCR one file into a DocumentFile, without storing it. */
+export async function readDocument(path: string, options: ReadOptions): Promise<DocumentFile> {
+  const absolute = resolve(path);
+  const name = basename(absolute);
+  const info = await statFile(absolute, name, options.limits);
+  const bytes = await readBytes(absolute, name);
+  return readFromBytes({ path: absolute, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha256(bytes) }, options);
+}
+
+async function statFile(path: string, name: string, limits: Limits) {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new DocumentError('unreadable', `${name} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+  }
+  if (info.size === 0) throw new DocumentError('empty-file', `${name} is empty (0 bytes)`);
+  if (info.size > limits.maxFileBytes) {
+    throw new DocumentError(
+      'file-too-large',
+      `${name} is ${Math.round(info.size / 2 ** 20)} MiB, above the limit of ${Math.round(limits.maxFileBytes / 2 ** 20)} MiB (--max-file-size)`,
+    );
+  }
+  return info;
+}
+
+async function readBytes(path: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new DocumentError('unreadable', `${name} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+  }
+}
+
+async function readFromBytes(input: Parameters<typeof readSource>[0], options: ReadOptions): Promise<DocumentFile> {
+  const source = await readSource(input, options.limits);
+  try {
+    // Stage 2: OCR the pages that have no text.
+    return await ocrPages(source, { pool: options.pool, cache: options.cache, signal: options.signal });
+  } finally {
+    await source.close();
+  }
+}
+
+/** Ingests files and folders into the archive: the library behind `beslutsarkiv ingest`. */
+export async function ingest(paths: string[], options: IngestOptions): Promise<RunSummary> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const dbPath = resolve(options.db);
+  const lock = acquireWriterLock(dbPath);
+  const db = openDatabase(dbPath);
+  const archive = new Archive(db);
+  const pool = new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
+  const emit = options.onEvent ?? (() => {});
+  const started = performance.now();
+  const counts: RunCounts = { seen: 0, ingested: 0, unchanged: 0, duplicate: 0, skipped: 0, failed: 0 };
+  const failures: Failure[] = [];
+  const run = archive.startRun('ingest', paths, STAGE_VERSIONS);
+  try {
+    // The database's own files are never inputs.
+    const own = new Set([dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`, lock.path]);
+    const found = await findFiles(paths, own);
+    emit({ event: 'run-start', run, db: dbPath, files: found.length });
+    const cache = archive.ocrCache();
+    const limit = pLimit(concurrency);
+    const inflight = new Map<string, Promise<DocumentFile>>();
+
+    const fail = (path: string, kind: 'failed' | 'skipped', code: string, reason: string, t0: number) => {
+      const f: Failure = { path, file: basename(path), kind, code, reason };
+      failures.push(f);
+      counts[kind]++;
+      archive.recordFailure(run, { ...f, name: f.file });
+      emit({ event: 'file', status: kind, path, file: f.file, code, reason, ms: Math.round(performance.now() - t0) });
+    };
+
+    const processOne = async (path: string): Promise<void> => {
+      const t0 = performance.now();
+      const name = basename(path);
+      counts.seen++;
+      const done = (status: 'ingested' | 'unchanged' | 'duplicate', sha: string, file?: DocumentFile) => {
+        counts[status]++;
+        emit({
+          event: 'file',
+          status,
+          path,
+          file: name,
+          sha256: sha,
+          ...(file ? { format: file.format, pages: file.pages.length, ocr_pages: file.pages.filter((p) => p.source === 'ocr').length } : {}),
+          ms: Math.round(performance.now() - t0),
+        });
+      };
+      try {
+        const info = await statFile(path, name, limits);
+        // Cheap check first: same path, size and modification time as stored.
+        const known = archive.knownFile(path);
+        if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) {
+          archive.touchPath(path, known.documentId);
+          return done('unchanged', known.sha256);
+        }
+        const bytes = await readBytes(path, name);
+        const sha = sha256(bytes);
+        // The same bytes under another path in this batch: wait for that file (files start in
+        // sorted order, so the first path is the original) instead of reading and OCRing twice.
+        const earlier = inflight.get(sha);
+        if (earlier) await earlier.catch(() => undefined);
+        const existing = archive.documentIdBySha(sha);
+        if (existing !== undefined) {
+          archive.recordPath(existing, { path, name, size: info.size, mtimeMs: info.mtimeMs });
+          return done(known?.sha256 === sha ? 'unchanged' : 'duplicate', sha);
+        }
+        const reading = readFromBytes(
+          { path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha },
+          { pool, limits, cache, signal: options.signal },
+        );
+        inflight.set(sha, reading);
+        const file = await reading.finally(() => inflight.delete(sha));
+        // Stage 3: store, in one transaction.
+        const saved = archive.saveDocument(file, run);
+        done(saved.status, sha, saved.status === 'ingested' ? file : undefined);
+      } catch (error) {
+        if (options.signal?.aborted) return; // not a failure of the file: the run was stopped
+        if (error instanceof UnsupportedFileError) return fail(path, 'skipped', error.code, error.message, t0);
+        if (error instanceof DocumentError) return fail(path, 'failed', error.code, error.message, t0);
+        // Anything else is a bug or an environment problem (OCR data missing): still this file's failure.
+        const e = error as Error;
+        fail(path, 'failed', e?.name === 'TrainedDataMissingError' ? 'ocr-unavailable' : 'internal-error', `${name}: ${e?.message ?? String(error)}`, t0);
+      }
+    };
+
+    await Promise.all(
+      found.map((f) =>
+        limit(async () => {
+          if (options.signal?.aborted) return;
+          if ('error' in f) {
+            counts.seen++;
+            return fail(f.path, 'failed', 'unreadable', `${basename(f.path)}: ${f.error}`, performance.now());
+          }
+          await processOne(f.path);
+        }),
+      ),
+    );
+    const status = options.signal?.aborted ? 'interrupted' : 'completed';
+    archive.finishRun(run, status, counts);
+    emit({ event: 'run-end', run, status, counts, failures, ms: Math.round(performance.now() - started) });
+    return { run, status, counts, failures };
+  } finally {
+    await pool.close();
+    db.close();
+    lock.release();
+  }
+}
+
+export { isOcred };
