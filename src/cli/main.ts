@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fullText } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
@@ -14,6 +14,11 @@ import { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
 import { exportRecords, status } from '../store/read.js';
 import { createReporter, formatSummary, type LogFormat } from './report.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -45,6 +50,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
   const out = (s: string) => io.stdout.write(s);
   const program = new Command('beslutsarkiv')
     .description('Turn archived Swedish municipal decision documents into a queryable SQLite archive.')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
