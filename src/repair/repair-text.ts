@@ -1,0 +1,339 @@
+/**
+ * Word repair: restores damaged Swedish spelling (å/ä/ö, 1 for i, lost letters), joins line-end
+ * hyphenation, and never touches what is protected (e-mail, URLs, numbers, dates, Dnr, phone
+ * numbers, all-caps abbreviations) or what is right.
+ *
+ * Per token:
+ *   - a word the lexicon knows is kept, except in a damaged document where a diacritic twin
+ *     (for → för) fits its neighbours clearly better (context model);
+ *   - an unknown token is looked up under the folded variants the confusion model allows, every
+ *     candidate is costed by the confusion model and the context model, and the best is taken
+ *     when it is cheap enough; otherwise the token is kept.
+ * How damaged a document is (the share of its tokens that are unknown but cheaply repairable)
+ * decides how far to go: in clean text only unknown tokens with one cheap diacritic repair change.
+ */
+import type { Message } from '../document-file.js';
+import { editCost, foldedVariants, type ConfusionModel } from './confusion.js';
+import { fold, matchCase } from './fold.js';
+import type { LanguageModel } from './language-model.js';
+import type { Lexicon } from './lexicon.js';
+
+export interface RepairModels {
+  lexicon: Lexicon;
+  confusion: ConfusionModel;
+  lm: LanguageModel;
+}
+
+export interface Edit {
+  start: number;
+  end: number;
+  actual: string;
+  replacement: string;
+  rule: 'diacritic' | 'ocr-confusion' | 'context' | 'digit-as-letter' | 'hyphenation';
+  confidence: number;
+  reason: string;
+}
+
+/** A confusion reading this cheap may replace a valid word when context demands it. */
+const CHEAP_CONFUSION = 1.6;
+
+/** Share of repairable unknown tokens above which a document counts as damaged. */
+export const DAMAGED_RATE = 0.02;
+
+const PROTECTED = [
+  /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu, // e-mail
+  /\b(?:https?:\/\/|www\.)\S+/giu, // URL
+  /\b[\w-]+(?:\.[\w-]+)*\.(?:se|com|nu|org|net|eu|stockholm)\b/giu, // bare domain
+  /\b(?:Dnr|dnr|DNR|Diarienummer|diarienummer)[\s.:]*[\w.\-/ ]*?\d{4}\b/gu, // registry number
+  /\b\d+(?:\.\d+)+-\d+\/\d{2,4}\b/gu, // registry number without its label
+  /\b\d{4}-\d{2}-\d{2}\b/gu, // ISO date
+  /(?:\+46|\b0)\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2,3}\b/gu, // phone number
+];
+
+/** Token: letters and digits, hyphen- or apostrophe-joined, or broken over a line by a hyphen. */
+const TOKEN_RE = /[\p{L}\d]+(?:(?:[-'’]|-[ \t]*\n\s*)[\p{L}\d]+)*/gu;
+const LINE_BREAK_HYPHEN = /-[ \t]*\n\s*/;
+
+interface Token {
+  start: number;
+  end: number;
+  text: string;
+  /** Text with a line-end hyphen joined (kept as a hyphen after an all-caps abbreviation). */
+  joined: string;
+  broken: boolean;
+  /** Capitalized where a sentence does not start: probably a name. */
+  midSentenceCapital: boolean;
+}
+
+function protectedRanges(text: string): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (const re of PROTECTED) for (const m of text.matchAll(re)) ranges.push([m.index, m.index + m[0].length]);
+  return ranges;
+}
+
+/** A bullet OCR reads at the start of a line: o, •, *, -, –, ·, ►. */
+const BULLET = /(?:^|\n)[ \t]*[o•*\-–·►][ \t]+$/;
+
+/**
+ * Whether a capital here is explained by the start of a sentence (or list item, or the text).
+ * Line breaks do not count: extracted and OCRed text breaks lines mid-sentence.
+ */
+function isSentenceStart(text: string, at: number): boolean {
+  if (BULLET.test(text.slice(Math.max(0, at - 8), at))) return true;
+  let i = at - 1;
+  while (i >= 0 && /\s/.test(text[i]!)) i--;
+  if (i < 0) return true;
+  const c = text[i]!;
+  return '.!?:•–-"”('.includes(c);
+}
+
+function tokenize(text: string): Token[] {
+  const ranges = protectedRanges(text);
+  const tokens: Token[] = [];
+  for (const m of text.matchAll(TOKEN_RE)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (ranges.some(([a, b]) => start < b && end > a)) continue;
+    const broken = LINE_BREAK_HYPHEN.test(m[0]);
+    const joined = m[0].replace(/(\b[A-ZÅÄÖ]{2,})-[ \t]*\n\s*/gu, '$1-').replace(/-[ \t]*\n\s*/gu, '');
+    const first = m[0][0]!;
+    tokens.push({
+      start,
+      end,
+      text: m[0],
+      joined,
+      broken,
+      midSentenceCapital: first !== first.toLowerCase() && !isSentenceStart(text, start),
+    });
+  }
+  return tokens;
+}
+
+const ALL_CAPS = /^[\p{Lu}\d]{2,}$/u;
+const HAS_DIGIT = /\d/;
+const ONLY_DIGITS = /^\d+$/;
+/** Digits OCR makes of letters; a token mixing letters with other digits is a code, not a word. */
+const LETTERLIKE_DIGITS = /^[\p{L}10]+$/u;
+
+interface Choice {
+  word: string;
+  cost: number;
+  confidence: number;
+}
+
+export class TextRepairer {
+  private readonly candidateMemo = new Map<string, Array<{ word: string; cost: number }>>();
+
+  constructor(private readonly m: RepairModels) {}
+
+  /** Words (lowercase) a damaged token may stand for, with their confusion cost, cheapest first. */
+  candidates(token: string, maxEdits = token.length > 3 ? 2 : 1): Array<{ word: string; cost: number }> {
+    const lower = token.toLowerCase();
+    const memoKey = `${maxEdits}:${lower}`;
+    const memo = this.candidateMemo.get(memoKey);
+    if (memo) return memo;
+    const found = new Map<string, number>();
+    const { lexicon, confusion } = this.m;
+    for (const [key, edits] of foldedVariants(lower, confusion, maxEdits)) {
+      const forms = lexicon.formsByFold(key);
+      // Compounds are analysed for the cheaper variants only: enough for real damage, and fast.
+      const all = edits <= 1 && forms.length === 0 && key.length >= 6 ? lexicon.compoundsByFold(key) : forms;
+      for (const w of all) if (!found.has(w)) found.set(w, editCost(lower, w, confusion));
+    }
+    found.delete(lower);
+    const list = [...found].map(([word, cost]) => ({ word, cost })).sort((a, b) => a.cost - b.cost).slice(0, 12);
+    if (this.candidateMemo.size > 50_000) this.candidateMemo.clear();
+    this.candidateMemo.set(memoKey, list);
+    return list;
+  }
+
+  private isKnown(word: string): boolean {
+    return this.m.lexicon.isWord(word);
+  }
+
+  /** Share of word tokens that are unknown but have a cheap repair: how damaged the text is. */
+  damageRate(texts: string[]): number {
+    let words = 0;
+    let repairable = 0;
+    for (const text of texts) {
+      for (const t of tokenize(text)) {
+        const w = t.joined;
+        if (w.length < 2 || ONLY_DIGITS.test(w) || ALL_CAPS.test(w)) continue;
+        words++;
+        if (this.isKnown(w) || w.includes('-')) continue;
+        if (!LETTERLIKE_DIGITS.test(w)) continue;
+        const best = this.candidates(w)[0];
+        if (best && best.cost <= 2.0) repairable++;
+      }
+    }
+    return words === 0 ? 0 : repairable / words;
+  }
+
+  private choose(token: string, prev: string | null, next: string | null, damaged: boolean, nameLike: boolean): Choice | null {
+    const cands = this.candidates(token);
+    if (cands.length === 0) return null;
+    // In clean text an unknown word is more likely a rare word or a name than damage.
+    // Clean text: one diacritic-like repair at most (cheaper than a doubled consonant).
+    const maxCost = nameLike ? (damaged ? 2.2 : 1.2) : damaged ? 4.6 : 1.5;
+    const { lm } = this.m;
+    let best: Choice | null = null;
+    let second = -Infinity;
+    for (const c of cands) {
+      if (c.cost > maxCost) continue;
+      const score = -c.cost + 0.45 * lm.score(c.word, prev, next);
+      const choice = { word: c.word, cost: c.cost, confidence: score };
+      if (!best || score > best.confidence) {
+        if (best) second = Math.max(second, best.confidence);
+        best = choice;
+      } else second = Math.max(second, score);
+    }
+    if (!best) return null;
+    const margin = second === -Infinity ? 3 : best.confidence - second;
+    return { word: best.word, cost: best.cost, confidence: Math.round((1 / (1 + Math.exp(-margin))) * 100) / 100 };
+  }
+
+  /**
+   * A valid word that another reading fits clearly better (damaged documents only): a diacritic
+   * twin (for → för) or a cheap confusion reading (dr → är, lirande → lärande).
+   */
+  private contextSwap(word: string, prev: string | null, next: string | null): Choice | null {
+    const lower = word.toLowerCase();
+    const readings = new Map<string, number>();
+    const { lm, confusion } = this.m;
+    for (const t of this.m.lexicon.twins(word)) readings.set(t, editCost(lower, t, confusion));
+    // Confusable valid words are short (dr/är, far/får); one edit finds every cheap reading.
+    if (lower.length <= 8) for (const c of this.candidates(word, 1)) if (c.cost <= CHEAP_CONFUSION && !readings.has(c.word)) readings.set(c.word, c.cost);
+    if (readings.size === 0) return null;
+    const own = lm.score(lower, prev, next);
+    let best: Choice | null = null;
+    for (const [t, cost] of readings) {
+      const gain = lm.score(t, prev, next) - own - cost;
+      if (gain > 1.0 && (!best || gain > best.confidence)) best = { word: t, cost, confidence: gain };
+    }
+    if (!best) return null;
+    return { ...best, confidence: Math.round((1 / (1 + Math.exp(-best.confidence))) * 100) / 100 };
+  }
+
+  /** The edits that repair `text`; `damaged` from {@link damageRate} over the whole document. */
+  /** The text being repaired (for edits that look past their token). */
+  private text = '';
+
+  repair(text: string, damaged: boolean): Edit[] {
+    this.text = text;
+    const tokens = tokenize(text);
+    const edits: Edit[] = [];
+    let prevWord: string | null = null;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      const nextTok = tokens[i + 1];
+      const next = nextTok && this.isKnown(nextTok.joined) ? nextTok.joined.toLowerCase() : null;
+      const edit = this.repairToken(t, prevWord, next, damaged, tokens[i - 1], nextTok);
+      if (edit) edits.push(edit);
+      const final = edit ? edit.replacement : t.joined;
+      prevWord = /^[\p{L}]+$/u.test(final) ? final.toLowerCase() : null;
+    }
+    return edits;
+  }
+
+  private repairToken(t: Token, prev: string | null, next: string | null, damaged: boolean, before?: Token, after?: Token): Edit | null {
+    const word = t.joined;
+    const edit = (replacement: string, rule: Edit['rule'], confidence: number, reason: string): Edit | null => {
+      if (replacement === t.text) return null;
+      if (!t.broken) return { start: t.start, end: t.end, actual: t.text, replacement, rule, confidence, reason };
+      // A word joined over a line break keeps the text's lines: the break moves to after the
+      // word (taking the place of the space that followed it).
+      const lineBreak = t.text.match(/-[ \t]*(\n\s*)/u)![1]!.replace(/[ \t]+$/u, '');
+      const tail = /^[ \t]+/u.exec(this.text.slice(t.end))?.[0].length ?? 0;
+      const end = t.end + tail;
+      const atLineEnd = tail > 0 || end >= this.text.length || this.text[end] === '\n';
+      return {
+        start: t.start,
+        end,
+        actual: this.text.slice(t.start, end),
+        replacement: atLineEnd && this.text[end] !== '\n' && end < this.text.length ? replacement + lineBreak : replacement,
+        rule,
+        confidence,
+        reason,
+      };
+    };
+    const joinNote = t.broken ? ' (line-end hyphen joined)' : '';
+
+    // "vinnarna 1 årets": a lone 1 between words is an i.
+    if (word === '1') {
+      const wordy = (x?: Token) => !!x && /^[\p{L}]+$/u.test(x.joined) && !/^(?:och|eller|till|av|sida|punkt|bilaga|kapitel|nr)$/i.test(x.joined);
+      if (damaged && wordy(before) && wordy(after)) {
+        return edit('i', 'digit-as-letter', 0.9, 'a lone "1" between words is the preposition "i"');
+      }
+      return null;
+    }
+    if (ONLY_DIGITS.test(word) || ALL_CAPS.test(word)) return null;
+    if (HAS_DIGIT.test(word) && !LETTERLIKE_DIGITS.test(word)) return null;
+
+    // Hyphen-joined words: repair each part (LSS-hélsan → LSS-hälsan).
+    if (word.includes('-') || word.includes("'") || word.includes('’')) {
+      const parts = word.split(/([-'’])/);
+      let changed = false;
+      const fixed = parts.map((p, k) => {
+        if (k % 2 === 1 || p.length < 2 || ALL_CAPS.test(p) || this.isKnown(p)) return p;
+        const c = this.choose(p, k === 0 ? prev : null, k === parts.length - 1 ? next : null, damaged, false);
+        if (!c) return p;
+        changed = true;
+        return matchCase(c.word, p);
+      });
+      const out = fixed.join('');
+      if (changed) return edit(out, out.toLowerCase() === word.toLowerCase() ? 'hyphenation' : fold(out) === fold(word) ? 'diacritic' : 'ocr-confusion', 0.8, `repaired part of a hyphenated word${joinNote}`);
+      return t.broken ? this.hyphenJoin(t, edit) : null;
+    }
+
+    if (this.isKnown(word)) {
+      if (damaged) {
+        const swap = this.contextSwap(word, prev, next);
+        if (swap) return edit(matchCase(swap.word, word), 'context', swap.confidence, `"${word}" is a word, but "${swap.word}" fits its context far better in this damaged text${joinNote}`);
+      }
+      return t.broken ? this.hyphenJoin(t, edit) : null;
+    }
+
+    const choice = this.choose(word, prev, next, damaged, t.midSentenceCapital);
+    if (!choice) return t.broken ? this.hyphenJoin(t, edit) : null;
+    const replacement = matchCase(choice.word, word);
+    const rule: Edit['rule'] = fold(choice.word) === fold(word) ? 'diacritic' : 'ocr-confusion';
+    return edit(replacement, rule, choice.confidence, `unknown word; "${replacement}" is the cheapest reading under the confusion model (cost ${choice.cost.toFixed(1)})${joinNote}`);
+  }
+
+  /** A word broken over a line: joined when the joined form is a word, else the hyphen stays. */
+  private hyphenJoin(t: Token, edit: (r: string, rule: Edit['rule'], c: number, reason: string) => Edit | null): Edit | null {
+    const joined = t.joined;
+    if (this.isKnown(joined)) return edit(joined, 'hyphenation', 0.95, `line-end hyphenation joined: "${joined}" is a word`);
+    // Not a word when joined: keep the hyphen, but on one line.
+    const kept = t.text.replace(/-[ \t]*\n\s*/u, '-');
+    return this.isKnown(kept) ? edit(kept, 'hyphenation', 0.7, 'hyphen kept: the parts are words, the joined form is not') : null;
+  }
+}
+
+/** Applies edits (non-overlapping, any order) to a text. */
+export function applyEdits(text: string, edits: Edit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const e of sorted) {
+    if (e.start < at) continue;
+    out += text.slice(at, e.start) + e.replacement;
+    at = e.end;
+  }
+  return out + text.slice(at);
+}
+
+export function editToMessage(e: Edit, page: number): Message {
+  return {
+    stage: 'normalize',
+    rule: e.rule,
+    severity: 'info',
+    reason: e.reason,
+    page,
+    start: e.start,
+    end: e.end,
+    actual: e.actual,
+    expected: [e.replacement],
+    confidence: e.confidence,
+  };
+}
