@@ -39,7 +39,10 @@ export interface OcrBlock {
 export interface Page {
   /** 1-based. */
   number: number;
+  /** The text as read (text layer, file or OCR). */
   text: string;
+  /** The text after the normalize stage (repaired spelling, joined hyphenation). */
+  repaired?: string;
   source: PageSource;
   /** OCR mean confidence 0–100; null for text that was not OCRed. */
   confidence: number | null;
@@ -69,9 +72,9 @@ export function addMessage(file: { messages: Message[] }, message: Message): Mes
   return message;
 }
 
-/** The whole text of a document, pages separated by form feeds (as pdftotext does). */
-export function fullText(file: Pick<DocumentFile, 'pages'>): string {
-  return file.pages.map((p) => p.text).join('\f');
+/** The whole text of a document (repaired where repaired), pages separated by form feeds (as pdftotext does). */
+export function fullText(file: Pick<DocumentFile, 'pages'>, which: 'repaired' | 'raw' = 'repaired'): string {
+  return file.pages.map((p) => (which === 'repaired' ? (p.repaired ?? p.text) : p.text)).join('\f');
 }
 
 export function isOcred(file: Pick<DocumentFile, 'pages'>): boolean {

@@ -116,11 +116,33 @@ describe('beslutsarkiv normalize', () => {
     expect(r.stdout).not.toMatch(/Estimating resolution|Warning/);
   });
 
-  it('prints a text file as read and fails clearly on a broken one', () => {
+  it('prints a text file as read with --raw and fails clearly on a broken one', () => {
     const seed = 'corpus/000_32a9fff0cf960181.txt';
-    expect(cli(['normalize', seed]).stdout.trimEnd()).toBe(readFileSync(join(ROOT, seed), 'utf8').trimEnd());
+    expect(cli(['normalize', seed, '--raw']).stdout.trimEnd()).toBe(readFileSync(join(ROOT, seed), 'utf8').trimEnd());
     const bad = cli(['normalize', join(fx.bad, 'encrypted.pdf')]);
     expect(bad.code).toBe(EXIT.failures);
     expect(bad.stderr).toMatch(/encrypted\.pdf is encrypted and needs a password/);
+  });
+
+  it('prints the repaired text of the damaged 2023 scan, as its gold reading has it', () => {
+    const r = cli(['normalize', 'corpus/003_5dc16642857d16cb.txt']);
+    const gold = readFileSync(join(ROOT, 'test/gold/003_5dc16642857d16cb.clean.txt'), 'utf8');
+    expect(r.code).toBe(0);
+    expect(wordAccuracy(r.stdout, gold)).toBeGreaterThanOrEqual(0.99);
+    expect(r.stdout).toContain('kvalitetsutmarkelsen@stockholm.se');
+    // Same lines as the scan (hyphenation joins keep the line breaks).
+    const raw = readFileSync(join(ROOT, 'corpus/003_5dc16642857d16cb.txt'), 'utf8');
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(raw.trimEnd().split('\n').length);
+  });
+
+  it('lists every change with its rule and place with --explain', () => {
+    const r = cli(['normalize', 'corpus/003_5dc16642857d16cb.txt', '--explain']);
+    const lines = r.stdout.trim().split('\n');
+    const count = Number(lines.at(-1)!.match(/^(\d+) changes$/)![1]);
+    expect(count).toBeGreaterThan(100);
+    expect(lines).toHaveLength(count + 2);
+    expect(r.stdout).toMatch(/^p1 4:15\tocr-confusion\t"godkénner" → "godkänner"\t\(\d\.\d\d\)\t/m);
+    expect(r.stdout).toMatch(/\tdigit-as-letter\t"1" → "i"/);
+    expect(r.stdout).toMatch(/\tcontext\t"ar" → "är"/);
   });
 });

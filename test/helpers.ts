@@ -13,9 +13,17 @@ export function tempDir(prefix = 'beslutsarkiv-'): string {
   return dir;
 }
 
-/** Words (letters and digits) of a text, for word-accuracy checks. */
+/**
+ * Words (letters and digits) of a text, for word-accuracy checks. Line-end hyphenation is joined
+ * first, as the project's scorer (shared/tools/score_text.py) does: "LSS-\nhälsan" keeps its
+ * hyphen, "Stadshu-\nset" becomes one word.
+ */
 export function words(text: string): string[] {
-  return text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const t = text
+    .normalize('NFC')
+    .replace(/(\b[A-ZÅÄÖ]{2,})-\s*\n\s*/gu, '$1-')
+    .replace(/(\p{L})-[ \t]*\n\s*(?=[a-zåäöé])/gu, '$1');
+  return t.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 /** Share of the reference's words found in order in the output (longest common subsequence). */

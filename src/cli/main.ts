@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fullText } from '../document-file.js';
+import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { OcrPool } from '../ocr/worker-pool.js';
@@ -110,13 +110,16 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .command('normalize')
       .description("print a document's full text (pages separated by form feeds)")
       .argument('<file>', 'a document file')
-      .addOption(new Option('--db <file>', 'reuse OCR results cached in this database (read-only)').default(DEFAULT_DB_PATH)),
+      .addOption(new Option('--db <file>', 'reuse OCR results cached in this database (read-only)').default(DEFAULT_DB_PATH))
+      .addOption(new Option('--explain', 'list every change the repair made, with its rule, instead of the text'))
+      .addOption(new Option('--raw', 'print the text as read, before repair')),
   ).action(async (file: string, o) => {
     const pool = new OcrPool({ size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
     const db = existsSync(resolve(o.db)) ? openDatabase(o.db, { readonly: true }) : undefined;
     try {
       const doc = await readDocument(file, { pool, limits: limitsFrom(o), cache: db ? readOnlyCache(new Archive(db)) : undefined });
-      const text = fullText(doc);
+      if (o.explain) return void out(explainChanges(doc));
+      const text = fullText(doc, o.raw ? 'raw' : 'repaired');
       out(text.endsWith('\n') ? text : `${text}\n`);
     } finally {
       await pool.close();
@@ -151,6 +154,26 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     });
 
   return program;
+}
+
+/** One line per change: where (page, line:column in the text as read), rule, before → after, confidence, why. */
+export function explainChanges(doc: DocumentFile): string {
+  const lines: string[] = [];
+  const estimate = doc.messages.find((m) => m.rule === 'damage-estimate');
+  if (estimate) lines.push(`${doc.name}: ${estimate.reason}`);
+  const changes = doc.messages.filter((m) => m.stage === 'normalize' && m.expected);
+  for (const m of changes) {
+    const page = doc.pages.find((p) => p.number === m.page)!;
+    const before = page.text.slice(0, m.start);
+    const line = before.split('\n').length;
+    const column = m.start! - before.lastIndexOf('\n');
+    const show = (s: string) => JSON.stringify(s);
+    lines.push(
+      `p${m.page} ${line}:${column}\t${m.rule}\t${show(m.actual!)} → ${show(m.expected![0]!)}\t(${m.confidence?.toFixed(2)})\t${m.reason}`,
+    );
+  }
+  lines.push(`${changes.length} changes`);
+  return `${lines.join('\n')}\n`;
 }
 
 function readOnlyCache(archive: Archive) {

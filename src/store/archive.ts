@@ -102,10 +102,13 @@ export class Archive {
       const documentId = Number(info.lastInsertRowid);
       this.upsertPath(documentId, file, t);
       const page = this.db.prepare(
-        'INSERT INTO pages (document_id, page, text, source, confidence, ocr_engine, blocks) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO pages (document_id, page, text, repaired_text, source, confidence, ocr_engine, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
+      const fts = this.db.prepare('INSERT INTO pages_fts (rowid, repaired_text) VALUES (?, ?)');
       for (const p of file.pages) {
-        page.run(documentId, p.number, p.text, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);
+        const repaired = p.repaired ?? p.text;
+        const row = page.run(documentId, p.number, p.text, repaired, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);
+        fts.run(row.lastInsertRowid, repaired);
       }
       const message = this.db.prepare(
         `INSERT INTO messages (document_id, stage, rule, severity, reason, page, start, end, actual, expected, confidence)

@@ -113,6 +113,22 @@ export const MIGRATIONS: Migration[] = [
         );
       `),
   },
+  {
+    version: 2,
+    name: 'repaired page text, full-text search that ignores diacritics',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE pages ADD COLUMN repaired_text TEXT;
+        -- Words match with or without å/ä/ö: "forvaltning" finds "förvaltning".
+        CREATE VIRTUAL TABLE pages_fts USING fts5(
+          repaired_text, content = 'pages', content_rowid = 'rowid',
+          tokenize = "unicode61 remove_diacritics 2"
+        );
+        CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages BEGIN
+          INSERT INTO pages_fts (pages_fts, rowid, repaired_text) VALUES ('delete', old.rowid, coalesce(old.repaired_text, old.text));
+        END;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -107,3 +107,38 @@ export function status(db: Database): StatusReport {
     failures,
   };
 }
+
+export interface SearchHit {
+  file: string;
+  path: string | null;
+  page: number;
+  snippet: string;
+}
+
+/** Quotes each word so FTS5 syntax in user input is taken literally; a trailing * keeps prefix search. */
+function ftsQuery(words: string): string {
+  return words
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => {
+      const prefix = w.endsWith('*');
+      const core = w.replace(/\*+$/, '').replace(/"/g, '""');
+      return core ? `"${core}"${prefix ? '*' : ''}` : '';
+    })
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Full-text search over repaired page text; words match with or without å/ä/ö. */
+export function searchText(db: Database, words: string, limit = 50): SearchHit[] {
+  const q = ftsQuery(words);
+  if (!q) return [];
+  return db
+    .prepare(
+      `SELECT d.file_name AS file, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY first_seen LIMIT 1) AS path,
+              p.page, snippet(pages_fts, 0, '[', ']', '…', 10) AS snippet
+       FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents d ON d.id = p.document_id
+       WHERE pages_fts MATCH ? ORDER BY rank LIMIT ?`,
+    )
+    .all(q, limit) as SearchHit[];
+}
