@@ -13,29 +13,4 @@ export function tempDir(prefix = 'beslutsarkiv-'): string {
   return dir;
 }
 
-/**
- * Words (letters and digits) of a text, for word-accuracy checks. Line-end hyphenation is joined
- * first, as the project's scorer (shared/tools/score_text.py) does: "LSS-\nhälsan" keeps its
- * hyphen, "Stadshu-\nset" becomes one word.
- */
-export function words(text: string): string[] {
-  const t = text
-    .normalize('NFC')
-    .replace(/(\b[A-ZÅÄÖ]{2,})-\s*\n\s*/gu, '$1-')
-    .replace(/(\p{L})-[ \t]*\n\s*(?=[a-zåäöé])/gu, '$1');
-  return t.match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** Share of the reference's words found in order in the output (longest common subsequence). */
-export function wordAccuracy(output: string, reference: string): number {
-  const a = words(reference);
-  const b = words(output);
-  if (a.length === 0) return 1;
-  let prev = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = new Array<number>(b.length + 1).fill(0);
-    for (let j = 1; j <= b.length; j++) cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
-    prev = cur;
-  }
-  return prev[b.length]! / a.length;
-}
+export { words, wordAccuracy } from '../src/repair/word-accuracy.js';

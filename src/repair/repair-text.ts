@@ -14,7 +14,7 @@
  */
 import type { Message } from '../document-file.js';
 import { editCost, foldedVariants, type ConfusionModel } from './confusion.js';
-import { fold, matchCase } from './fold.js';
+import { fold, hasDiacritic, matchCase } from './fold.js';
 import type { LanguageModel } from './language-model.js';
 import type { Lexicon } from './lexicon.js';
 
@@ -85,6 +85,12 @@ function isSentenceStart(text: string, at: number): boolean {
   if (i < 0) return true;
   const c = text[i]!;
   return '.!?:•–-"”('.includes(c);
+}
+
+function isLineStart(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  return i < 0 || text[i] === '\n';
 }
 
 function tokenize(text: string): Token[] {
@@ -175,11 +181,16 @@ export class TextRepairer {
     // In clean text an unknown word is more likely a rare word or a name than damage.
     // Clean text: one diacritic-like repair at most (cheaper than a doubled consonant).
     const maxCost = nameLike ? (damaged ? 2.2 : 1.2) : damaged ? 4.6 : 1.5;
+    // A capitalized unknown word may be a name the lexicon lacks: only letter-for-letter repairs
+    // (damaged diacritics), or cheap ones, never letters added or taken away at a cost.
+    const capital = token[0] !== token[0]!.toLowerCase();
+    const allowed = (c: { word: string; cost: number }) =>
+      c.cost <= maxCost && (!capital || !damaged || c.cost <= 2.2 || (c.word.length === token.length && c.cost <= 3.2));
     const { lm } = this.m;
     let best: Choice | null = null;
     let second = -Infinity;
     for (const c of cands) {
-      if (c.cost > maxCost) continue;
+      if (!allowed(c)) continue;
       const score = -c.cost + 0.45 * lm.score(c.word, prev, next);
       const choice = { word: c.word, cost: c.cost, confidence: score };
       if (!best || score > best.confidence) {
@@ -199,19 +210,35 @@ export class TextRepairer {
   private contextSwap(word: string, prev: string | null, next: string | null): Choice | null {
     const lower = word.toLowerCase();
     const readings = new Map<string, number>();
-    const { lm, confusion } = this.m;
+    const { confusion } = this.m;
     for (const t of this.m.lexicon.twins(word)) readings.set(t, editCost(lower, t, confusion));
     // Confusable valid words are short (dr/är, far/får); one edit finds every cheap reading.
-    if (lower.length <= 8) for (const c of this.candidates(word, 1)) if (c.cost <= CHEAP_CONFUSION && !readings.has(c.word)) readings.set(c.word, c.cost);
+    // Only forms the dictionary lists: an analysed compound (resurs|ser) is no reason to doubt a word.
+    if (lower.length <= 8) {
+      for (const c of this.candidates(word, 1)) if (c.cost <= CHEAP_CONFUSION && !readings.has(c.word) && this.m.lexicon.hasForm(c.word)) readings.set(c.word, c.cost);
+    }
+    // A long compound may end in the stripped twin of a common word (stadsdelsdirektor).
+    const parts = lower.length > 8 && !hasDiacritic(lower) ? this.m.lexicon.compound(lower) : null;
+    if (parts) for (const c of this.m.lexicon.compoundsByFold(lower)) if (c !== lower && !readings.has(c)) readings.set(c, editCost(lower, c, confusion));
     if (readings.size === 0) return null;
-    const own = lm.score(lower, prev, next);
+    const own = this.fit(lower, prev, next);
     let best: Choice | null = null;
     for (const [t, cost] of readings) {
-      const gain = lm.score(t, prev, next) - own - cost;
+      const gain = this.fit(t, prev, next) - own - cost;
       if (gain > 1.0 && (!best || gain > best.confidence)) best = { word: t, cost, confidence: gain };
     }
     if (!best) return null;
     return { ...best, confidence: Math.round((1 / (1 + Math.exp(-best.confidence))) * 100) / 100 };
+  }
+
+  /** Context fit of a word; a compound the model has never seen is judged by its last part. */
+  private fit(word: string, prev: string | null, next: string | null): number {
+    const { lm, lexicon } = this.m;
+    if (word.length > 8 && lm.logUnigram(word) < -17) {
+      const parts = lexicon.compound(word);
+      if (parts) return lm.score(parts[parts.length - 1]!, prev, next);
+    }
+    return lm.score(word, prev, next);
   }
 
   /** The edits that repair `text`; `damaged` from {@link damageRate} over the whole document. */
@@ -261,7 +288,9 @@ export class TextRepairer {
     // "vinnarna 1 årets": a lone 1 between words is an i.
     if (word === '1') {
       const wordy = (x?: Token) => !!x && /^[\p{L}]+$/u.test(x.joined) && !/^(?:och|eller|till|av|sida|punkt|bilaga|kapitel|nr)$/i.test(x.joined);
-      if (damaged && wordy(before) && wordy(after)) {
+      // "1." and "1)" number a list, as does a 1 that starts a line.
+      const numbering = /^[.)]/.test(this.text.slice(t.end, t.end + 1)) || isLineStart(this.text, t.start);
+      if (damaged && !numbering && wordy(before) && wordy(after)) {
         return edit('i', 'digit-as-letter', 0.9, 'a lone "1" between words is the preposition "i"');
       }
       return null;
