@@ -128,6 +128,41 @@ describe('ingesting a mixed folder in one run', () => {
   });
 });
 
+describe('repaired text in the archive', () => {
+  it('stores the repaired text beside the text as read, and every change as a message', () => {
+    const raw = new BetterSqlite3(db, { readonly: true });
+    const page = raw
+      .prepare(`SELECT p.text, p.repaired_text FROM pages p JOIN documents d ON d.id = p.document_id WHERE d.file_name = '003_5dc16642857d16cb.txt'`)
+      .get() as { text: string; repaired_text: string };
+    const changes = raw
+      .prepare(`SELECT m.rule, m.actual, m.expected, m.start, m."end" FROM messages m JOIN documents d ON d.id = m.document_id
+                WHERE d.file_name = '003_5dc16642857d16cb.txt' AND m.stage = 'normalize' AND m.expected IS NOT NULL`)
+      .all() as Array<{ rule: string; actual: string; expected: string; start: number; end: number }>;
+    raw.close();
+    expect(page.text).toContain('Socialndmnden godkénner');
+    expect(page.repaired_text).toContain('Socialnämnden godkänner');
+    expect(changes.length).toBeGreaterThan(100);
+    for (const c of changes) expect(page.text.slice(c.start, c.end)).toBe(c.actual);
+    expect(changes).toContainEqual(expect.objectContaining({ rule: 'ocr-confusion', actual: 'godkénner', expected: '["godkänner"]' }));
+  });
+
+  it('finds documents by words typed with or without å/ä/ö', async () => {
+    const { searchText } = await import('../src/store/read.js');
+    const database = openDatabase(db, { readonly: true });
+    try {
+      const plain = searchText(database, 'stadsovergripande');
+      expect(plain.map((h) => h.file)).toEqual(['003_5dc16642857d16cb.txt']);
+      expect(plain[0]!.snippet).toContain('[stadsövergripande]');
+      expect(searchText(database, 'stadsövergripande')).toEqual(plain);
+      const prefix = searchText(database, 'forvaltning*').map((h) => h.file);
+      expect(new Set(prefix)).toEqual(new Set(['000_32a9fff0cf960181.txt', '001_91a3c1650f19c566.txt', '002_3e46df6f17c46d2f.txt', '003_5dc16642857d16cb.txt', '004_6306731b55b2ba86.txt', '2012-socialnamnden-copy.pdf', '2024-socialnamnden.pdf', '2012-page1.png', '2017-scan.pdf', '2024-two-pages.tif', '2024-mixed.pdf']));
+      expect(searchText(database, 'AND OR "')).toEqual([]);
+    } finally {
+      database.close();
+    }
+  });
+});
+
 describe('re-ingesting', () => {
   it('finds an unchanged folder unchanged and does no OCR', async () => {
     const raw = new BetterSqlite3(db, { readonly: true });

@@ -75,6 +75,29 @@ describe('word repair in damaged text', () => {
   });
 });
 
+describe('what is not damage', () => {
+  it('keeps list numbers: "1." and a 1 that starts a line', () => {
+    expect(fix('Förslag till beslut\n1. Nämnden godkänner rapporten.\n1 Bilagan läggs till handlingarna.')).toBe(
+      'Förslag till beslut\n1. Nämnden godkänner rapporten.\n1 Bilagan läggs till handlingarna.',
+    );
+  });
+
+  it('repairs a capitalized unknown word letter for letter, but does not add or drop letters in a name', () => {
+    expect(fix('Ansvarig ar Kerstin Sjoberg. Tjanstemannen ar Arvid Lindqvist.')).toBe('Ansvarig är Kerstin Sjöberg. Tjänstemannen är Arvid Lindqvist.');
+    expect(fix('Undertecknat av Gillis Petterson och Bo Strom.')).toBe('Undertecknat av Gillis Petterson och Bo Ström.');
+  });
+
+  it('restores a long compound that ends in the stripped twin of a common word', () => {
+    expect(fix('Forvaltningen och stadsdelsdirektoren foreslar att arendet bordlaggs.')).toBe(
+      'Förvaltningen och stadsdelsdirektören föreslår att ärendet bordläggs.',
+    );
+  });
+
+  it('does not trade a listed word for a compound that only looks like one', () => {
+    expect(fix('Forvaltningen har resurser for arbetet.')).toBe('Förvaltningen har resurser för arbetet.');
+  });
+});
+
 describe('protection', () => {
   it('never changes e-mail addresses, URLs, registry numbers, dates, phone numbers or abbreviations', () => {
     const text = 'Skicka till utbildning.forvaltningen@stockholm.se eller se https://start.stockholm/forskola, Dnr UBN 2019/1234, den 2019-05-17, tel 08-508 33 000, enligt LSS och SFB.';

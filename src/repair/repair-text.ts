@@ -12,6 +12,7 @@
  * How damaged a document is (the share of its tokens that are unknown but cheaply repairable)
  * decides how far to go: in clean text only unknown tokens with one cheap diacritic repair change.
  */
+import { createRequire } from 'node:module';
 import type { Message } from '../document-file.js';
 import { editCost, foldedVariants, type ConfusionModel } from './confusion.js';
 import { fold, hasDiacritic, matchCase } from './fold.js';
@@ -33,6 +34,17 @@ export interface Edit {
   confidence: number;
   reason: string;
 }
+
+// natural, by module path: its index loads database drivers and prints dotenv lines.
+const { DamerauLevenshteinDistance } = createRequire(import.meta.url)('natural/lib/natural/distance/levenshtein_distance.js') as {
+  DamerauLevenshteinDistance: (a: string, b: string) => number;
+};
+
+/**
+ * However cheap the confusion model makes it, a reading more than this many plain edits
+ * (Damerau–Levenshtein) away from the token is too far-fetched to be its repair.
+ */
+const MAX_PLAIN_EDITS = 4;
 
 /** A confusion reading this cheap may replace a valid word when context demands it. */
 const CHEAP_CONFUSION = 1.6;
@@ -144,7 +156,10 @@ export class TextRepairer {
       const forms = lexicon.formsByFold(key);
       // Compounds are analysed for the cheaper variants only: enough for real damage, and fast.
       const all = edits <= 1 && forms.length === 0 && key.length >= 6 ? lexicon.compoundsByFold(key) : forms;
-      for (const w of all) if (!found.has(w)) found.set(w, editCost(lower, w, confusion));
+      for (const w of all) {
+        if (found.has(w) || DamerauLevenshteinDistance(lower, w) > MAX_PLAIN_EDITS) continue;
+        found.set(w, editCost(lower, w, confusion));
+      }
     }
     found.delete(lower);
     const list = [...found].map(([word, cost]) => ({ word, cost })).sort((a, b) => a.cost - b.cost).slice(0, 12);
