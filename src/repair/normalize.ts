@@ -4,6 +4,7 @@
  * document is decides how boldly its words are repaired.
  */
 import { addMessage, type DocumentFile } from '../document-file.js';
+import { findLetterhead } from './letterhead.js';
 import { loadRepairModels } from './models.js';
 import { applyEdits, DAMAGED_RATE, editToMessage, TextRepairer, type RepairModels } from './repair-text.js';
 
@@ -29,6 +30,18 @@ export function normalizeDocument(file: DocumentFile, models: RepairModels = loa
     reason: `${Math.round(rate * 1000) / 10} % of the words look damaged: ${damaged ? 'repairing as damaged text (context may change valid words)' : 'clean text (only unknown words with one cheap repair change)'}`,
   });
   for (const page of file.pages) {
+    for (const span of findLetterhead(page.text)) {
+      addMessage(file, {
+        stage: 'normalize',
+        rule: 'letterhead',
+        severity: 'info',
+        page: page.number,
+        start: span.start,
+        end: span.end,
+        actual: span.text,
+        reason: `letterhead or side column (${span.kind}): not part of the body text`,
+      });
+    }
     const edits = r.repair(page.text, damaged);
     page.repaired = applyEdits(page.text, edits);
     for (const e of edits) addMessage(file, editToMessage(e, page.number));

@@ -1,0 +1,98 @@
+/**
+ * Letterhead and side-column material: the administration's name, street or box address,
+ * postcode and city, switchboard and phone, e-mail, web address, and OCR garbage from logos.
+ * Found on lines of their own and, where OCR merged a side column into the body, as the start
+ * of a body line. Marked (not removed: normalize keeps all content) so that extraction ignores it.
+ */
+import { fold } from './fold.js';
+
+export type LetterheadKind = 'email' | 'web' | 'postcode' | 'phone' | 'address' | 'administration' | 'garbage';
+
+export interface LetterheadSpan {
+  start: number;
+  end: number;
+  kind: LetterheadKind;
+  text: string;
+}
+
+const EMAIL = /^\S+@\S+\.\w+/u;
+const WEB = /^(?:https?:\/\/|www\.)\S+|^[\w-]+\.stockholm\b\S*/u;
+/** "123 21 Farsta", "SE-106 64 Stockholm". */
+const POSTCODE = /^(?:SE-?)?\d{3} ?\d{2} \p{Lu}[\p{L}-]+(?: \p{Lu}[\p{L}-]+)?/u;
+/**
+ * "Växel 08-508 000 00", "Fax …", or a bare number behind a bit of logo garbage. ("Telefon:" is
+ * left alone: in a report's header it is the case officer's number.)
+ */
+const PHONE = /^(?:(?:v[aä]xel|fax|vx)\b\.?:?\s*|(?=\S*[^\p{L}\s:])\S{1,8}\s)?(?:\+46|0)\d{1,3}[- ]?\d[\d ]{4,}\d/iu;
+const ADDRESS = /^(?:Box \d+|Postadress|Besöksadress|Besoksadress|\p{Lu}[\p{L}]+(?:gatan|vägen|vagen|torget|backen|gränd|grand|plan|allén|allen|stigen|platsen) \d+\w?)/u;
+/** An administration or office named alone on a line. */
+const ADMINISTRATION = /^[\p{L}-]*(?:forvaltning(?:en)?|kontoret)$/u;
+
+function isGarbage(token: string): boolean {
+  const letters = (token.match(/\p{L}/gu) ?? []).length;
+  const odd = (token.match(/[^\p{L}\p{N}\s.,:;!?()\-–'’"”/]/gu) ?? []).length;
+  return token.length >= 3 && (odd >= 2 || (odd >= 1 && letters / token.length < 0.6));
+}
+
+/** Letterhead spans of one page's text (offsets into it). */
+export function findLetterhead(text: string): LetterheadSpan[] {
+  const spans: LetterheadSpan[] = [];
+  let offset = 0;
+  let previous = '';
+  for (const line of text.split('\n')) {
+    const introduced = /(?::|\btill)\s*$/iu.test(previous);
+    if (line.trim()) previous = line.trim();
+    const lead = line.length - line.trimStart().length;
+    const body = line.trim();
+    const at = offset + lead;
+    offset += line.length + 1;
+    if (!body) continue;
+    const add = (kind: LetterheadKind, length: number) => spans.push({ start: at, end: at + length, kind, text: body.slice(0, length) });
+    if (body[0] !== body[0]!.toLowerCase() && ADMINISTRATION.test(fold(body))) {
+      add('administration', body.length);
+      continue;
+    }
+    const match = (re: RegExp) => re.exec(body)?.[0];
+    // An address the text sends you to ("… till:" on the line before), or one a sentence
+    // goes on after ("…@stockholm.se, Stadsledningskontoret"), is body text.
+    const email = match(EMAIL);
+    if (email && !introduced && !/^[,.;)]/u.test(body.slice(email.length))) {
+      add('email', email.replace(/[,.;]$/u, '').length);
+      continue;
+    }
+    if (email) continue;
+    const web = match(WEB);
+    if (web) {
+      add('web', web.length);
+      continue;
+    }
+    const postcode = match(POSTCODE);
+    if (postcode) {
+      add('postcode', postcode.length);
+      continue;
+    }
+    const phone = match(PHONE);
+    if (phone) {
+      add('phone', phone.length);
+      continue;
+    }
+    const address = match(ADDRESS);
+    if (address) {
+      add('address', address.length);
+      continue;
+    }
+    // Logo garbage: the leading run of garbage tokens (and a number stuck to them).
+    const tokens = body.split(/(\s+)/);
+    let length = 0;
+    let garbage = false;
+    for (let i = 0; i < tokens.length; i += 2) {
+      const tok = tokens[i]!;
+      if (isGarbage(tok) || (garbage && /^\d{1,3}$/.test(tok))) {
+        garbage = true;
+        length += tok.length + (tokens[i + 1]?.length ?? 0);
+      } else break;
+    }
+    if (garbage) add('garbage', body.slice(0, length).trimEnd().length);
+  }
+  return spans;
+}
