@@ -1,6 +1,7 @@
 /**
- * The exported record: the single source of truth for its shape. `beslutsarkiv export` returns an
- * array of these; the extraction issue adds the extracted fields beside `source`.
+ * The exported record: the single source of truth for its shape (the format defined in
+ * test/gold/README.md). `beslutsarkiv export` returns an array of these; `schemas/document.schema.json`
+ * is generated from them (`npm run schema`).
  */
 import { z } from 'zod';
 
@@ -23,9 +24,66 @@ export const SourceSchema = z
   })
   .describe('where the record came from');
 
-export const DocumentRecordSchema = z.object({
+export const CLASS_KEYS = ['forskola', 'skola', 'aldreomsorg', 'annan_vard_omsorg', 'socialtjanst_funktionsnedsattning', 'andra_verksamheter'] as const;
+export const ClassKeySchema = z.enum(CLASS_KEYS).describe('award class: Förskola, Skola, Äldreomsorg, Annan vård och omsorg (before 2017), Socialtjänst … funktionsnedsättning, Andra verksamheter');
+
+export const DATE_KINDS = [
+  'award',
+  'registration_deadline',
+  'submission_deadline',
+  'minutes_deadline',
+  'management_group',
+  'disability_council',
+  'pensioners_council',
+  'document',
+  'board_meeting',
+] as const;
+export const DateKindSchema = z.enum(DATE_KINDS);
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const UnitSchema = z.object({
+  name: z.string().describe('as the document names it, capitalized'),
+  department: z.string().nullable().describe('the avdelning it belongs to, lower case as in running text'),
+  operator: z.enum(['municipal', 'private']).nullable(),
+  provider: z.string().nullable().describe('the company running a private unit'),
+  class: ClassKeySchema.nullable(),
+});
+
+export const EvidenceSchema = z.object({
+  page: z.number().int().positive(),
+  start: z.number().int().nonnegative().describe('character offset into the repaired page text'),
+  end: z.number().int().nonnegative(),
+  snippet: z.string(),
+  rule: z.string().describe('the extraction rule that produced the value'),
+});
+
+export const ExtractedSchema = z.object({
+  topic: z.enum(['award_participation', 'other']),
+  year: z.number().int().nullable(),
+  board: z.string().nullable(),
+  administration: z.string().nullable(),
+  diarienummer: z.string().nullable(),
+  document_date: IsoDate.nullable(),
+  meeting_date: IsoDate.nullable(),
+  units: z.array(UnitSchema),
+  classes: z.array(ClassKeySchema),
+  dates: z.array(z.object({ kind: DateKindSchema, date: IsoDate, text: z.string() })),
+  signatories: z.array(z.object({ name: z.string().nullable(), title: z.string() })),
+  case_officer: z.object({ name: z.string().nullable(), phone: z.string().nullable() }).nullable(),
+  target_units: z.number().int().nullable(),
+});
+
+export const DocumentRecordSchema = ExtractedSchema.partial().extend({
   source: SourceSchema,
+  /** With --with-evidence: where each value came from, keyed by its path in the record (e.g. `units[0].name`). */
+  evidence: z.record(z.string(), EvidenceSchema).optional(),
 });
 
 export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
 export type SourceRecord = z.infer<typeof SourceSchema>;
+export type Extracted = z.infer<typeof ExtractedSchema>;
+export type Unit = z.infer<typeof UnitSchema>;
+export type Evidence = z.infer<typeof EvidenceSchema>;
+export type ClassKey = z.infer<typeof ClassKeySchema>;
+export type DateKind = z.infer<typeof DateKindSchema>;

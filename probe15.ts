@@ -1,0 +1,12 @@
+import { readDocument } from './src/pipeline.ts';
+import { OcrPool } from './src/ocr/worker-pool.ts';
+import { DEFAULT_LIMITS } from './src/limits.ts';
+import { docText } from './src/extract/doc-text.ts';
+import { offeredClasses } from './src/extract/classes.ts';
+const pool = new OcrPool({ size: 1, timeoutMs: 60000 });
+const doc = await readDocument(`corpus/001_91a3c1650f19c566.txt`, { pool, limits: DEFAULT_LIMITS });
+const { text } = docText(doc);
+const i = text.indexOf('klasserna');
+console.log(JSON.stringify(text.slice(i - 20, i + 400)));
+console.log(offeredClasses(text));
+await pool.close();

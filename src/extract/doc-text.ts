@@ -1,0 +1,101 @@
+/**
+ * The text extraction reads: the repaired pages joined into one string, with letterhead spans
+ * (marked by the normalize stage) blanked out so they cannot leak into fields, and a way back
+ * from any offset to its page and the page's own offsets — the evidence of every value.
+ */
+import type { DocumentFile } from '../document-file.js';
+import type { Evidence } from '../../schemas/record.js';
+
+export interface DocText {
+  /** All pages, separated by a blank line; letterhead replaced by spaces (offsets unchanged). */
+  text: string;
+  evidence(start: number, end: number, rule: string): Evidence;
+}
+
+export function docText(file: DocumentFile): DocText {
+  const starts: number[] = [];
+  let text = '';
+  for (const p of file.pages) {
+    starts.push(text.length);
+    let page = p.repaired ?? p.text;
+    // Letterhead offsets refer to the text as read; blank them only where repair left the span as it was.
+    for (const m of file.messages) {
+      if (m.rule !== 'letterhead' || m.page !== p.number || m.start === undefined || m.end === undefined) continue;
+      const at = page.indexOf(m.actual ?? '\u0000', Math.max(0, m.start - 40));
+      if (at >= 0) page = page.slice(0, at) + ' '.repeat(m.actual!.length) + page.slice(at + m.actual!.length);
+    }
+    text += `${page}\n\n`;
+  }
+  return {
+    text,
+    evidence(start, end, rule) {
+      let i = starts.length - 1;
+      while (i > 0 && starts[i]! > start) i--;
+      const snippetStart = Math.max(0, start - 30);
+      const snippetEnd = Math.min(text.length, end + 30);
+      return {
+        page: file.pages[i]?.number ?? 1,
+        start: start - starts[i]!,
+        end: end - starts[i]!,
+        snippet: text.slice(snippetStart, snippetEnd).replace(/\s+/g, ' ').trim(),
+        rule,
+      };
+    },
+  };
+}
+
+/** Whitespace (line breaks included) collapsed to single spaces. */
+export function flat(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** A line that is a heading: short, capitalized, without punctuation, after a finished sentence. */
+function isHeading(line: string, previous: string): boolean {
+  const t = line.trim();
+  const afterSentence = previous === '' || /[.:!?]$/u.test(previous) || previous === HEADING_MARK;
+  return afterSentence && /^\p{Lu}/u.test(t) && !/[.,;:!?]/u.test(t) && t.split(/\s+/).length <= 6;
+}
+
+const HEADING_MARK = '\u0000heading';
+
+/**
+ * Sentences with their offsets. A sentence ends at . ! ? before a capital or digit, and at a
+ * heading or a bullet item; a mere line break (extracted PDFs break every line, often with blank
+ * lines between) does not end one.
+ */
+export function sentences(text: string): Array<{ start: number; end: number; text: string }> {
+  const out: Array<{ start: number; end: number; text: string }> = [];
+  let start = -1;
+  const close = (end: number) => {
+    if (start >= 0 && text.slice(start, end).trim()) out.push({ start, end, text: text.slice(start, end) });
+    start = -1;
+  };
+  let at = 0;
+  let previous = '';
+  for (const line of text.split('\n')) {
+    const lineStart = at;
+    at += line.length + 1;
+    const t = line.trim();
+    if (!t) continue;
+    const bullet = /^[-•*]\s/u.test(t);
+    const heading = !bullet && isHeading(line, previous);
+    previous = heading ? HEADING_MARK : t;
+    if (bullet || heading) {
+      close(lineStart);
+      out.push({ start: lineStart, end: lineStart + line.length, text: line });
+      continue;
+    }
+    if (start < 0) start = lineStart + (line.length - line.trimStart().length);
+    // Sentence ends inside the line.
+    const re = /[.!?](?=\s+[\p{Lu}\d"”]|\s*$)/gu;
+    for (const m of line.matchAll(re)) {
+      const end = lineStart + m.index + 1;
+      if (end <= start) continue;
+      close(end);
+      const rest = line.slice(m.index + 1);
+      if (rest.trim()) start = lineStart + m.index + 1 + (rest.length - rest.trimStart().length);
+    }
+  }
+  close(text.length);
+  return out;
+}
