@@ -3,6 +3,13 @@
  * identity, its pages, and the messages every stage records about what it read, decided or changed.
  * Problems that stop a document are thrown as {@link DocumentError}; everything else is a message.
  */
+import type { Evidence, Extracted } from '../schemas/record.js';
+
+export interface Extraction {
+  record: Extracted;
+  /** Keyed by the value's path in the record: `board`, `units[0]`, `dates[2]`, … */
+  evidence: Record<string, Evidence>;
+}
 
 export type Format = 'txt' | 'md' | 'pdf' | 'png' | 'jpeg' | 'tiff';
 
@@ -64,6 +71,8 @@ export interface DocumentFile {
   pages: Page[];
   /** The text as stored in the file when it differs from the page text (e.g. Markdown source). */
   raw?: string;
+  /** The record the extract stage found, with the evidence of each value. */
+  extraction?: Extraction;
   messages: Message[];
 }
 

@@ -3,9 +3,8 @@
  *
  *   find files → (unchanged? skip) → read bytes, sha256 → (known bytes? record path)
  *   → ingest (format by content, text layers) → OCR (pages without text)
- *   → normalize (repair spelling and hyphenation) → store (one transaction)
- *
- * Extraction slots in between normalize and store. Every file ends as exactly one outcome
+ *   → normalize (repair spelling and hyphenation) → extract (the record, with evidence)
+ *   → store (one transaction) Every file ends as exactly one outcome
  * (ingested, unchanged, duplicate, skipped or failed); failures are values, and the batch goes on.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +20,7 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { ocrPages } from './ocr/ocr-pages.js';
 import { OcrPool } from './ocr/worker-pool.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
+import { extractDocument, EXTRACT_VERSION } from './extract/extract.js';
 import { Archive, type FileStatus, type OcrCache, type RunCounts } from './store/archive.js';
 import { openDatabase } from './store/database.js';
 import { acquireWriterLock } from './store/lock.js';
@@ -68,7 +68,7 @@ export interface RunSummary {
 }
 
 /** Versions of the stages, recorded with every run (later issues re-run stages whose version changed). */
-export const STAGE_VERSIONS = { ingest: '1', ocr: '1', repair: REPAIR_VERSION } as const;
+export const STAGE_VERSIONS = { ingest: '1', ocr: '1', repair: REPAIR_VERSION, extract: EXTRACT_VERSION } as const;
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -121,7 +121,9 @@ async function readFromBytes(input: Parameters<typeof readSource>[0], options: R
     // Stage 2: OCR the pages that have no text.
     const file = await ocrPages(source, { pool: options.pool, cache: options.cache, signal: options.signal });
     // Stage 3: repair the text (spelling, hyphenation), recording every change.
-    return normalizeDocument(file);
+    normalizeDocument(file);
+    // Stage 4: extract the record, each value with its evidence.
+    return extractDocument(file);
   } finally {
     await source.close();
   }
@@ -199,7 +201,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         );
         inflight.set(sha, reading);
         const file = await reading.finally(() => inflight.delete(sha));
-        // Stage 4: store, in one transaction.
+        // Stage 5: store, in one transaction.
         const saved = archive.saveDocument(file, run);
         done(saved.status, sha, saved.status === 'ingested' ? file : undefined);
       } catch (error) {

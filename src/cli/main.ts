@@ -96,10 +96,11 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .description('print the archive as records, one per document')
     .addOption(dbOption())
     .addOption(new Option('--format <format>', 'output format').choices(['json']).default('json'))
+    .addOption(new Option('--with-evidence', 'add where each value came from: page, offsets, snippet, rule'))
     .action((o) => {
       const db = openDatabase(o.db, { readonly: true });
       try {
-        out(`${JSON.stringify(exportRecords(db), null, 2)}\n`);
+        out(`${JSON.stringify(exportRecords(db, { withEvidence: o.withEvidence }), null, 2)}\n`);
       } finally {
         db.close();
       }

@@ -2,7 +2,7 @@
  * The extract stage: from the repaired text of a document, the record defined in
  * test/gold/README.md, each value with its evidence (page, offsets, snippet, rule).
  */
-import { addMessage, type DocumentFile } from '../document-file.js';
+import { addMessage, type DocumentFile, type Extraction } from '../document-file.js';
 import type { DateKind, Evidence, Extracted } from '../../schemas/record.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,10 +16,6 @@ import { findUnits } from './units.js';
 /** Bump when extraction rules change: documents are re-extracted from stored text. */
 export const EXTRACT_VERSION = '1';
 
-export interface Extraction {
-  record: Extracted;
-  evidence: Record<string, Evidence>;
-}
 
 const NUMBER_WORDS: Record<string, number> = { en: 1, ett: 1, två: 2, tre: 3, fyra: 4, fem: 5, sex: 6, sju: 7, åtta: 8, nio: 9, tio: 10, elva: 11, tolv: 12 };
 
@@ -127,8 +123,9 @@ export function extractRecord(file: DocumentFile): Extraction {
 }
 
 /** The stage: extracts, and records each value as a message (the audit trail of extraction). */
-export function extractDocument(file: DocumentFile): Extraction {
+export function extractDocument(file: DocumentFile): DocumentFile {
   const extraction = extractRecord(file);
+  file.extraction = extraction;
   for (const [path, e] of Object.entries(extraction.evidence)) {
     addMessage(file, {
       stage: 'extract',
@@ -141,5 +138,5 @@ export function extractDocument(file: DocumentFile): Extraction {
       reason: `${path} from "${e.snippet}"`,
     });
   }
-  return extraction;
+  return file;
 }

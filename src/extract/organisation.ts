@@ -15,9 +15,12 @@ export interface Found<T> {
 
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
+/** A district's name before "stadsdelsnämnd": "Södermalms", "Farsta", "Hässelby-Vällingby", "Enskede-Årsta-Vantörs". */
+const PLACE = String.raw`\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)*`;
 /** Boards named in the text: "Socialnämnden", "Södermalms stadsdelsnämnd", "Utbildningsnämnden". */
-const BOARD_RE = /\b((?:\p{Lu}[\p{L}-]*s[ -])?(?:[\p{L}-]+-)?\p{L}*?(?:stadsdelsnämnd(?:en)?|nämnden|styrelsen))\b/gu;
-const ADMIN_RE = /\b((?:\p{Lu}[\p{L}-]*s[ -])?\p{L}*?(?:stadsdelsförvaltning(?:en)?|förvaltningen|kontoret))s?\b/gu;
+const BOARD = String.raw`${PLACE}\s+stadsdelsnämnd(?:en)?|[\p{L}-]*nämnden|[\p{L}-]*styrelsen`;
+const BOARD_RE = new RegExp(String.raw`(?<![\p{L}-])(${BOARD})(?![\p{L}])`, 'gu');
+const ADMIN_RE = new RegExp(String.raw`(?<![\p{L}-])(${PLACE}\s+stadsdelsförvaltning(?:en)?|[\p{L}-]*förvaltningen|[\p{L}-]*kontoret)s?(?![\p{L}])`, 'gu');
 const GENERIC = /^(?:nämnden|styrelsen|förvaltningen|kontoret|stadsdelsnämnden|stadsdelsförvaltningen|stadsledningskontoret|respektive nämnden|kommunstyrelsen)$/iu;
 
 function canonicalBoard(name: string): string {
@@ -91,7 +94,7 @@ export function findOrganisation(text: string, addressedTo: Found<string> | null
 
 /** "Till <nämnd>" in the header, with the meeting date that follows it. */
 export function findAddressee(text: string, year: number | null): { board: Found<string>; meeting: Found<string> | null } | null {
-  const m = /\bTill\s*\n?\s*(\p{Lu}[\p{L}-]*(?:s[ -][\p{L}-]+)?(?:nämnd(?:en)?|styrelse(?:n)?))\b/u.exec(text);
+  const m = new RegExp(String.raw`\bTill\s*\n?\s*(${PLACE}\s+stadsdelsnämnd|\p{Lu}[\p{L}-]*(?:nämnd(?:en)?|styrelse(?:n)?))(?![\p{L}])`, 'u').exec(text);
   if (!m) return null;
   const board = { value: canonicalBoard(m[1]!), start: m.index, end: m.index + m[0].length, rule: 'addressed-to' };
   const after = text.slice(board.end, board.end + 60);

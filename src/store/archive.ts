@@ -3,7 +3,9 @@
  * messages together, or nothing), so a crash or kill never leaves half a document.
  */
 import type { Database } from 'better-sqlite3';
-import { isOcred, type DocumentFile } from '../document-file.js';
+import { isOcred, type DocumentFile, type Extraction } from '../document-file.js';
+import { EXTRACT_VERSION } from '../extract/extract.js';
+import { REPAIR_VERSION } from '../repair/normalize.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
 
 export type FileStatus = 'ingested' | 'unchanged' | 'duplicate' | 'failed' | 'skipped';
@@ -110,6 +112,7 @@ export class Archive {
         const row = page.run(documentId, p.number, p.text, repaired, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);
         fts.run(row.lastInsertRowid, repaired);
       }
+      if (file.extraction) this.writeExtraction(documentId, file.extraction);
       const message = this.db.prepare(
         `INSERT INTO messages (document_id, stage, rule, severity, reason, page, start, end, actual, expected, confidence)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -131,6 +134,33 @@ export class Archive {
       }
       return { documentId, status: 'ingested' as const };
     })();
+  }
+
+  /** The extracted record in its tables (inside the caller's transaction). */
+  private writeExtraction(documentId: number, { record: r, evidence }: Extraction): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO extractions (document_id, topic, year, board, administration, diarienummer, document_date, meeting_date,
+           target_units, case_officer_name, case_officer_phone, has_case_officer, repair_version, extract_version, extracted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        documentId, r.topic, r.year, r.board, r.administration, r.diarienummer, r.document_date, r.meeting_date, r.target_units,
+        r.case_officer?.name ?? null, r.case_officer?.phone ?? null, r.case_officer ? 1 : 0, REPAIR_VERSION, EXTRACT_VERSION, now(),
+      );
+    for (const table of ['units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
+    }
+    const unit = this.db.prepare('INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
+    const cls = this.db.prepare('INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
+    r.classes.forEach((c, i) => cls.run(documentId, i, c));
+    const date = this.db.prepare('INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
+    r.dates.forEach((d, i) => date.run(documentId, i, d.kind, d.date, d.text));
+    const sig = this.db.prepare('INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
+    r.signatories.forEach((s, i) => sig.run(documentId, i, s.name, s.title));
+    const ev = this.db.prepare('INSERT INTO evidence (document_id, path, page, start, end, snippet, rule) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule);
   }
 
   touchPath(path: string, documentId: number): void {

@@ -129,6 +129,81 @@ export const MIGRATIONS: Migration[] = [
         END;
       `),
   },
+  {
+    version: 3,
+    name: 'extracted records: units, classes, dated events, signatories, evidence',
+    up: (db) =>
+      db.exec(`
+        -- One row per document that went through extraction; the scalar fields of the record.
+        CREATE TABLE extractions (
+          document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+          topic TEXT NOT NULL CHECK (topic IN ('award_participation', 'other')),
+          year INTEGER,
+          board TEXT,
+          administration TEXT,
+          diarienummer TEXT,
+          document_date TEXT,
+          meeting_date TEXT,
+          target_units INTEGER,
+          case_officer_name TEXT,
+          case_officer_phone TEXT,
+          has_case_officer INTEGER NOT NULL DEFAULT 0,
+          repair_version TEXT NOT NULL,
+          extract_version TEXT NOT NULL,
+          extracted_at TEXT NOT NULL
+        );
+        CREATE INDEX extractions_year ON extractions(year, board);
+
+        CREATE TABLE units (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          department TEXT,
+          operator TEXT CHECK (operator IN ('municipal', 'private')),
+          provider TEXT,
+          class TEXT,
+          PRIMARY KEY (document_id, position)
+        );
+        CREATE INDEX units_name ON units(name);
+
+        CREATE TABLE classes_offered (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          class TEXT NOT NULL,
+          PRIMARY KEY (document_id, position)
+        );
+
+        CREATE TABLE event_dates (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          date TEXT NOT NULL,
+          text TEXT NOT NULL,
+          PRIMARY KEY (document_id, position)
+        );
+        CREATE INDEX event_dates_kind ON event_dates(kind, date);
+
+        CREATE TABLE signatories (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          name TEXT,
+          title TEXT NOT NULL,
+          PRIMARY KEY (document_id, position)
+        );
+
+        -- Where each value came from: its path in the record (units[0], dates[2], board, …).
+        CREATE TABLE evidence (
+          document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          path TEXT NOT NULL,
+          page INTEGER NOT NULL,
+          start INTEGER NOT NULL,
+          end INTEGER NOT NULL,
+          snippet TEXT NOT NULL,
+          rule TEXT NOT NULL,
+          PRIMARY KEY (document_id, path)
+        );
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -18,7 +18,55 @@ interface DocumentRow {
   ocr_confidence: number | null;
 }
 
-export function exportRecords(db: Database): DocumentRecord[] {
+interface ExtractionRow {
+  topic: 'award_participation' | 'other';
+  year: number | null;
+  board: string | null;
+  administration: string | null;
+  diarienummer: string | null;
+  document_date: string | null;
+  meeting_date: string | null;
+  target_units: number | null;
+  case_officer_name: string | null;
+  case_officer_phone: string | null;
+  has_case_officer: number;
+}
+
+/** The extracted fields of a document, in the order of the record format, or {} when not extracted. */
+function extractedFields(db: Database, documentId: number, withEvidence: boolean): Partial<DocumentRecord> {
+  const e = db.prepare('SELECT * FROM extractions WHERE document_id = ?').get(documentId) as ExtractionRow | undefined;
+  if (!e) return {};
+  const all = <T>(sql: string) => db.prepare(sql).all(documentId) as T[];
+  const fields: Partial<DocumentRecord> = {
+    topic: e.topic,
+    year: e.year,
+    board: e.board,
+    administration: e.administration,
+    diarienummer: e.diarienummer,
+    document_date: e.document_date,
+    meeting_date: e.meeting_date,
+    units: all('SELECT name, department, operator, provider, class FROM units WHERE document_id = ? ORDER BY position'),
+    classes: all<{ class: string }>('SELECT class FROM classes_offered WHERE document_id = ? ORDER BY position').map((r) => r.class) as DocumentRecord['classes'],
+    dates: all('SELECT kind, date, text FROM event_dates WHERE document_id = ? ORDER BY position'),
+    signatories: all('SELECT name, title FROM signatories WHERE document_id = ? ORDER BY position'),
+    case_officer: e.has_case_officer ? { name: e.case_officer_name, phone: e.case_officer_phone } : null,
+    target_units: e.target_units,
+  };
+  if (withEvidence) {
+    const rows = all<{ path: string; page: number; start: number; end: number; snippet: string; rule: string }>(
+      'SELECT path, page, start, "end", snippet, rule FROM evidence WHERE document_id = ? ORDER BY rowid',
+    );
+    fields.evidence = Object.fromEntries(rows.map(({ path, ...e }) => [path, e]));
+  }
+  return fields;
+}
+
+export interface ExportOptions {
+  /** Add `evidence`: page, offsets, snippet and rule of every extracted value. */
+  withEvidence?: boolean;
+}
+
+export function exportRecords(db: Database, options: ExportOptions = {}): DocumentRecord[] {
   const rows = db
     .prepare(
       `SELECT d.*, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence
@@ -44,6 +92,7 @@ export function exportRecords(db: Database): DocumentRecord[] {
         first_seen: r.first_seen,
         last_seen: r.last_seen,
       },
+      ...extractedFields(db, r.id, options.withEvidence ?? false),
     });
   });
 }

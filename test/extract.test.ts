@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { ingest } from '../src/pipeline.js';
+import { openDatabase } from '../src/store/database.js';
+import { exportRecords } from '../src/store/read.js';
+import { compareRecords } from '../src/extract/compare.js';
+import { classifyDates, findDates } from '../src/extract/dates.js';
+import { canonicalUnitName, findUnits } from '../src/extract/units.js';
+import { classList } from '../src/extract/classes.js';
+import { boardFor, administrationFor, findSignatories } from '../src/extract/organisation.js';
+import { DocumentRecordSchema, type DocumentRecord } from '../schemas/record.js';
+import { exportJsonSchema, SCHEMA_FILE } from '../scripts/make-schema.js';
+import { expectedIn } from '../scripts/bench-extract.js';
+import { tempDir } from './helpers.js';
+
+const ROOT = resolve(__dirname, '..');
+let seeds: DocumentRecord[];
+let seedsWithEvidence: DocumentRecord[];
+let variants: DocumentRecord[];
+
+beforeAll(async () => {
+  const dir = tempDir();
+  await ingest([join(ROOT, 'corpus')], { db: join(dir, 'seeds.sqlite') });
+  await ingest([join(ROOT, 'test/variants')], { db: join(dir, 'variants.sqlite') });
+  const s = openDatabase(join(dir, 'seeds.sqlite'), { readonly: true });
+  seeds = exportRecords(s);
+  seedsWithEvidence = exportRecords(s, { withEvidence: true });
+  s.close();
+  const v = openDatabase(join(dir, 'variants.sqlite'), { readonly: true });
+  variants = exportRecords(v);
+  v.close();
+});
+
+describe('the exported records', () => {
+  it('equal the gold records of all five seeds (F1 = 1.0)', () => {
+    const c = compareRecords(seeds as never, expectedIn(join(ROOT, 'test/gold')));
+    expect(c.misses).toEqual(Object.fromEntries(Object.keys(c.misses).map((k) => [k, []])));
+    expect(c.f1).toBe(1);
+  });
+
+  it('reach F1 ≥ 0.95 on the variant documents (other boards, layouts, damage)', () => {
+    const c = compareRecords(variants as never, expectedIn(join(ROOT, 'test/variants')));
+    expect(c.f1).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('validate against the zod schema and the generated JSON Schema, which is up to date', () => {
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(exportJsonSchema());
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
+    for (const records of [seeds, seedsWithEvidence, variants]) {
+      expect(validate(records), JSON.stringify(validate.errors)).toBe(true);
+      for (const r of records) DocumentRecordSchema.parse(r);
+    }
+    expect(validate([{ source: { file: 'x' } }])).toBe(false);
+  });
+
+  it('carry evidence for every value: page, offsets into the repaired page, snippet, rule', () => {
+    const r = seedsWithEvidence.find((x) => x.source.file.startsWith('004'))!;
+    expect(Object.keys(r.evidence!)).toEqual(expect.arrayContaining(['board', 'meeting_date', 'case_officer', 'units[0]', 'units[3]', 'dates[0]']));
+    expect(r.evidence!['dates[0]']).toMatchObject({ page: 1, rule: 'date-under-addressee', snippet: expect.stringContaining('23 maj 2024') });
+    expect(r.evidence!['units[2]']!.snippet).toContain('Relationsvårdscentrum Innerstaden');
+    const scan = seedsWithEvidence.find((x) => x.source.file.startsWith('003'))!;
+    expect(scan.evidence!['units[0]']!.snippet).toContain('LSS-hälsan');
+  });
+});
+
+describe('units', () => {
+  const units = (text: string) => findUnits(text, { administration: 'Socialförvaltningen' }).map((f) => f.unit);
+
+  it('reads a proposal list, cutting at commas and "och" only before a new name', () => {
+    expect(units('Nämnden godkänner att Mottagningsenheten för unga, boendet Solbacken och Stöd för barn och unga i familjer deltar i kvalitetsutmärkelsen.').map((u) => u.name)).toEqual([
+      'Mottagningsenheten för unga',
+      'Boendet Solbacken',
+      'Stöd för barn och unga i familjer',
+    ]);
+  });
+
+  it('takes a company as the provider of the unit it runs, not as a unit', () => {
+    const u = units('Förvaltningen anmäler också de enskilt drivna verksamheterna Omsorgshuset i Norden AB, som deltar med Gruppbostaden Ängen samt Korttidshemmet Lyan.');
+    expect(u).toEqual([
+      { name: 'Gruppbostaden Ängen', department: null, operator: 'private', provider: 'Omsorgshuset i Norden AB', class: null },
+      { name: 'Korttidshemmet Lyan', department: null, operator: 'private', provider: null, class: null },
+    ]);
+  });
+
+  it('leaves out units that withdraw and generic phrases', () => {
+    const u = units('Nämnden godkänner att Fältgruppen och Familjeteamet deltar i kvalitetsutmärkelsen. Familjeteamet har senare meddelat att de drar tillbaka sitt deltagande. Förvaltningen föreslår att nämnden godkänner att de enheter som anmält intresse deltar i utmärkelsen.');
+    expect(u.map((x) => x.name)).toEqual(['Fältgruppen']);
+  });
+
+  it('gives each unit its department and class from the sentences about it', () => {
+    const u = units('Nämnden godkänner att Fältgruppen och Familjeteamet deltar i kvalitetsutmärkelsen. Fältgruppen tillhör organisatoriskt avdelningen för barn och unga och Familjeteamet ligger under avdelningen för vuxna. Fältgruppen deltar i klassen socialtjänst och Familjeteamet i klassen andra verksamheter.');
+    expect(u).toEqual([
+      { name: 'Fältgruppen', department: 'avdelningen för barn och unga', operator: 'municipal', provider: null, class: 'socialtjanst_funktionsnedsattning' },
+      { name: 'Familjeteamet', department: 'avdelningen för vuxna', operator: 'municipal', provider: null, class: 'andra_verksamheter' },
+    ]);
+  });
+
+  it('canonicalizes names', () => {
+    expect(canonicalUnitName('stödboendet Lönnen')).toBe('Stödboendet Lönnen');
+    expect(canonicalUnitName('Relationsvårdscentrum Innerstaden -RVCi')).toBe('Relationsvårdscentrum Innerstaden (RVCi)');
+  });
+});
+
+describe('dates', () => {
+  it('reads Swedish forms, supplies the year, and joins an ISO date broken over a line', () => {
+    expect(findDates('Den 3 december 2015, senast den 1 april och 2015-06-\n12.', 2015).map((d) => d.iso)).toEqual(['2015-12-03', '2015-04-01', '2015-06-12']);
+    expect(findDates('den 31 juni 2015', 2015)).toEqual([]);
+  });
+
+  it('names each event from the words nearest it in its clause', () => {
+    const text = 'Priset delas ut den 1 december 2015. Enheterna ska senast den 2 mars ha anmält deltagande och senast den 3 maj ha lämnat in tävlingsbidraget. Protokollet ska vara stadsledningskontoret tillhanda senast den 30 juni. Ärendet har behandlats i pensionärsrådet 2015-05-20 och i funktionshinderrådet 2015-05-21.';
+    expect(classifyDates(text, findDates(text, 2015)).map((d) => [d.kind, d.iso])).toEqual([
+      ['award', '2015-12-01'],
+      ['registration_deadline', '2015-03-02'],
+      ['submission_deadline', '2015-05-03'],
+      ['minutes_deadline', '2015-06-30'],
+      ['pensioners_council', '2015-05-20'],
+      ['disability_council', '2015-05-21'],
+    ]);
+  });
+});
+
+describe('classes, boards and signatures', () => {
+  it('maps class phrases to keys across the 2017 change', () => {
+    expect(classList('förskola, skola, äldreomsorg, annan vård och omsorg samt andra verksamheter')).toEqual(['forskola', 'skola', 'aldreomsorg', 'annan_vard_omsorg', 'andra_verksamheter']);
+    expect(classList('Förskola, Skola, Äldreomsorg inklusive myndighetsutövning, Socialtjänst samt stöd och service till personer med funktionsnedsättning')).toEqual([
+      'forskola', 'skola', 'aldreomsorg', 'socialtjanst_funktionsnedsattning',
+    ]);
+  });
+
+  it('infers the board from the administration and back', () => {
+    expect(boardFor('Äldreförvaltningen')).toBe('Äldrenämnden');
+    expect(boardFor('Enskede-Årsta-Vantörs stadsdelsförvaltning')).toBe('Enskede-Årsta-Vantörs stadsdelsnämnd');
+    expect(administrationFor('Kulturnämnden')).toBe('Kulturförvaltningen');
+  });
+
+  it('pairs names with titles by column, and a title without a name with null', () => {
+    const given = (w: string) => ['Åsa', 'Per', 'Eva'].includes(w);
+    const pairs = (t: string) => findSignatories(t, given).map((s) => s.value);
+    expect(pairs('Åsa Berg Lind  Per Ström\nStadsdelsdirektör  Avdelningschef\n')).toEqual([
+      { name: 'Åsa Berg Lind', title: 'Stadsdelsdirektör' },
+      { name: 'Per Ström', title: 'Avdelningschef' },
+    ]);
+    expect(pairs('Åsa Berg Lind Eva Ström\nSocialdirektör Avdelningschef\n')).toEqual([
+      { name: 'Åsa Berg Lind', title: 'Socialdirektör' },
+      { name: 'Eva Ström', title: 'Avdelningschef' },
+    ]);
+    expect(pairs('Per Ström\n\nFörvaltningschef\n     Avdelningschef\n')).toEqual([
+      { name: 'Per Ström', title: 'Förvaltningschef' },
+      { name: null, title: 'Avdelningschef' },
+    ]);
+  });
+});
