@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ingest } from '../src/pipeline.js';
 import { openDatabase } from '../src/store/database.js';
 import { exportRecords } from '../src/store/read.js';
@@ -97,6 +97,14 @@ describe('units', () => {
     ]);
   });
 
+  it('reads "i egen regi" as municipal and "drivs av … AB" as private with its provider', () => {
+    const u = units('Nämnden godkänner att Dagverksamheten Eken och Boendet Lärkan deltar i kvalitetsutmärkelsen. Dagverksamheten Eken drivs i egen regi. Boendet Lärkan drivs av Omsorgsbolaget Norr AB.');
+    expect(u.map((x) => [x.name, x.operator, x.provider])).toEqual([
+      ['Dagverksamheten Eken', 'municipal', null],
+      ['Boendet Lärkan', 'private', 'Omsorgsbolaget Norr AB'],
+    ]);
+  });
+
   it('canonicalizes names', () => {
     expect(canonicalUnitName('stödboendet Lönnen')).toBe('Stödboendet Lönnen');
     expect(canonicalUnitName('Relationsvårdscentrum Innerstaden -RVCi')).toBe('Relationsvårdscentrum Innerstaden (RVCi)');
@@ -107,6 +115,14 @@ describe('dates', () => {
   it('reads Swedish forms, supplies the year, and joins an ISO date broken over a line', () => {
     expect(findDates('Den 3 december 2015, senast den 1 april och 2015-06-\n12.', 2015).map((d) => d.iso)).toEqual(['2015-12-03', '2015-04-01', '2015-06-12']);
     expect(findDates('den 31 juni 2015', 2015)).toEqual([]);
+  });
+
+  it('keeps a cue after a date to the date\'s own clause', () => {
+    const text = 'Bidraget ska vara inlämnat senast den 4 maj 2015 och protokollet ska skickas senast den 30 juni 2015.';
+    expect(classifyDates(text, findDates(text, 2015)).map((d) => [d.kind, d.iso])).toEqual([
+      ['submission_deadline', '2015-05-04'],
+      ['minutes_deadline', '2015-06-30'],
+    ]);
   });
 
   it('names each event from the words nearest it in its clause', () => {

@@ -85,13 +85,19 @@ export function classifyDates(text: string, dates: FoundDate[]): DatedEvent[] {
       const to = i < inSentence.length - 1 ? inSentence[i + 1]!.start : s.end;
       const clause = text.slice(from, to);
       let best: { kind: DateKind; distance: number; cue: string } | null = null;
-      // "senast den 17 maj ha skickat in …": a deadline's own verb follows the date.
-      const deadlineFirst = /\bsenast\s+(?:den\s+)?$/iu.test(text.slice(Math.max(from, d.start - 20), d.start));
+      // "senast den 17 maj ha skickat in …": in this construction a deadline's own verb follows the date.
+      const deadlineFirst =
+        /\bsenast\s+(?:den\s+)?$/iu.test(text.slice(Math.max(from, d.start - 20), d.start)) && /^\s+ha\b/iu.test(text.slice(d.end, d.end + 8));
+      // A cue after the date belongs to it only up to the next coordinated clause ("… 18 maj och
+      // protokollsutdrag ska …"), unless the construction puts the verb after the date.
+      const nextClause = /\s(?:och|samt)\s|[,;]/u.exec(text.slice(d.end, to));
+      const afterLimit = deadlineFirst || !nextClause ? to : d.end + nextClause.index;
       for (const [strength, cues] of [[0, KIND_CUES], [10_000, WEAK_CUES]] as const) {
        for (const [kind, re] of cues) {
         for (const m of clause.matchAll(re)) {
           const at = from + m.index;
           const after = at >= d.end;
+          if (after && at >= afterLimit) continue;
           const distance = (after ? at - d.end : d.start - (at + m[0].length)) + (deadlineFirst && !after ? 1000 : 0) + strength;
           if (!best || distance < best.distance) best = { kind, distance: Math.max(0, distance), cue: m[0] };
         }

@@ -201,8 +201,15 @@ function departments(text: string, found: FoundUnit[]): void {
   }
 }
 
-/** "drivs av Bolaget AB": private, with its provider. */
+/** "drivs av Bolaget AB": private, with its provider; "drivs i egen regi": municipal. */
 function operators(text: string, found: FoundUnit[]): void {
+  for (const s of sentences(text)) {
+    const sentence = flat(s.text);
+    const own = /\b(?:i|på) (?:egen|kommunal) regi\b/iu.test(sentence);
+    const contracted = /\b(?:i privat regi|på entreprenad)\b/iu.test(sentence);
+    if (!own && !contracted) continue;
+    for (const f of found) if (fold(sentence).includes(fold(f.unit.name))) f.unit.operator ??= own ? 'municipal' : 'private';
+  }
   const flatText = flat(text);
   for (const f of found) {
     const escaped = f.unit.name.replace(/\s*\([^)]*\)$/u, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
