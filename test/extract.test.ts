@@ -138,6 +138,23 @@ describe('dates', () => {
   });
 });
 
+describe('what OCR does to a header and a list', () => {
+  it('reads a Dnr whose label OCR misread, by the shape of the number', async () => {
+    const { findDiarienummer } = await import('../src/extract/organisation.js');
+    expect(findDiarienummer('Tjänsteutlåtande\nDär 3.2-118/2022\nSida 1 (2)')?.value).toBe('3.2-118/2022');
+    expect(findDiarienummer('Dur KSN 2019/77')?.value).toBe('KSN 2019/77');
+    expect(findDiarienummer('där staden har 12 förskolor')).toBeNull();
+  });
+
+  it('reads a bullet list whose bullets OCR turned into « or o, after an intro that wraps', () => {
+    const text = 'Nämnden godkänner att följande enheter deltar i kvalitetsutmärkelsen\n2020:\n\n« Förskolan Myran\n\no Fritidsgården Tornet (avdelningen för kultur och fritid)\n\nÖvriga enheter avstår.';
+    expect(findUnits(text, { administration: null }).map((f) => [f.unit.name, f.unit.department])).toEqual([
+      ['Förskolan Myran', null],
+      ['Fritidsgården Tornet', 'avdelningen för kultur och fritid'],
+    ]);
+  });
+});
+
 describe('classes, boards and signatures', () => {
   it('maps class phrases to keys across the 2017 change', () => {
     expect(classList('förskola, skola, äldreomsorg, annan vård och omsorg samt andra verksamheter')).toEqual(['forskola', 'skola', 'aldreomsorg', 'annan_vard_omsorg', 'andra_verksamheter']);

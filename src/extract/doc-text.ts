@@ -44,6 +44,9 @@ export function docText(file: DocumentFile): DocText {
   };
 }
 
+/** A bullet at the start of a line, as typed (- • *) or as OCR reads one (« · ► ■ ▪ – o e). */
+export const BULLET = /^[ \t]*(?:[-•*·«»►■▪–]|[oe](?=[ \t]+\p{Lu}))[ \t]+/u;
+
 /** Whitespace (line breaks included) collapsed to single spaces. */
 export function flat(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
@@ -77,7 +80,7 @@ export function sentences(text: string): Array<{ start: number; end: number; tex
     at += line.length + 1;
     const t = line.trim();
     if (!t) continue;
-    const bullet = /^[-•*]\s/u.test(t);
+    const bullet = BULLET.test(t);
     const heading = !bullet && isHeading(line, previous);
     previous = heading ? HEADING_MARK : t;
     if (bullet || heading) {

@@ -63,7 +63,10 @@ export function extractRecord(file: DocumentFile): Extraction {
   const units = findUnits(text, { administration: org.administration?.value ?? null });
   const offered = offeredClasses(text);
   const participation = /\b(?:delta|deltar|deltagande|tävla|anmäl\w*)\b/iu.test(text);
-  const topic = mentions >= 2 && participation && (units.length > 0 || /deltagande i kvalitetsutmärkelsen|anmälan om deltagande/iu.test(text)) ? 'award_participation' : 'other';
+  // About taking part: the award named more than in passing, with units, or with a title or
+  // proposal about participation ("Deltagande i Stockholms stads kvalitetsutmärkelse 2016").
+  const aboutParticipation = /\b(?:deltagande|anmälan|deltar|delta)\b[^.\n]{0,40}\bkvalitetsutmärkelse/iu.test(text);
+  const topic = mentions >= 2 && participation && (units.length > 0 || aboutParticipation) ? 'award_participation' : 'other';
 
   const dates: Extracted['dates'] = [];
   const seen = new Set<string>();

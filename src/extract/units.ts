@@ -10,7 +10,7 @@
 import type { ClassKey, Unit } from '../../schemas/record.js';
 import { fold } from '../repair/fold.js';
 import { classKey } from './classes.js';
-import { flat, sentences } from './doc-text.js';
+import { BULLET, flat, sentences } from './doc-text.js';
 
 export interface FoundUnit {
   unit: Unit;
@@ -137,26 +137,32 @@ export function findUnits(text: string, options: UnitOptions): FoundUnit[] {
     if (like) for (const item of splitList(like[1]!)) if (isUnitName(item, options.administration)) add(item, s.start, s.end, 'private-units', 'private');
   }
 
-  // Bullet lists after "följande verksamheter/enheter … delta": one unit a line, commas belong to the name.
-  const listIntro = /följande (?:verksamheter|enheter)[^\n]*?(?:delta|anmäl|tävla)[^\n]*\n((?:[ \t]*\n)*(?:[ \t]*[-•*][ \t]+[^\n]+\n?)+)/giu;
-  for (const m of text.matchAll(listIntro)) {
-    const own = /\binom \p{L}+s? (?:stadsdelsförvaltning|förvaltning)|\bförvaltningens\b/iu.test(m[0].split('\n')[0]!);
-    const bodyStart = m.index + m[0].indexOf(m[1]!);
-    let at = bodyStart;
-    for (const line of m[1]!.split('\n')) {
-      const item = /^[ \t]*[-•*][ \t]+(.+?)\s*(?:\((.+?)\))?\s*$/u.exec(line);
-      if (item && isUnitName(item[1]!, options.administration)) {
-        add(item[1]!, at, at + line.length, 'bullet-list', own ? 'municipal' : null);
-        const dept = item[2];
-        if (dept && /avdelning/iu.test(dept)) {
-          const u = found.find((f) => unitKey(f.unit.name) === unitKey(canonicalUnitName(item[1]!)));
-          if (u) {
-            u.unit.department ??= flat(dept);
-            u.unit.operator ??= 'municipal';
-          }
+  // Bullet lists after "följande verksamheter/enheter … delta" (the intro may wrap over a line):
+  // one unit a line, and commas belong to the name.
+  const intro = /följande\s+(?:verksamheter|enheter)\b[^]*?(?:delta|anmäl|tävla)[^\n]*/giu;
+  for (const m of text.matchAll(intro)) {
+    if (m[0].length > 200) continue;
+    const own = /\binom \p{L}+s? (?:stadsdelsförvaltning|förvaltning)|\bförvaltningens\b/iu.test(m[0]);
+    let at = m.index + m[0].length + 1;
+    let items = 0;
+    let skipped = 0;
+    for (const line of text.slice(at).split('\n')) {
+      const lineStart = at;
+      at += line.length + 1;
+      if (!line.trim() || (items === 0 && skipped < 2 && !BULLET.test(line) && ++skipped)) continue;
+      if (!BULLET.test(line)) break;
+      const item = /^(.+?)\s*(?:\((.+?)\))?\s*$/u.exec(line.replace(BULLET, ''));
+      items++;
+      if (!item || !isUnitName(item[1]!, options.administration)) continue;
+      add(item[1]!, lineStart, lineStart + line.length, 'bullet-list', own ? 'municipal' : null);
+      const dept = item[2];
+      if (dept && /avdelning/iu.test(dept)) {
+        const u = found.find((f) => unitKey(f.unit.name) === unitKey(canonicalUnitName(item[1]!)));
+        if (u) {
+          u.unit.department ??= flat(dept);
+          u.unit.operator ??= 'municipal';
         }
       }
-      at += line.length + 1;
     }
   }
 
