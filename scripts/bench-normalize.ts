@@ -19,6 +19,7 @@ import { loadConfusionModel } from '../src/repair/confusion.js';
 import { loadRepairModels } from '../src/repair/models.js';
 import { applyEdits, DAMAGED_RATE, TextRepairer } from '../src/repair/repair-text.js';
 import { wordAccuracy, words } from '../src/repair/word-accuracy.js';
+import { mulberry32 } from './fixtures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -62,16 +63,6 @@ const cleanAcc = cleanSeeds.map((t) => wordAccuracy(repair(t), t));
 rows.push(['clean seeds repaired vs themselves (min)', Math.min(...cleanAcc).toFixed(4)]);
 
 // 3. Generalization on damaged variants.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const strip = (t: string) => t.replace(/[åä]/g, 'a').replace(/[ÅÄ]/g, 'A').replace(/ö/g, 'o').replace(/Ö/g, 'O');
 /** OCR-like damage: each å/ä/ö becomes one of its confusions (chosen by the model's costs), some i become 1. */
 function ocrDamage(text: string, seed: number): string {

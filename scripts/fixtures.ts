@@ -38,7 +38,8 @@ export interface ScanOptions {
 export const CLEAN_SCAN: ScanOptions = { dpi: 300, rotateDeg: 0, blur: 0, noise: 0, paper: 255 };
 export const DEGRADED_SCAN: ScanOptions = { dpi: 200, rotateDeg: 0.6, blur: 0.5, noise: 14, paper: 238 };
 
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG, so generated damage and noise are the same on every machine. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -61,24 +61,10 @@ export function findLetterhead(text: string): LetterheadSpan[] {
       continue;
     }
     if (email) continue;
-    const web = match(WEB);
-    if (web) {
-      add('web', web.length);
-      continue;
-    }
-    const postcode = match(POSTCODE);
-    if (postcode) {
-      add('postcode', postcode.length);
-      continue;
-    }
-    const phone = match(PHONE);
-    if (phone) {
-      add('phone', phone.length);
-      continue;
-    }
-    const address = match(ADDRESS);
-    if (address) {
-      add('address', address.length);
+    const kinds: Array<[LetterheadKind, RegExp]> = [['web', WEB], ['postcode', POSTCODE], ['phone', PHONE], ['address', ADDRESS]];
+    const hit = kinds.map(([kind, re]) => [kind, match(re)] as const).find(([, m]) => m);
+    if (hit) {
+      add(hit[0], hit[1]!.length);
       continue;
     }
     // Logo garbage: the leading run of garbage tokens (and a number stuck to them).

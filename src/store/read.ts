@@ -3,6 +3,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
+import type { RunCounts } from './archive.js';
 
 interface DocumentRow {
   id: number;
@@ -102,19 +103,13 @@ export interface StatusReport {
   pages: number;
   ocr_pages: number;
   by_format: Array<{ format: string; documents: number; pages: number; ocr_documents: number }>;
-  last_run: null | {
+  last_run: null | ({
     id: number;
     command: string;
     started_at: string;
     finished_at: string | null;
     status: string;
-    seen: number;
-    ingested: number;
-    unchanged: number;
-    duplicate: number;
-    skipped: number;
-    failed: number;
-  };
+  } & RunCounts);
   /** Failures and skips of the last run. */
   failures: Array<{ path: string; name: string; kind: string; code: string; reason: string }>;
 }
