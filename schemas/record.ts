@@ -21,6 +21,8 @@ export const SourceSchema = z
     ocr_confidence: z.number().nullable().describe('mean OCR confidence over OCRed pages, 0–100'),
     first_seen: z.string(),
     last_seen: z.string(),
+    missing: z.boolean().describe('every path of these bytes was gone at the last run over its folder (kept in the archive)'),
+    superseded_by: z.string().nullable().describe('sha256 of the newer version that replaced this one at its path, if any'),
   })
   .describe('where the record came from');
 

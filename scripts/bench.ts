@@ -8,6 +8,7 @@
  * the last line is one JSON object with the figures.
  */
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingest } from '../src/pipeline.js';
@@ -130,11 +131,43 @@ async function benchText(docs: number) {
   };
 }
 
+/**
+ * A nightly re-run through the CLI (process start included) over the corpus plus scans (a scanned
+ * PDF, PNG, JPEG, TIFF), against the first run: the re-run must read, render and OCR nothing.
+ */
+async function benchReingest() {
+  const { makeFixtures } = await import('./make-fixtures.js');
+  const fx = await makeFixtures();
+  const dir = join(OUT, 'reingest');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['2017-scan.pdf', '2012-page1.png', '2012-page2.jpg', '2024-two-pages.tif', '2024-mixed.pdf']) writeFileSync(join(dir, f), readFileSync(join(fx.good, f)));
+  const cli = (db: string) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/beslutsarkiv.js'), 'ingest', join(ROOT, 'corpus'), dir, '--db', db, '--log-format', 'json'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return (performance.now() - t) / 1000;
+  };
+  const firsts: number[] = [];
+  const reruns: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const db = join(OUT, `reingest-${r}.sqlite`);
+    rmSync(db, { force: true });
+    rmSync(`${db}-wal`, { force: true });
+    firsts.push(cli(db));
+    reruns.push(cli(db));
+  }
+  const first = record('ingest corpus + 5 scans (CLI, first run)', 's', firsts);
+  const rerun = record('re-run over the same, unchanged (CLI)', 's', reruns);
+  return { first, rerun, ratio: record('re-run / first run (with scans)', 'ratio', reruns.map((x, i) => x / firsts[i]!)) };
+}
+
 mkdirSync(OUT, { recursive: true });
 const pages = scanPages(quick ? 4 : 8);
 const ocr = await benchOcr(pages);
 const scanned = await benchScannedIngest(quick ? 4 : 8);
 const text = await benchText(quick ? 300 : 1000);
+const reingest = await benchReingest();
 // maxRSS is the peak resident set of this process, in KiB (OCR workers are threads of it).
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -154,7 +187,8 @@ console.log(
     ingest_scanned_pages_per_s: +scanned.pps.toFixed(3),
     reingest_scanned_s: +scanned.rerun.toFixed(3),
     ingest_text_docs_per_s: +text.dps.toFixed(1),
-    reingest_ratio: +text.ratio.toFixed(4),
+    reingest_ratio: +reingest.ratio.toFixed(4),
+    reingest_text_ratio: +text.ratio.toFixed(4),
     peak_rss_mb: peakRssMb,
   }),
 );

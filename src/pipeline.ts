@@ -1,13 +1,15 @@
 /**
  * The stages composed, in order — the one place to read the flow:
  *
- *   find files → (unchanged? skip) → read bytes, sha256 → (known bytes? record path)
+ *   find files → (unchanged? rerun only stale stages) → read bytes, sha256 → (known bytes? record path:
+ *   moved or copied) →
  *   → ingest (format by content, text layers) → OCR (pages without text)
  *   → normalize (repair spelling and hyphenation) → extract (the record, with evidence)
  *   → store (one transaction) Every file ends as exactly one outcome
  * (ingested, unchanged, duplicate, skipped or failed); failures are values, and the batch goes on.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -21,7 +23,8 @@ import { ocrPages } from './ocr/ocr-pages.js';
 import { OcrPool } from './ocr/worker-pool.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
 import { extractDocument, EXTRACT_VERSION } from './extract/extract.js';
-import { Archive, type FileStatus, type OcrCache, type RunCounts } from './store/archive.js';
+import { Archive, emptyCounts, type FileStatus, type OcrCache, type RunCounts, type StoredStages } from './store/archive.js';
+import type { Database } from 'better-sqlite3';
 import { openDatabase } from './store/database.js';
 import { acquireWriterLock } from './store/lock.js';
 
@@ -57,6 +60,8 @@ export interface IngestOptions {
   limits?: Partial<Limits>;
   /** Stops the batch: documents already finished stay stored; the run is marked interrupted. */
   signal?: AbortSignal;
+  /** OCR every scanned page again, even where the engine, model and settings are unchanged. */
+  forceOcr?: boolean;
   onEvent?: (event: IngestEvent) => void;
 }
 
@@ -129,18 +134,49 @@ async function readFromBytes(input: Parameters<typeof readSource>[0], options: R
   }
 }
 
+/** Which stages of a stored document must run again, given the current versions. */
+export function staleStages(stored: StoredStages, ocrEngine: () => string, forceOcr: boolean): { ocr: boolean; normalize: boolean; extract: boolean } {
+  const ocr = forceOcr || stored.ocrEngines.some((e) => e !== ocrEngine());
+  const normalize = ocr || stored.repairVersion !== REPAIR_VERSION;
+  const extract = normalize || stored.extractVersion !== EXTRACT_VERSION;
+  return { ocr, normalize, extract };
+}
+
+/** Reruns normalize and/or extract on a stored document from its stored page text (never OCR). */
+export function rerunStages(archive: Archive, documentId: number, stages: { normalize: boolean; extract: boolean }): DocumentFile {
+  const file = archive.loadDocument(documentId);
+  const run: Array<'normalize' | 'extract'> = [];
+  if (stages.normalize) {
+    file.messages = file.messages.filter((m) => m.stage !== 'normalize');
+    normalizeDocument(file);
+    run.push('normalize');
+  }
+  if (stages.extract || stages.normalize) {
+    extractDocument(file);
+    run.push('extract');
+  }
+  if (run.length) archive.replaceStages(documentId, file, run);
+  return file;
+}
+
 /** Ingests files and folders into the archive: the library behind `beslutsarkiv ingest`. */
 export async function ingest(paths: string[], options: IngestOptions): Promise<RunSummary> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
   const dbPath = resolve(options.db);
   const lock = acquireWriterLock(dbPath);
-  const db = openDatabase(dbPath);
+  let db: Database;
+  try {
+    db = openDatabase(dbPath);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const archive = new Archive(db);
   const pool = new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
   const emit = options.onEvent ?? (() => {});
   const started = performance.now();
-  const counts: RunCounts = { seen: 0, ingested: 0, unchanged: 0, duplicate: 0, skipped: 0, failed: 0 };
+  const counts = emptyCounts();
   const failures: Failure[] = [];
   const run = archive.startRun('ingest', paths, STAGE_VERSIONS);
   try {
@@ -151,6 +187,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     const cache = archive.ocrCache();
     const limit = pLimit(concurrency);
     const inflight = new Map<string, Promise<DocumentFile>>();
+    const seen = new Set<string>();
 
     const fail = (path: string, kind: 'failed' | 'skipped', code: string, reason: string, t0: number) => {
       const f: Failure = { path, file: basename(path), kind, code, reason };
@@ -164,7 +201,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       const t0 = performance.now();
       const name = basename(path);
       counts.seen++;
-      const done = (status: 'ingested' | 'unchanged' | 'duplicate', sha: string, file?: DocumentFile) => {
+      seen.add(path);
+      const done = (status: Exclude<FileStatus, 'failed' | 'skipped'>, sha: string, file?: DocumentFile) => {
         counts[status]++;
         emit({
           event: 'file',
@@ -176,13 +214,38 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           ms: Math.round(performance.now() - t0),
         });
       };
+      const read = (bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }) => {
+        const reading = readFromBytes({ path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha }, { pool, limits, cache, signal: options.signal });
+        inflight.set(sha, reading);
+        return reading.finally(() => inflight.delete(sha));
+      };
+      /** A stored document whose stage versions are out of date: rerun what is stale. */
+      const refresh = async (documentId: number, sha: string, info: { size: number; mtimeMs: number }, bytes?: Buffer): Promise<boolean> => {
+        const stale = staleStages(archive.storedStages(documentId), () => pool.engine.engineId, options.forceOcr ?? false);
+        if (stale.ocr) {
+          // OCR again (engine, model or settings changed, or forced): read the file anew.
+          const content = bytes ?? (await readBytes(path, name));
+          if (sha256(content) !== sha) return false;
+          const file = await read(content, sha, info);
+          archive.db.transaction(() => {
+            archive.clearDocumentContent(documentId);
+            archive.saveDocumentContent(documentId, file);
+          })();
+          return true;
+        }
+        if (stale.normalize || stale.extract) {
+          rerunStages(archive, documentId, stale);
+          return true;
+        }
+        return false;
+      };
       try {
         const info = await statFile(path, name, limits);
         // Cheap check first: same path, size and modification time as stored.
         const known = archive.knownFile(path);
         if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) {
           archive.touchPath(path, known.documentId);
-          return done('unchanged', known.sha256);
+          return done((await refresh(known.documentId, known.sha256, info)) ? 'reprocessed' : 'unchanged', known.sha256);
         }
         const bytes = await readBytes(path, name);
         const sha = sha256(bytes);
@@ -192,17 +255,25 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         if (earlier) await earlier.catch(() => undefined);
         const existing = archive.documentIdBySha(sha);
         if (existing !== undefined) {
+          if (known?.sha256 === sha) {
+            archive.touchPath(path, existing, info.size, info.mtimeMs);
+            return done((await refresh(existing, sha, info, bytes)) ? 'reprocessed' : 'unchanged', sha);
+          }
+          // Known bytes at a new path: a move when none of its other paths is still there, else a copy.
+          const others = archive.otherPaths(existing, path);
+          const present = others.some((p) => existsSync(p));
           archive.recordPath(existing, { path, name, size: info.size, mtimeMs: info.mtimeMs });
-          return done(known?.sha256 === sha ? 'unchanged' : 'duplicate', sha);
+          if (known) archive.markSuperseded(known.documentId, existing);
+          if (!present && others.length) archive.markMoved(others, path);
+          return done(known ? 'changed' : present || !others.length ? 'duplicate' : 'moved', sha);
         }
-        const reading = readFromBytes(
-          { path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha },
-          { pool, limits, cache, signal: options.signal },
-        );
-        inflight.set(sha, reading);
-        const file = await reading.finally(() => inflight.delete(sha));
+        const file = await read(bytes, sha, info);
         // Stage 5: store, in one transaction.
         const saved = archive.saveDocument(file, run);
+        if (known && saved.status === 'ingested') {
+          archive.markSuperseded(known.documentId, saved.documentId);
+          return done('changed', sha, file);
+        }
         done(saved.status, sha, saved.status === 'ingested' ? file : undefined);
       } catch (error) {
         if (options.signal?.aborted) return; // not a failure of the file: the run was stopped
@@ -220,6 +291,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           if (options.signal?.aborted) return;
           if ('error' in f) {
             counts.seen++;
+            // A known path that is gone is missing, not a failure.
+            if (f.error === 'no such file or folder' && archive.knownFile(f.path)) return;
             return fail(f.path, 'failed', 'unreadable', `${basename(f.path)}: ${f.error}`, performance.now());
           }
           await processOne(f.path);
@@ -227,12 +300,57 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       ),
     );
     const status = options.signal?.aborted ? 'interrupted' : 'completed';
+    // Only a run that saw everything can say what is missing.
+    if (status === 'completed') counts.missing = archive.markMissing(paths.map((p) => resolve(p)), seen);
     archive.finishRun(run, status, counts);
     emit({ event: 'run-end', run, status, counts, failures, ms: Math.round(performance.now() - started) });
     return { run, status, counts, failures };
   } finally {
     await pool.close();
     db.close();
+    lock.release();
+  }
+}
+
+export interface ReprocessOptions {
+  db: string;
+  /** Rerun this stage (and what depends on it) even where its version is current. */
+  stage?: 'repair' | 'extract';
+  /** Every document, not only those whose stage versions are out of date. */
+  all?: boolean;
+  onEvent?: (event: { event: 'reprocessed'; document: string; stages: string[] }) => void;
+}
+
+/**
+ * Reruns repair and/or extraction on stored documents from their stored page text: no file is
+ * read and nothing is OCRed. The library behind `beslutsarkiv reprocess`.
+ */
+export function reprocess(options: ReprocessOptions): { run: number; reprocessed: number; unchanged: number } {
+  const dbPath = resolve(options.db);
+  const lock = acquireWriterLock(dbPath);
+  try {
+    const db = openDatabase(dbPath);
+    try {
+      const archive = new Archive(db);
+      const run = archive.startRun('reprocess', [options.stage ?? 'stale', options.all ? 'all' : 'stale'], STAGE_VERSIONS);
+      const ids = (db.prepare('SELECT id, file_name FROM documents ORDER BY id').all() as Array<{ id: number; file_name: string }>);
+      let reprocessed = 0;
+      for (const { id, file_name } of ids) {
+        const stored = archive.storedStages(id);
+        const normalize = (options.all && options.stage !== 'extract') || stored.repairVersion !== REPAIR_VERSION || (options.stage === 'repair' && options.all === true);
+        const extract = normalize || options.all === true || stored.extractVersion !== EXTRACT_VERSION;
+        if (!normalize && !extract) continue;
+        rerunStages(archive, id, { normalize, extract });
+        reprocessed++;
+        options.onEvent?.({ event: 'reprocessed', document: file_name, stages: normalize ? ['repair', 'extract'] : ['extract'] });
+      }
+      const counts = { ...emptyCounts(), seen: ids.length, reprocessed, unchanged: ids.length - reprocessed };
+      archive.finishRun(run, 'completed', counts);
+      return { run, reprocessed, unchanged: ids.length - reprocessed };
+    } finally {
+      db.close();
+    }
+  } finally {
     lock.release();
   }
 }

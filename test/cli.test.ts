@@ -25,10 +25,10 @@ describe('beslutsarkiv ingest', () => {
     const db = join(tempDir(), 'a.sqlite');
     const r = cli(['ingest', 'corpus', '--db', db]);
     expect(r.code).toBe(EXIT.ok);
-    expect(r.stdout).toMatch(/files seen +5\n +ingested +5\n +unchanged +0/);
+    expect(r.stdout).toMatch(/files seen +5\n +ingested +5\n +changed +0.*\n +unchanged +0/);
     expect(r.stdout).toMatch(/failed +0/);
     const again = cli(['ingest', 'corpus', '--db', db]);
-    expect(again.stdout).toMatch(/ingested +0\n +unchanged +5/);
+    expect(again.stdout).toMatch(/ingested +0\n +changed +0.*\n +unchanged +5/);
   });
 
   it('exits 1 when a file failed, naming each bad file and its reason, and stores the rest', () => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
 describe('ingesting a mixed folder in one run', () => {
   it('accounts for every file: 12 documents, 1 duplicate, 7 failed, 1 skipped', () => {
     expect(first.status).toBe('completed');
-    expect(first.counts).toEqual({ seen: 21, ingested: 12, unchanged: 0, duplicate: 1, skipped: 1, failed: 7 });
+    expect(first.counts).toEqual({ seen: 21, ingested: 12, changed: 0, unchanged: 0, reprocessed: 0, moved: 0, duplicate: 1, missing: 0, skipped: 1, failed: 7 });
     const fileEvents = firstEvents.filter((e) => e.event === 'file');
     expect(fileEvents).toHaveLength(21);
     expect(firstEvents[0]).toMatchObject({ event: 'run-start', files: 21 });

@@ -9,7 +9,7 @@ import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { OcrPool } from '../ocr/worker-pool.js';
-import { ingest, readDocument } from '../pipeline.js';
+import { ingest, readDocument, reprocess } from '../pipeline.js';
 import { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
 import { exportRecords, status } from '../store/read.js';
@@ -62,7 +62,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .argument('<paths...>', 'files and folders')
       .addOption(dbOption())
       .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism()))
-      .addOption(new Option('--log-format <format>', 'text: progress bar and summary; json: one JSON object per event on stderr').choices(['text', 'json']).default('text')),
+      .addOption(new Option('--log-format <format>', 'text: progress bar and summary; json: one JSON object per event on stderr').choices(['text', 'json']).default('text'))
+      .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged')),
   ).action(async (paths: string[], o) => {
     const controller = new AbortController();
     const stop = () => {
@@ -79,6 +80,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         concurrency: o.concurrency,
         limits: limitsFrom(o),
         signal: controller.signal,
+        forceOcr: o.forceOcr ?? false,
         onEvent: (e) => reporter.onEvent(e),
       });
       reporter.done();
@@ -90,6 +92,23 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       process.off('SIGTERM', stop);
     }
   });
+
+  program
+    .command('reprocess')
+    .description('rerun repair and/or extraction from stored page text (no file is read, nothing is OCRed)')
+    .addOption(dbOption())
+    .addOption(new Option('--stage <stage>', 'rerun this stage even where its version is current (repair also reruns extract)').choices(['repair', 'extract']))
+    .addOption(new Option('--all', 'every document, not only those whose stage versions are out of date'))
+    .addOption(new Option('--log-format <format>', 'text: summary; json: one JSON object per document on stderr').choices(['text', 'json']).default('text'))
+    .action((o) => {
+      const result = reprocess({
+        db: o.db,
+        stage: o.stage,
+        all: o.all ?? (o.stage !== undefined),
+        onEvent: o.logFormat === 'json' ? (e) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`) : undefined,
+      });
+      if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);
+    });
 
   program
     .command('export')
@@ -142,10 +161,13 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         lines.push('format  documents  pages  OCRed documents');
         for (const f of s.by_format) lines.push(`${f.format.padEnd(8)}${String(f.documents).padStart(9)}${String(f.pages).padStart(7)}${String(f.ocr_documents).padStart(17)}`);
         const r = s.last_run;
-        lines.push('');
+        lines.push('', `${s.missing_files} paths missing, ${s.superseded_documents} documents superseded by a newer version`, '');
         if (r) {
           lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${r.started_at}${r.finished_at ? `, finished ${r.finished_at}` : ''}`);
-          lines.push(`  seen ${r.seen}, ingested ${r.ingested}, unchanged ${r.unchanged}, duplicates ${r.duplicate}, skipped ${r.skipped}, failed ${r.failed}`);
+          lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          lines.push(`  seen ${r.seen}, ingested ${r.ingested}, changed ${r.changed}, unchanged ${r.unchanged}, reprocessed ${r.reprocessed}, moved ${r.moved}, duplicates ${r.duplicate}, missing ${r.missing}, skipped ${r.skipped}, failed ${r.failed}`);
+          lines.push('', 'recent runs:');
+          for (const x of s.runs) lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${x.started_at}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
         } else lines.push('no runs yet');
         for (const f of s.failures) lines.push(`  ${f.kind} ${f.path}\n    [${f.code}] ${f.reason}`);
         out(`${lines.join('\n')}\n`);

@@ -44,8 +44,12 @@ export function formatSummary(summary: RunSummary, db: string): string {
     `${summary.status === 'interrupted' ? 'Interrupted' : 'Done'}: run ${summary.run} into ${db}`,
     `  files seen   ${counts.seen}`,
     `  ingested     ${counts.ingested}`,
+    `  changed      ${counts.changed}   (new content at a known path; the old version is kept, superseded)`,
     `  unchanged    ${counts.unchanged}`,
+    `  reprocessed  ${counts.reprocessed}   (unchanged; stages rerun because their version changed)`,
+    `  moved        ${counts.moved}`,
     `  duplicates   ${counts.duplicate}   (same bytes as a stored document: path recorded)`,
+    `  missing      ${counts.missing}   (known paths not found: marked, never deleted)`,
     `  skipped      ${counts.skipped}`,
     `  failed       ${counts.failed}`,
   ];

@@ -3,20 +3,42 @@
  * messages together, or nothing), so a crash or kill never leaves half a document.
  */
 import type { Database } from 'better-sqlite3';
-import { isOcred, type DocumentFile, type Extraction } from '../document-file.js';
+import { isOcred, type DocumentFile, type Extraction, type Message, type Page } from '../document-file.js';
 import { EXTRACT_VERSION } from '../extract/extract.js';
 import { REPAIR_VERSION } from '../repair/normalize.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
 
-export type FileStatus = 'ingested' | 'unchanged' | 'duplicate' | 'failed' | 'skipped';
+/**
+ * What happened to a file in a run: ingested (new content), changed (new content at a known path;
+ * the old version is superseded), unchanged, reprocessed (unchanged, but stages rerun because their
+ * version changed), moved (known content at a new path, old path gone), duplicate (known content at
+ * a new path, old path still there: a copy), skipped, failed.
+ */
+export type FileStatus = 'ingested' | 'changed' | 'unchanged' | 'reprocessed' | 'moved' | 'duplicate' | 'failed' | 'skipped';
 
 export interface RunCounts {
   seen: number;
   ingested: number;
+  changed: number;
   unchanged: number;
+  reprocessed: number;
+  moved: number;
   duplicate: number;
+  /** Known paths under the run's folders that were not found (marked, never deleted). */
+  missing: number;
   skipped: number;
   failed: number;
+}
+
+export function emptyCounts(): RunCounts {
+  return { seen: 0, ingested: 0, changed: 0, unchanged: 0, reprocessed: 0, moved: 0, duplicate: 0, missing: 0, skipped: 0, failed: 0 };
+}
+
+export interface StoredStages {
+  repairVersion: string | null;
+  extractVersion: string | null;
+  /** Engines of the OCRed pages (empty when nothing was OCRed). */
+  ocrEngines: string[];
 }
 
 export interface KnownFile {
@@ -41,10 +63,14 @@ export class Archive {
   finishRun(runId: number, status: 'completed' | 'interrupted', counts: RunCounts): void {
     this.db
       .prepare(
-        `UPDATE runs SET finished_at = ?, status = ?, seen = ?, ingested = ?, unchanged = ?, duplicate = ?, skipped = ?, failed = ?
+        `UPDATE runs SET finished_at = ?, status = ?, seen = ?, ingested = ?, changed = ?, unchanged = ?, reprocessed = ?, moved = ?,
+           duplicate = ?, missing = ?, skipped = ?, failed = ?
          WHERE id = ?`,
       )
-      .run(now(), status, counts.seen, counts.ingested, counts.unchanged, counts.duplicate, counts.skipped, counts.failed, runId);
+      .run(
+        now(), status, counts.seen, counts.ingested, counts.changed, counts.unchanged, counts.reprocessed, counts.moved,
+        counts.duplicate, counts.missing, counts.skipped, counts.failed, runId,
+      );
   }
 
   /** What the archive knows about a path (for the cheap "unchanged" check by size and mtime). */
@@ -77,7 +103,8 @@ export class Archive {
       .prepare(
         `INSERT INTO files (path, document_id, name, size, mtime_ms, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id, name = excluded.name,
-           size = excluded.size, mtime_ms = excluded.mtime_ms, last_seen = excluded.last_seen`,
+           size = excluded.size, mtime_ms = excluded.mtime_ms, last_seen = excluded.last_seen,
+           missing_since = NULL, moved_to = NULL`,
       )
       .run(file.path, documentId, file.name, file.size, file.mtimeMs, t, t);
   }
@@ -103,35 +130,9 @@ export class Archive {
         .run(file.sha256, file.name, file.format, file.mediaType, file.size, file.pages.length, isOcred(file) ? 1 : 0, file.raw ?? null, t, t, runId);
       const documentId = Number(info.lastInsertRowid);
       this.upsertPath(documentId, file, t);
-      const page = this.db.prepare(
-        'INSERT INTO pages (document_id, page, text, repaired_text, source, confidence, ocr_engine, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      const fts = this.db.prepare('INSERT INTO pages_fts (rowid, repaired_text) VALUES (?, ?)');
-      for (const p of file.pages) {
-        const repaired = p.repaired ?? p.text;
-        const row = page.run(documentId, p.number, p.text, repaired, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);
-        fts.run(row.lastInsertRowid, repaired);
-      }
+      this.insertPages(documentId, file);
       if (file.extraction) this.writeExtraction(documentId, file.extraction);
-      const message = this.db.prepare(
-        `INSERT INTO messages (document_id, stage, rule, severity, reason, page, start, end, actual, expected, confidence)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const m of file.messages) {
-        message.run(
-          documentId,
-          m.stage,
-          m.rule,
-          m.severity,
-          m.reason,
-          m.page ?? null,
-          m.start ?? null,
-          m.end ?? null,
-          m.actual ?? null,
-          m.expected ? JSON.stringify(m.expected) : null,
-          m.confidence ?? null,
-        );
-      }
+      this.insertMessages(documentId, file.messages);
       return { documentId, status: 'ingested' as const };
     })();
   }
@@ -163,10 +164,153 @@ export class Archive {
     for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule);
   }
 
-  touchPath(path: string, documentId: number): void {
+  touchPath(path: string, documentId: number, size?: number, mtimeMs?: number): void {
     const t = now();
-    this.db.prepare('UPDATE files SET last_seen = ? WHERE path = ?').run(t, path);
+    this.db
+      .prepare('UPDATE files SET last_seen = ?, missing_since = NULL, moved_to = NULL, size = coalesce(?, size), mtime_ms = coalesce(?, mtime_ms) WHERE path = ?')
+      .run(t, size ?? null, mtimeMs ?? null, path);
     this.db.prepare('UPDATE documents SET last_seen = ? WHERE id = ?').run(t, documentId);
+  }
+
+  /** Other paths of a document (not `except`), present or not. */
+  otherPaths(documentId: number, except: string): string[] {
+    return (this.db.prepare('SELECT path FROM files WHERE document_id = ? AND path <> ?').all(documentId, except) as Array<{ path: string }>).map((r) => r.path);
+  }
+
+  /** The old paths of moved bytes: gone from disk, now at `to`. */
+  markMoved(paths: string[], to: string): void {
+    const t = now();
+    const mark = this.db.prepare('UPDATE files SET missing_since = coalesce(missing_since, ?), moved_to = ? WHERE path = ?');
+    this.db.transaction(() => paths.forEach((p) => mark.run(t, to, p)))();
+  }
+
+  /** An older version replaced at its path by `newer`; kept in the archive, marked superseded. */
+  markSuperseded(older: number, newer: number): void {
+    if (older === newer) return;
+    this.db.prepare('UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, now(), older);
+  }
+
+  /**
+   * Marks known paths under `roots` (folders walked, or files named) that this run did not see as
+   * missing. Returns how many became missing now.
+   */
+  markMissing(roots: string[], seen: Set<string>): number {
+    const rows = this.db.prepare('SELECT path FROM files WHERE missing_since IS NULL').all() as Array<{ path: string }>;
+    const under = (p: string) => roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : `${r}/`));
+    const gone = rows.map((r) => r.path).filter((p) => under(p) && !seen.has(p));
+    const t = now();
+    const mark = this.db.prepare('UPDATE files SET missing_since = ? WHERE path = ?');
+    this.db.transaction(() => gone.forEach((p) => mark.run(t, p)))();
+    return gone.length;
+  }
+
+  /** The stage versions a stored document was processed with. */
+  storedStages(documentId: number): StoredStages {
+    const e = this.db.prepare('SELECT repair_version, extract_version FROM extractions WHERE document_id = ?').get(documentId) as
+      | { repair_version: string; extract_version: string }
+      | undefined;
+    const engines = this.db
+      .prepare(`SELECT DISTINCT ocr_engine FROM pages WHERE document_id = ? AND source = 'ocr'`)
+      .all(documentId) as Array<{ ocr_engine: string }>;
+    return { repairVersion: e?.repair_version ?? null, extractVersion: e?.extract_version ?? null, ocrEngines: engines.map((r) => r.ocr_engine) };
+  }
+
+  /** A stored document as a DocumentFile: its pages (as read and repaired) and its ingest/OCR/normalize messages. */
+  loadDocument(documentId: number): DocumentFile {
+    const d = this.db
+      .prepare(
+        `SELECT d.*, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY missing_since IS NOT NULL, first_seen LIMIT 1) AS path
+         FROM documents d WHERE d.id = ?`,
+      )
+      .get(documentId) as { sha256: string; file_name: string; format: DocumentFile['format']; media_type: string; bytes: number; raw_text: string | null; path: string };
+    const pages = this.db
+      .prepare('SELECT page, text, repaired_text, source, confidence, ocr_engine, blocks FROM pages WHERE document_id = ? ORDER BY page')
+      .all(documentId) as Array<{ page: number; text: string; repaired_text: string | null; source: Page['source']; confidence: number | null; ocr_engine: string | null; blocks: string | null }>;
+    const messages = this.db
+      .prepare(`SELECT stage, rule, severity, reason, page, start, "end", actual, expected, confidence FROM messages WHERE document_id = ? AND stage <> 'extract' ORDER BY id`)
+      .all(documentId) as Array<Record<string, unknown>>;
+    return {
+      path: d.path,
+      name: d.file_name,
+      size: d.bytes,
+      mtimeMs: 0,
+      sha256: d.sha256,
+      format: d.format,
+      mediaType: d.media_type,
+      raw: d.raw_text ?? undefined,
+      pages: pages.map((p) => ({
+        number: p.page,
+        text: p.text,
+        repaired: p.repaired_text ?? undefined,
+        source: p.source,
+        confidence: p.confidence,
+        ...(p.ocr_engine ? { ocrEngine: p.ocr_engine } : {}),
+        ...(p.blocks ? { blocks: JSON.parse(p.blocks) } : {}),
+      })),
+      messages: messages.map((m) => {
+        const out: Message = { stage: m.stage as Message['stage'], rule: m.rule as string, severity: m.severity as Message['severity'], reason: m.reason as string };
+        for (const k of ['page', 'start', 'end', 'actual', 'confidence'] as const) if (m[k] !== null) (out as unknown as Record<string, unknown>)[k] = m[k];
+        if (m.expected) out.expected = JSON.parse(m.expected as string);
+        return out;
+      }),
+    };
+  }
+
+  /**
+   * Replaces what the rerun stages produced, in one transaction: the repaired text (when normalize
+   * ran), the messages of the rerun stages, and the extracted record.
+   */
+  replaceStages(documentId: number, file: DocumentFile, stages: Array<'normalize' | 'extract'>): void {
+    this.db.transaction(() => {
+      if (stages.includes('normalize')) {
+        const update = this.db.prepare('UPDATE pages SET repaired_text = ? WHERE document_id = ? AND page = ?');
+        for (const p of file.pages) update.run(p.repaired ?? p.text, documentId, p.number);
+      }
+      const del = this.db.prepare('DELETE FROM messages WHERE document_id = ? AND stage = ?');
+      for (const stage of stages) del.run(documentId, stage);
+      this.insertMessages(documentId, file.messages.filter((m) => (stages as string[]).includes(m.stage)));
+      if (file.extraction) this.writeExtraction(documentId, file.extraction);
+    })();
+  }
+
+  private insertMessages(documentId: number, messages: Message[]): void {
+    const message = this.db.prepare(
+      `INSERT INTO messages (document_id, stage, rule, severity, reason, page, start, end, actual, expected, confidence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const m of messages) {
+      message.run(
+        documentId, m.stage, m.rule, m.severity, m.reason, m.page ?? null, m.start ?? null, m.end ?? null, m.actual ?? null,
+        m.expected ? JSON.stringify(m.expected) : null, m.confidence ?? null,
+      );
+    }
+  }
+
+  /** Writes pages, messages and record of a document whose row exists (after clearDocumentContent). */
+  saveDocumentContent(documentId: number, file: DocumentFile): void {
+    this.db.prepare('UPDATE documents SET page_count = ?, ocr = ?, last_seen = ? WHERE id = ?').run(file.pages.length, isOcred(file) ? 1 : 0, now(), documentId);
+    this.insertPages(documentId, file);
+    if (file.extraction) this.writeExtraction(documentId, file.extraction);
+    this.insertMessages(documentId, file.messages);
+  }
+
+  private insertPages(documentId: number, file: DocumentFile): void {
+    const page = this.db.prepare(
+      'INSERT INTO pages (document_id, page, text, repaired_text, source, confidence, ocr_engine, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const fts = this.db.prepare('INSERT INTO pages_fts (rowid, repaired_text) VALUES (?, ?)');
+    for (const p of file.pages) {
+      const repaired = p.repaired ?? p.text;
+      const row = page.run(documentId, p.number, p.text, repaired, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);
+      fts.run(row.lastInsertRowid, repaired);
+    }
+  }
+
+  /** Deletes a document's pages, messages and record, to store it anew (OCR redone); paths are kept. */
+  clearDocumentContent(documentId: number): void {
+    for (const table of ['pages', 'messages', 'extractions', 'units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
+    }
   }
 
   recordFailure(runId: number, f: { path: string; name: string; kind: 'failed' | 'skipped'; code: string; reason: string }): void {

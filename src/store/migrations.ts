@@ -204,6 +204,28 @@ export const MIGRATIONS: Migration[] = [
         );
       `),
   },
+  {
+    version: 4,
+    name: 're-ingestion: missing and moved paths, superseded versions, stage reruns, richer run counts',
+    up: (db) =>
+      db.exec(`
+        -- A path not found by a run over its folder: marked, never deleted.
+        ALTER TABLE files ADD COLUMN missing_since TEXT;
+        -- Set when the bytes turned up at another path and this one is gone.
+        ALTER TABLE files ADD COLUMN moved_to TEXT;
+        -- A changed file is a new document; the version it replaced points to it.
+        ALTER TABLE documents ADD COLUMN superseded_by INTEGER REFERENCES documents(id);
+        ALTER TABLE documents ADD COLUMN superseded_at TEXT;
+        ALTER TABLE runs ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN reprocessed INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER pages_fts_update AFTER UPDATE OF repaired_text ON pages BEGIN
+          INSERT INTO pages_fts (pages_fts, rowid, repaired_text) VALUES ('delete', old.rowid, coalesce(old.repaired_text, old.text));
+          INSERT INTO pages_fts (rowid, repaired_text) VALUES (new.rowid, new.repaired_text);
+        END;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

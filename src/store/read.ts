@@ -3,7 +3,23 @@
  */
 import type { Database } from 'better-sqlite3';
 import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
-import type { RunCounts } from './archive.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { emptyCounts, type RunCounts } from './archive.js';
+
+const COUNT_KEYS = Object.keys(emptyCounts()) as Array<keyof RunCounts>;
+
+/** Whether a live process holds the writer lock of this database. */
+function lockHeld(db: Database): boolean {
+  const path = `${db.name}.lock`;
+  if (!existsSync(path)) return false;
+  try {
+    const { pid } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number };
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 interface DocumentRow {
   id: number;
@@ -17,6 +33,8 @@ interface DocumentRow {
   first_seen: string;
   last_seen: string;
   ocr_confidence: number | null;
+  missing: number;
+  newer: string | null;
 }
 
 interface ExtractionRow {
@@ -70,7 +88,9 @@ export interface ExportOptions {
 export function exportRecords(db: Database, options: ExportOptions = {}): DocumentRecord[] {
   const rows = db
     .prepare(
-      `SELECT d.*, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence
+      `SELECT d.*, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence,
+              NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id AND f.missing_since IS NULL) AS missing,
+              (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) AS newer
        FROM documents d ORDER BY d.file_name, d.id`,
     )
     .all() as DocumentRow[];
@@ -92,6 +112,8 @@ export function exportRecords(db: Database, options: ExportOptions = {}): Docume
         ocr_confidence: r.ocr_confidence === null ? null : Math.round(r.ocr_confidence * 10) / 10,
         first_seen: r.first_seen,
         last_seen: r.last_seen,
+        missing: r.missing === 1,
+        superseded_by: r.newer,
       },
       ...extractedFields(db, r.id, options.withEvidence ?? false),
     });
@@ -108,8 +130,16 @@ export interface StatusReport {
     command: string;
     started_at: string;
     finished_at: string | null;
+    /** running, completed, interrupted, or crashed (left running by a process that is gone). */
     status: string;
+    versions: Record<string, string>;
   } & RunCounts);
+  /** The last ten runs, newest first. */
+  runs: Array<{ id: number; command: string; started_at: string; finished_at: string | null; status: string } & RunCounts>;
+  /** Paths marked missing (not found by a run over their folder). */
+  missing_files: number;
+  /** Older versions replaced by a changed file. */
+  superseded_documents: number;
   /** Failures and skips of the last run. */
   failures: Array<{ path: string; name: string; kind: string; code: string; reason: string }>;
 }
@@ -124,7 +154,7 @@ export function status(db: Database): StatusReport {
        FROM documents GROUP BY format ORDER BY format`,
     )
     .all() as StatusReport['by_format'];
-  const lastRun = (db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() ?? null) as StatusReport['last_run'];
+  const lastRun = (db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() ?? null) as (Record<keyof RunCounts, number> & { id: number; command: string; started_at: string; finished_at: string | null; status: string; versions: string }) | null;
   const failures = lastRun
     ? (db.prepare('SELECT path, name, kind, code, reason FROM failures WHERE run_id = ? ORDER BY kind, path').all(lastRun.id) as StatusReport['failures'])
     : [];
@@ -139,15 +169,17 @@ export function status(db: Database): StatusReport {
           command: lastRun.command,
           started_at: lastRun.started_at,
           finished_at: lastRun.finished_at,
-          status: lastRun.status,
-          seen: lastRun.seen,
-          ingested: lastRun.ingested,
-          unchanged: lastRun.unchanged,
-          duplicate: lastRun.duplicate,
-          skipped: lastRun.skipped,
-          failed: lastRun.failed,
+          // A run left 'running' by a process that no longer holds the lock was killed.
+          status: lastRun.status === 'running' && !lockHeld(db) ? 'crashed' : lastRun.status,
+          ...(Object.fromEntries(COUNT_KEYS.map((k) => [k, lastRun[k]])) as unknown as RunCounts),
+          versions: JSON.parse((lastRun as unknown as { versions: string }).versions),
         }
       : null,
+    runs: (db.prepare(`SELECT id, command, started_at, finished_at, status, ${COUNT_KEYS.join(', ')} FROM runs ORDER BY id DESC LIMIT 10`).all() as Array<Record<string, unknown>>).map(
+      (r) => ({ ...r, status: r.status === 'running' && (r.id !== lastRun?.id || !lockHeld(db)) ? 'crashed' : r.status }),
+    ) as StatusReport['runs'],
+    missing_files: (db.prepare('SELECT count(*) AS n FROM files WHERE missing_since IS NOT NULL').get() as { n: number }).n,
+    superseded_documents: (db.prepare('SELECT count(*) AS n FROM documents WHERE superseded_by IS NOT NULL').get() as { n: number }).n,
     failures,
   };
 }
