@@ -302,6 +302,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     const status = options.signal?.aborted ? 'interrupted' : 'completed';
     // Only a run that saw everything can say what is missing.
     if (status === 'completed') counts.missing = archive.markMissing(paths.map((p) => resolve(p)), seen);
+    archive.refreshSummaries();
     archive.finishRun(run, status, counts);
     emit({ event: 'run-end', run, status, counts, failures, ms: Math.round(performance.now() - started) });
     return { run, status, counts, failures };
@@ -345,6 +346,7 @@ export function reprocess(options: ReprocessOptions): { run: number; reprocessed
         options.onEvent?.({ event: 'reprocessed', document: file_name, stages: normalize ? ['repair', 'extract'] : ['extract'] });
       }
       const counts = { ...emptyCounts(), seen: ids.length, reprocessed, unchanged: ids.length - reprocessed };
+      archive.refreshSummaries();
       archive.finishRun(run, 'completed', counts);
       return { run, reprocessed, unchanged: ids.length - reprocessed };
     } finally {

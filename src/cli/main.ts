@@ -3,7 +3,15 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import type { Database } from 'better-sqlite3';
+import {
+  boards, classesOffered, deadlines, participation, ReadOnlyQueryError, search, signatories, sql, unitAliases, unitHistory,
+  type Filters, type ParticipationKey, type Row,
+} from '../query/queries.js';
+import { renderReport } from '../query/report.js';
 import { resolve } from 'node:path';
 import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
@@ -110,6 +118,45 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);
     });
 
+  const query = program
+    .command('query')
+    .description('answer a trend question from the archive (read-only): participation, unit, unit-aliases, classes, deadlines, boards, signatories, sql, search')
+    .argument('<name>', 'participation | unit | unit-aliases | classes | deadlines | boards | signatories | sql | search')
+    .argument('[args...]', 'the unit name, the SELECT statement, or the search words')
+    .addOption(dbOption())
+    .addOption(new Option('--format <format>', 'table (default on a terminal), csv or json (default in a pipe)').choices(['table', 'csv', 'json']))
+    .addOption(new Option('--from <year>', 'from this year').argParser(positiveInt))
+    .addOption(new Option('--to <year>', 'up to this year').argParser(positiveInt))
+    .addOption(new Option('--board <name>', 'one board only'))
+    .addOption(new Option('--by <keys>', 'participation: year, year,board or year,class').default('year'))
+    .action((name: string, args: string[], o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        const filters = { from: o.from, to: o.to, board: o.board };
+        const rows = runQuery(db, name, args.join(' '), filters, o.by);
+        const format = o.format ?? (io.stdout.isTTY ? 'table' : 'json');
+        out(formatRows(rows, format));
+      } finally {
+        db.close();
+      }
+    });
+  void query;
+
+  program
+    .command('report')
+    .description('write a self-contained HTML report: charts of participation, unit histories, classes and deadlines, documents with evidence')
+    .addOption(dbOption())
+    .addOption(new Option('--html <file>', 'the HTML file to write').makeOptionMandatory())
+    .action((o) => {
+    const db = openDatabase(o.db, { readonly: true });
+    try {
+      writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
+      out(`wrote ${resolve(o.html)}\n`);
+    } finally {
+      db.close();
+    }
+  });
+
   program
     .command('export')
     .description('print the archive as records, one per document')
@@ -199,6 +246,53 @@ export function explainChanges(doc: DocumentFile): string {
   return `${lines.join('\n')}\n`;
 }
 
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const QUERY_NAMES = ['participation', 'unit', 'unit-aliases', 'classes', 'deadlines', 'boards', 'signatories', 'sql', 'search'];
+
+function runQuery(db: Database, name: string, arg: string, filters: Filters, by: string): Row[] {
+  switch (name) {
+    case 'participation': {
+      const keys = by.split(',').map((k) => k.trim());
+      if (!keys.every((k) => ['year', 'board', 'class'].includes(k))) throw new UsageError(`--by takes year, board and class, not "${by}"`);
+      return participation(db, keys as ParticipationKey[], filters);
+    }
+    case 'unit':
+      if (!arg) throw new UsageError('query unit needs a unit name, e.g. beslutsarkiv query unit "Lönnen"');
+      return unitHistory(db, arg, filters);
+    case 'unit-aliases':
+      return unitAliases(db, filters);
+    case 'classes':
+      return classesOffered(db, filters);
+    case 'deadlines':
+      return deadlines(db, filters);
+    case 'boards':
+      return boards(db, filters);
+    case 'signatories':
+      return signatories(db, filters);
+    case 'sql':
+      if (!arg) throw new UsageError('query sql needs a SELECT statement');
+      return sql(db, arg);
+    case 'search':
+      if (!arg) throw new UsageError('query search needs words to look for');
+      return search(db, arg);
+    default:
+      throw new UsageError(`no query named "${name}": use one of ${QUERY_NAMES.join(', ')}`);
+  }
+}
+
+function formatRows(rows: Row[], format: string): string {
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  const columns = rows.length ? Object.keys(rows[0]!) : [];
+  if (format === 'csv') return stringify(rows, { header: true, columns });
+  if (!rows.length) return '(no rows)\n';
+  const table = new Table({ head: columns, style: { head: [], border: [] } });
+  for (const r of rows) table.push(columns.map((c) => (r[c] === null ? '' : String(r[c]))));
+  return `${table.toString()}\n${rows.length} rows\n`;
+}
+
 function readOnlyCache(archive: Archive) {
   const cache = archive.ocrCache();
   return { get: cache.get, put: () => {} };
@@ -220,6 +314,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (error instanceof DatabaseLockedError) {
       io.stderr.write(`beslutsarkiv: ${e.message}\n`);
       return EXIT.locked;
+    }
+    if (error instanceof UsageError || error instanceof ReadOnlyQueryError) {
+      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
+      return EXIT.error;
     }
     if (error instanceof TrainedDataMissingError) {
       io.stderr.write(`beslutsarkiv: ${e.message}\n`);

@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 import { isOcred, type DocumentFile, type Extraction, type Message, type Page } from '../document-file.js';
 import { EXTRACT_VERSION } from '../extract/extract.js';
 import { REPAIR_VERSION } from '../repair/normalize.js';
+import { refreshSummaries, writeParticipation } from './migrations.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
 
 /**
@@ -137,8 +138,19 @@ export class Archive {
     })();
   }
 
+  /** Trend summaries no longer match the detail tables until the next refresh. */
+  private markSummariesDirty(): void {
+    this.db.prepare('UPDATE summary_state SET dirty = 1 WHERE id = 1 AND dirty = 0').run();
+  }
+
+  /** Rebuilds the trend summaries: at the end of every writer run. */
+  refreshSummaries(): void {
+    refreshSummaries(this.db);
+  }
+
   /** The extracted record in its tables (inside the caller's transaction). */
   private writeExtraction(documentId: number, { record: r, evidence }: Extraction): void {
+    this.markSummariesDirty();
     this.db
       .prepare(
         `INSERT OR REPLACE INTO extractions (document_id, topic, year, board, administration, diarienummer, document_date, meeting_date,
@@ -154,6 +166,10 @@ export class Archive {
     }
     const unit = this.db.prepare('INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
     r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
+    this.db.prepare('DELETE FROM participations WHERE document_id = ?').run(documentId);
+    const current = (this.db.prepare('SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
+    this.db.prepare('UPDATE extractions SET current = ? WHERE document_id = ?').run(current, documentId);
+    for (const u of r.units) writeParticipation(this.db, documentId, u, r.year, r.board, current);
     const cls = this.db.prepare('INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
     r.classes.forEach((c, i) => cls.run(documentId, i, c));
     const date = this.db.prepare('INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
@@ -187,7 +203,13 @@ export class Archive {
   /** An older version replaced at its path by `newer`; kept in the archive, marked superseded. */
   markSuperseded(older: number, newer: number): void {
     if (older === newer) return;
-    this.db.prepare('UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, now(), older);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, now(), older);
+      // Trend queries count current versions only.
+      this.markSummariesDirty();
+      this.db.prepare('UPDATE participations SET current = 0 WHERE document_id = ?').run(older);
+      this.db.prepare('UPDATE extractions SET current = 0 WHERE document_id = ?').run(older);
+    })();
   }
 
   /**
@@ -308,7 +330,8 @@ export class Archive {
 
   /** Deletes a document's pages, messages and record, to store it anew (OCR redone); paths are kept. */
   clearDocumentContent(documentId: number): void {
-    for (const table of ['pages', 'messages', 'extractions', 'units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
+    this.markSummariesDirty();
+    for (const table of ['pages', 'messages', 'participations', 'extractions', 'units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
       this.db.prepare(`DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
     }
   }

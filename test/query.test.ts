@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
+import { ingest } from '../src/pipeline.js';
+import { openDatabase } from '../src/store/database.js';
+import * as q from '../src/query/queries.js';
+import { renderReport } from '../src/query/report.js';
+import { unitIdentityKey } from '../src/query/unit-identity.js';
+import { tempDir } from './helpers.js';
+
+const ROOT = resolve(__dirname, '..');
+const BIN = join(ROOT, 'bin/beslutsarkiv.js');
+let db: string;
+
+interface Gold {
+  topic: string;
+  year: number;
+  board: string;
+  units: Array<{ name: string; class: string | null }>;
+  classes: string[];
+}
+const gold: Gold[] = readdirSync(join(ROOT, 'test/gold'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(ROOT, 'test/gold', f), 'utf8')));
+
+/** What the gold records imply for participation grouped by `key`. */
+function implied(key: (g: Gold, u: Gold['units'][number]) => string) {
+  const out = new Map<string, { documents: Set<Gold>; units: number }>();
+  for (const g of gold.filter((x) => x.topic === 'award_participation')) {
+    for (const u of g.units) {
+      const k = key(g, u);
+      const e = out.get(k) ?? { documents: new Set(), units: 0 };
+      e.documents.add(g);
+      e.units++;
+      out.set(k, e);
+    }
+  }
+  return [...out].map(([k, v]) => [k, v.documents.size, v.units]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+}
+
+beforeAll(async () => {
+  db = join(tempDir(), 'a.sqlite');
+  await ingest([join(ROOT, 'corpus')], { db });
+});
+
+const open = () => openDatabase(db, { readonly: true });
+
+describe('trend queries on the seeds agree with what the gold records imply', () => {
+  it('participation by year (2024: 6 units from 2 documents)', () => {
+    const rows = q.participation(open(), ['year']);
+    expect(rows.map((r) => [String(r.year), r.documents, r.units])).toEqual(implied((g) => String(g.year)));
+    expect(rows.find((r) => r.year === 2024)).toEqual({ year: 2024, documents: 2, units: 6 });
+  });
+
+  it('participation by year and board, and by year and class', () => {
+    expect(q.participation(open(), ['year', 'board']).map((r) => [`${r.year} ${r.board}`, r.documents, r.units])).toEqual(implied((g) => `${g.year} ${g.board}`));
+    expect(q.participation(open(), ['year', 'class']).map((r) => [`${r.year} ${r.class}`, r.documents, r.units])).toEqual(implied((g, u) => `${g.year} ${u.class ?? 'unknown'}`));
+  });
+
+  it('gives the same answers from the summaries and from the detail tables and views', () => {
+    const fresh = open();
+    const answers = (d: BetterSqlite3.Database) => [q.participation(d, ['year']), q.participation(d, ['year', 'class'], { board: 'socialnämnden' }), q.classesOffered(d), q.deadlines(d), q.boards(d), q.unitAliases(d)];
+    expect(q.summariesFresh(fresh)).toBe(true);
+    const fromSummaries = answers(fresh);
+    const raw = new BetterSqlite3(db);
+    raw.prepare('UPDATE summary_state SET dirty = 1').run();
+    expect(q.summariesFresh(raw)).toBe(false);
+    expect(answers(raw)).toEqual(fromSummaries);
+    expect(raw.prepare('SELECT year, documents, units FROM participation_by_year').all()).toEqual(fromSummaries[0]);
+    raw.prepare('UPDATE summary_state SET dirty = 0').run();
+    raw.close();
+  });
+
+  it('lists the classes offered per year, showing the 2017 change', () => {
+    const rows = q.classesOffered(open());
+    const byYear = (y: number) => rows.filter((r) => r.year === y).map((r) => r.class).sort();
+    for (const g of gold.filter((x) => x.classes.length)) expect(byYear(g.year)).toEqual(expect.arrayContaining([...g.classes].sort()));
+    expect(byYear(2012)).toContain('annan_vard_omsorg');
+    expect(byYear(2017)).toContain('socialtjanst_funktionsnedsattning');
+    expect(byYear(2017)).not.toContain('annan_vard_omsorg');
+  });
+
+  it('lists deadlines per year', () => {
+    expect(q.deadlines(open(), { from: 2024, to: 2024 })).toEqual([
+      { year: 2024, kind: 'award', earliest: '2024-11-26', latest: '2024-11-26', documents: 1 },
+      { year: 2024, kind: 'minutes_deadline', earliest: '2024-06-28', latest: '2024-06-28', documents: 2 },
+      { year: 2024, kind: 'registration_deadline', earliest: '2024-03-22', latest: '2024-03-22', documents: 1 },
+      { year: 2024, kind: 'submission_deadline', earliest: '2024-05-17', latest: '2024-05-17', documents: 2 },
+    ]);
+  });
+});
+
+describe('units', () => {
+  it('are found forgivingly: case, diacritics, a leading type word, an abbreviation in brackets', () => {
+    for (const name of ['Stödboendet Lönnen', 'stödboendet lönnen', 'Lönnen', 'LONNEN', 'stodboendet Lonnen']) {
+      expect(q.unitHistory(open(), name).map((r) => [r.year, r.name]), name).toEqual([[2012, 'Stödboendet Lönnen']]);
+    }
+    expect(q.unitHistory(open(), 'Relationsvardscentrum innerstaden')).toHaveLength(1);
+    expect(unitIdentityKey('Relationsvårdscentrum Innerstaden -RVCI')).toBe(unitIdentityKey('Relationsvårdscentrum Innerstaden (RVCi)'));
+    expect(q.unitHistory(open(), 'Finns inte')).toEqual([]);
+  });
+
+  it('suggest likely renames without merging them', () => {
+    expect(q.unitAliases(open())).toEqual([
+      { board: 'Socialnämnden', name: 'LSS-hälsan', years: '2023–2023', possibly_renamed_to: 'LSS/SoL-hälsan', from: 2024, similarity: expect.any(Number) },
+    ]);
+    expect(q.unitHistory(open(), 'LSS-hälsan').map((r) => r.year)).toEqual([2023]);
+  });
+
+  it('count only the current version of a changed report', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'beslut.txt');
+    const report = (units: string) =>
+      `Deltagande i kvalitetsutmärkelsen 2024\n\nFörvaltningens förslag till beslut\nKulturnämnden godkänner att ${units} deltar i kvalitetsutmärkelsen.\n\nSammanfattning\nDen 26 november 2024 utses vinnarna i årets kvalitetsutmärkelse.\n`;
+    writeFileSync(file, report('Biblioteket Tornet och Musikskolan Lyran'));
+    const d = join(dir, 'a.sqlite');
+    await ingest([dir], { db: d });
+    expect(q.participation(openDatabase(d, { readonly: true }), ['year'])).toEqual([{ year: 2024, documents: 1, units: 2 }]);
+    writeFileSync(file, report('Biblioteket Tornet'));
+    await ingest([dir], { db: d });
+    const rows = q.participation(openDatabase(d, { readonly: true }), ['year']);
+    expect(rows).toEqual([{ year: 2024, documents: 1, units: 1 }]);
+  });
+});
+
+describe('sql and search', () => {
+  it('answers SELECTs and refuses statements that write', () => {
+    expect(q.sql(open(), 'SELECT count(*) AS n FROM documents')).toEqual([{ n: 5 }]);
+    for (const bad of ['DELETE FROM documents', 'UPDATE documents SET bytes = 0', 'DROP TABLE pages', 'PRAGMA journal_mode = DELETE']) {
+      expect(() => q.sql(open(), bad), bad).toThrow(q.ReadOnlyQueryError);
+    }
+  });
+
+  it('searches repaired text with or without å/ä/ö', () => {
+    expect(q.search(open(), 'stadsovergripande').map((r) => r.file)).toEqual(['003_5dc16642857d16cb.txt']);
+  });
+});
+
+describe('beslutsarkiv query and report', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--db', db], { encoding: 'utf8' });
+
+  it('prints JSON in a pipe, CSV and tables on request', () => {
+    expect(JSON.parse(cli('query', 'participation', '--by', 'year,board', '--from', '2024').stdout)).toEqual([
+      { year: 2024, board: 'Socialnämnden', documents: 1, units: 2 },
+      { year: 2024, board: 'Södermalms stadsdelsnämnd', documents: 1, units: 4 },
+    ]);
+    expect(cli('query', 'participation', '--format', 'csv').stdout.split('\n')[0]).toBe('year,documents,units');
+    const table = cli('query', 'unit', 'lönnen', '--format', 'table').stdout;
+    expect(table).toMatch(/│ 2012 │ Stödboendet Lönnen │ Socialnämnden/);
+    expect(cli('query', 'boards', '--board', 'SOCIALNÄMNDEN').stdout).toContain('"units": 11');
+  });
+
+  it('refuses writes and unknown queries with exit code 2 and a clear message', () => {
+    const w = cli('query', 'sql', 'DELETE FROM documents');
+    expect(w.status).toBe(2);
+    expect(w.stderr).toMatch(/only statements that read are allowed/);
+    const u = cli('query', 'popularity');
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/no query named "popularity": use one of participation, unit/);
+  });
+
+  it('writes a self-contained HTML report with charts, histories, timelines and evidence', () => {
+    const html = renderReport(open(), { dbPath: db });
+    expect(html).not.toMatch(/<script|<link|@import|src="http|href="http/i);
+    expect((html.match(/<svg /g) ?? []).length).toBe(3);
+    for (const text of ['Stödboendet Lönnen', 'LSS/SoL-hälsan', 'Södermalms stadsdelsnämnd', 'Annan vård och omsorg', 'minutes_deadline', 'date-under-addressee']) expect(html).toContain(text);
+    expect(html).toMatch(/href="file:\/\/[^"]*004_6306731b55b2ba86\.txt"/);
+    const out = join(tempDir(), 'r.html');
+    expect(cli('report', '--html', out).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('<svg ');
+  });
+});
