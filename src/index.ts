@@ -1,24 +1,40 @@
 /**
  * beslutsarkiv as a library: the CLI (src/cli) is a thin layer over these.
  */
-export { ingest, readDocument, sha256, STAGE_VERSIONS } from './pipeline.js';
-export type { IngestEvent, IngestOptions, ReadOptions, RunSummary, Failure } from './pipeline.js';
+export { ingest, readDocument, reprocess, rerunStages, staleStages, sha256, STAGE_VERSIONS } from './pipeline.js';
+export type { IngestEvent, IngestOptions, ReadOptions, ReprocessOptions, RunSummary, Failure } from './pipeline.js';
 export { addMessage, fullText, isOcred } from './document-file.js';
-export type { DocumentFile, Format, Message, OcrBlock, Page, PageSource, Stage } from './document-file.js';
+export type { DocumentFile, Extraction, Format, Message, OcrBlock, Page, PageSource, Stage } from './document-file.js';
 export { DocumentError, DatabaseLockedError, TrainedDataMissingError, EXIT } from './errors.js';
 export type { DocumentErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, RENDER_DPI, MIN_TEXT_LAYER_CHARS } from './limits.js';
 export type { Limits } from './limits.js';
+// Stage 1: ingest
 export { readSource } from './ingest/read-source.js';
 export { sniffBytes } from './ingest/sniff.js';
 export { markdownToText } from './ingest/markdown.js';
 export { findFiles, IGNORE_FILE } from './ingest/walk.js';
+// Stage 2: OCR
 export { OcrPool } from './ocr/worker-pool.js';
 export { ocrPages, ocrCacheKey } from './ocr/ocr-pages.js';
 export { locateTrainedData } from './ocr/trained-data.js';
+// Stage 3: normalize (repair)
+export { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
+export { loadRepairModels } from './repair/models.js';
+export { TextRepairer, applyEdits } from './repair/repair-text.js';
+export { findLetterhead } from './repair/letterhead.js';
+export { wordAccuracy } from './repair/word-accuracy.js';
+// Stage 4: extract
+export { extractDocument, extractRecord, EXTRACT_VERSION } from './extract/extract.js';
+export { compareRecords } from './extract/compare.js';
+// Stage 5: store
 export { openDatabase, DEFAULT_DB_PATH } from './store/database.js';
 export { Archive } from './store/archive.js';
 export { acquireWriterLock } from './store/lock.js';
-export { exportRecords, status } from './store/read.js';
-export { DocumentRecordSchema, SourceSchema } from '../schemas/record.js';
-export type { DocumentRecord } from '../schemas/record.js';
+export { exportRecords, searchText, status } from './store/read.js';
+// Queries and the report
+export { boards, classesOffered, deadlines, participation, signatories, sql, unitAliases, unitHistory, search, ReadOnlyQueryError } from './query/queries.js';
+export { renderReport } from './query/report.js';
+export { unitIdentityKey } from './query/unit-identity.js';
+export { DocumentRecordSchema, ExtractedSchema, SourceSchema } from '../schemas/record.js';
+export type { DocumentRecord, Extracted } from '../schemas/record.js';

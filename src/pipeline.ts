@@ -14,7 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { isOcred, type DocumentFile } from './document-file.js';
+import type { DocumentFile } from './document-file.js';
 import { DocumentError } from './errors.js';
 import { readSource, UnsupportedFileError } from './ingest/read-source.js';
 import { findFiles } from './ingest/walk.js';
@@ -315,9 +315,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
 
 export interface ReprocessOptions {
   db: string;
-  /** Rerun this stage (and what depends on it) even where its version is current. */
+  /** Rerun this stage (and what depends on it) on every document, even where its version is current. */
   stage?: 'repair' | 'extract';
-  /** Every document, not only those whose stage versions are out of date. */
+  /** Rerun repair and extraction on every document, not only where stage versions are out of date. */
   all?: boolean;
   onEvent?: (event: { event: 'reprocessed'; document: string; stages: string[] }) => void;
 }
@@ -336,11 +336,15 @@ export function reprocess(options: ReprocessOptions): { run: number; reprocessed
       const run = archive.startRun('reprocess', [options.stage ?? 'stale', options.all ? 'all' : 'stale'], STAGE_VERSIONS);
       const ids = (db.prepare('SELECT id, file_name FROM documents ORDER BY id').all() as Array<{ id: number; file_name: string }>);
       let reprocessed = 0;
+      // Asked for a stage (or --all): rerun it everywhere; otherwise only where versions are stale.
+      const forced = options.all === true || options.stage !== undefined;
+      const forceRepair = forced && options.stage !== 'extract';
       for (const { id, file_name } of ids) {
-        const stored = archive.storedStages(id);
-        const normalize = (options.all && options.stage !== 'extract') || stored.repairVersion !== REPAIR_VERSION || (options.stage === 'repair' && options.all === true);
-        const extract = normalize || options.all === true || stored.extractVersion !== EXTRACT_VERSION;
-        if (!normalize && !extract) continue;
+        // Reprocessing never OCRs: the stored OCR stays whatever engine made it.
+        const stale = staleStages({ ...archive.storedStages(id), ocrEngines: [] }, () => '', false);
+        const normalize = stale.normalize || forceRepair;
+        const extract = normalize || stale.extract || forced;
+        if (!extract) continue;
         rerunStages(archive, id, { normalize, extract });
         reprocessed++;
         options.onEvent?.({ event: 'reprocessed', document: file_name, stages: normalize ? ['repair', 'extract'] : ['extract'] });
@@ -357,4 +361,3 @@ export function reprocess(options: ReprocessOptions): { run: number; reprocessed
   }
 }
 
-export { isOcred };

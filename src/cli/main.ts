@@ -112,7 +112,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       const result = reprocess({
         db: o.db,
         stage: o.stage,
-        all: o.all ?? (o.stage !== undefined),
+        all: o.all,
         onEvent: o.logFormat === 'json' ? (e) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`) : undefined,
       });
       if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);

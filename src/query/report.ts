@@ -274,7 +274,9 @@ ${stackedBars('Units per year by class', seriesBy(byClass, 'class', 'units', 7).
     ['from', 'from'],
     ['similarity', 'similarity'],
   ])}</section>
-<section><h2>Documents</h2><p class="note">Each links to its source file; open one to see where every value came from.</p>${docHtml}</section>
+<section><h2>Documents</h2><p class="note">Each links to its source file; open one to see where every value came from.${
+    Number(totals.documents) > docs.length ? ` Showing the ${docs.length} newest of ${totals.documents}; <code>beslutsarkiv export --with-evidence</code> has them all.` : ''
+  }</p>${docHtml}</section>
 </main>
 </body>
 </html>

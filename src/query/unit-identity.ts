@@ -12,9 +12,7 @@ const LEADING_TYPE_WORD = /^\p{L}+(?:et|en|an|na|orna|erna|arna)\s+(?=\p{Lu})/u;
 
 export function unitIdentityKey(name: string): string {
   let n = name.trim().replace(/\s*[(-]\s*\p{Lu}[\p{L}]{1,7}\)?\s*$/u, '');
-  const first = n.split(/\s+/)[0] ?? '';
-  // "Stödboendet Lönnen" → "Lönnen"; keep names whose type word is all there is ("Utvecklingsenheten").
-  if (LEADING_TYPE_WORD.test(n) && first[0] === first[0]!.toUpperCase()) n = n.replace(LEADING_TYPE_WORD, '');
-  else if (LEADING_TYPE_WORD.test(n)) n = n.replace(LEADING_TYPE_WORD, '');
+  // "Stödboendet Lönnen" → "Lönnen"; a name that is only a type word ("Utvecklingsenheten") stays.
+  n = n.replace(LEADING_TYPE_WORD, '');
   return fold(n).replace(/[^\p{L}\p{N}]/gu, '');
 }
