@@ -57,6 +57,8 @@ export interface IngestOptions {
   db: string;
   /** Files processed and pages OCRed at once. Default: number of cores. */
   concurrency?: number;
+  /** Test seam: the OCR pool to use (default: a new one sized by concurrency). */
+  pool?: OcrPool;
   limits?: Partial<Limits>;
   /** Stops the batch: documents already finished stay stored; the run is marked interrupted. */
   signal?: AbortSignal;
@@ -173,7 +175,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     throw error;
   }
   const archive = new Archive(db);
-  const pool = new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
+  const pool = options.pool ?? new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
   const emit = options.onEvent ?? (() => {});
   const started = performance.now();
   const counts = emptyCounts();
@@ -214,8 +216,10 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           ms: Math.round(performance.now() - t0),
         });
       };
-      const read = (bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }) => {
-        const reading = readFromBytes({ path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha }, { pool, limits, cache, signal: options.signal });
+      const read = (bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }, fresh = false) => {
+        // Forced OCR reads nothing from the cache (and writes the new results to it).
+        const ocrCache = fresh ? { get: () => undefined, put: cache.put } : cache;
+        const reading = readFromBytes({ path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha }, { pool, limits, cache: ocrCache, signal: options.signal });
         inflight.set(sha, reading);
         return reading.finally(() => inflight.delete(sha));
       };
@@ -226,7 +230,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           // OCR again (engine, model or settings changed, or forced): read the file anew.
           const content = bytes ?? (await readBytes(path, name));
           if (sha256(content) !== sha) return false;
-          const file = await read(content, sha, info);
+          const file = await read(content, sha, info, options.forceOcr ?? false);
           archive.db.transaction(() => {
             archive.clearDocumentContent(documentId);
             archive.saveDocumentContent(documentId, file);
@@ -307,7 +311,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     emit({ event: 'run-end', run, status, counts, failures, ms: Math.round(performance.now() - started) });
     return { run, status, counts, failures };
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
     db.close();
     lock.release();
   }

@@ -21,14 +21,18 @@ interface Gold {
   units: Array<{ name: string; class: string | null }>;
   classes: string[];
 }
-const gold: Gold[] = readdirSync(join(ROOT, 'test/gold'))
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(ROOT, 'test/gold', f), 'utf8')));
+const expectedIn = (dir: string): Gold[] =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(ROOT, dir, f), 'utf8')));
+const gold = expectedIn('test/gold');
+/** The seeds and the variant documents: the archive the trend tests run on. */
+const expected = [...gold, ...expectedIn('test/variants')];
 
 /** What the gold records imply for participation grouped by `key`. */
 function implied(key: (g: Gold, u: Gold['units'][number]) => string) {
   const out = new Map<string, { documents: Set<Gold>; units: number }>();
-  for (const g of gold.filter((x) => x.topic === 'award_participation')) {
+  for (const g of expected.filter((x) => x.topic === 'award_participation')) {
     for (const u of g.units) {
       const k = key(g, u);
       const e = out.get(k) ?? { documents: new Set(), units: 0 };
@@ -42,16 +46,18 @@ function implied(key: (g: Gold, u: Gold['units'][number]) => string) {
 
 beforeAll(async () => {
   db = join(tempDir(), 'a.sqlite');
-  await ingest([join(ROOT, 'corpus')], { db });
+  await ingest([join(ROOT, 'corpus'), join(ROOT, 'test/variants')], { db });
 });
 
 const open = () => openDatabase(db, { readonly: true });
 
-describe('trend queries on the seeds agree with what the gold records imply', () => {
+describe('trend queries on the seeds and variants agree with what their expected records imply', () => {
   it('participation by year (2024: 6 units from 2 documents)', () => {
     const rows = q.participation(open(), ['year']);
     expect(rows.map((r) => [String(r.year), r.documents, r.units])).toEqual(implied((g) => String(g.year)));
-    expect(rows.find((r) => r.year === 2024)).toEqual({ year: 2024, documents: 2, units: 6 });
+    // The seeds alone: 2024 has 6 units from 2 documents.
+    expect(q.participation(open(), ['year'], { board: 'Socialnämnden', from: 2024 })[0]).toEqual({ year: 2024, documents: 1, units: 2 });
+    expect(q.participation(open(), ['year', 'board'], { from: 2024, to: 2024 }).filter((r) => /Social|Söder/.test(String(r.board))).reduce((n, r) => n + Number(r.units), 0)).toBe(6);
   });
 
   it('participation by year and board, and by year and class', () => {
@@ -83,12 +89,26 @@ describe('trend queries on the seeds agree with what the gold records imply', ()
   });
 
   it('lists deadlines per year', () => {
-    expect(q.deadlines(open(), { from: 2024, to: 2024 })).toEqual([
-      { year: 2024, kind: 'award', earliest: '2024-11-26', latest: '2024-11-26', documents: 1 },
-      { year: 2024, kind: 'minutes_deadline', earliest: '2024-06-28', latest: '2024-06-28', documents: 2 },
-      { year: 2024, kind: 'registration_deadline', earliest: '2024-03-22', latest: '2024-03-22', documents: 1 },
-      { year: 2024, kind: 'submission_deadline', earliest: '2024-05-17', latest: '2024-05-17', documents: 2 },
-    ]);
+    const kinds = ['award', 'minutes_deadline', 'registration_deadline', 'submission_deadline'];
+    const wanted = new Map<string, { earliest: string; latest: string; documents: number }>();
+    for (const g of expected.filter((x) => x.topic === 'award_participation')) {
+      const seen = new Set<string>();
+      for (const d of (g as unknown as { dates: Array<{ kind: string; date: string }> }).dates) {
+        if (!kinds.includes(d.kind)) continue;
+        const k = `${g.year} ${d.kind}`;
+        const w = wanted.get(k) ?? { earliest: d.date, latest: d.date, documents: 0 };
+        if (d.date < w.earliest) w.earliest = d.date;
+        if (d.date > w.latest) w.latest = d.date;
+        if (!seen.has(k)) w.documents++;
+        seen.add(k);
+        wanted.set(k, w);
+      }
+    }
+    const rows = q.deadlines(open());
+    expect(rows.map((r) => [`${r.year} ${r.kind}`, { earliest: r.earliest, latest: r.latest, documents: r.documents }])).toEqual(
+      [...wanted].sort((a, b) => a[0].localeCompare(b[0])),
+    );
+    expect(q.deadlines(open(), { from: 2024, to: 2024, board: 'Socialnämnden' })).toContainEqual({ year: 2024, kind: 'minutes_deadline', earliest: '2024-06-28', latest: '2024-06-28', documents: 1 });
   });
 });
 
@@ -127,7 +147,7 @@ describe('units', () => {
 
 describe('sql and search', () => {
   it('answers SELECTs and refuses statements that write', () => {
-    expect(q.sql(open(), 'SELECT count(*) AS n FROM documents')).toEqual([{ n: 5 }]);
+    expect(q.sql(open(), 'SELECT count(*) AS n FROM documents')).toEqual([{ n: 12 }]);
     for (const bad of ['DELETE FROM documents', 'UPDATE documents SET bytes = 0', 'DROP TABLE pages', 'PRAGMA journal_mode = DELETE']) {
       expect(() => q.sql(open(), bad), bad).toThrow(q.ReadOnlyQueryError);
     }
@@ -143,6 +163,7 @@ describe('beslutsarkiv query and report', () => {
 
   it('prints JSON in a pipe, CSV and tables on request', () => {
     expect(JSON.parse(cli('query', 'participation', '--by', 'year,board', '--from', '2024').stdout)).toEqual([
+      { year: 2024, board: 'Skärholmens stadsdelsnämnd', documents: 1, units: 3 },
       { year: 2024, board: 'Socialnämnden', documents: 1, units: 2 },
       { year: 2024, board: 'Södermalms stadsdelsnämnd', documents: 1, units: 4 },
     ]);

@@ -7,6 +7,7 @@ import { ingest, reprocess, type IngestEvent } from '../src/pipeline.js';
 import { openDatabase } from '../src/store/database.js';
 import { exportRecords, status } from '../src/store/read.js';
 import { EXIT } from '../src/errors.js';
+import { OcrPool } from '../src/ocr/worker-pool.js';
 import { makeFixtures, tempDir } from './helpers.js';
 import type { FixtureSet } from '../scripts/make-fixtures.js';
 
@@ -114,6 +115,23 @@ describe('versioned stages', () => {
     await ingest([dir], { db, onEvent: (e) => events.push(e) });
     expect(events.filter((e) => e.event === 'file' && e.status === 'reprocessed').map((e) => (e as { file: string }).file)).toEqual(['scan-2012.png']);
     expect(scan()).toMatchObject({ ocr_engine: engine, text: expect.stringContaining('Socialnämnden') });
+  });
+
+  it('--force-ocr recognizes scanned pages again instead of taking them from the cache', async () => {
+    const dir = tempDir();
+    copyFileSync(join(fx.good, '2012-page1.png'), join(dir, 'scan.png'));
+    const db = join(dir, 'a.sqlite');
+    const pool = new OcrPool({ size: 1, timeoutMs: 120_000 });
+    try {
+      await ingest([dir], { db, pool });
+      expect(pool.recognized).toBe(1);
+      const plain = await ingest([dir], { db, pool });
+      expect([plain.counts.unchanged, pool.recognized]).toEqual([1, 1]);
+      const forced = await ingest([dir], { db, pool, forceOcr: true });
+      expect([forced.counts.reprocessed, pool.recognized]).toEqual([1, 2]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('reprocess reruns stages on request, and by default only where versions are stale', () => {
