@@ -37,6 +37,14 @@ function readHolder(path: string): Holder | null {
   }
 }
 
+/** The live writer holding a database's lock, or null (no lock, or one left by a process that is gone). */
+export function liveWriter(dbPath: string): Holder | null {
+  const holder = readHolder(`${resolve(dbPath)}.lock`);
+  if (!holder) return null;
+  // A holder on another host cannot be checked from here: taken as alive, as acquireWriterLock does.
+  return holder.host !== hostname() || processExists(holder.pid) ? holder : null;
+}
+
 export function acquireWriterLock(dbPath: string): WriterLock {
   const path = `${resolve(dbPath)}.lock`;
   const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };

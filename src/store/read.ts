@@ -3,23 +3,10 @@
  */
 import type { Database } from 'better-sqlite3';
 import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { emptyCounts, type RunCounts } from './archive.js';
+import { liveWriter } from './lock.js';
 
 const COUNT_KEYS = Object.keys(emptyCounts()) as Array<keyof RunCounts>;
-
-/** Whether a live process holds the writer lock of this database. */
-function lockHeld(db: Database): boolean {
-  const path = `${db.name}.lock`;
-  if (!existsSync(path)) return false;
-  try {
-    const { pid } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number };
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface DocumentRow {
   id: number;
@@ -155,6 +142,8 @@ export function status(db: Database): StatusReport {
     )
     .all() as StatusReport['by_format'];
   const lastRun = (db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get() ?? null) as (Record<keyof RunCounts, number> & { id: number; command: string; started_at: string; finished_at: string | null; status: string; versions: string }) | null;
+  // A run left 'running' by a process that no longer holds the lock was killed.
+  const writing = liveWriter(db.name) !== null;
   const failures = lastRun
     ? (db.prepare('SELECT path, name, kind, code, reason FROM failures WHERE run_id = ? ORDER BY kind, path').all(lastRun.id) as StatusReport['failures'])
     : [];
@@ -169,14 +158,13 @@ export function status(db: Database): StatusReport {
           command: lastRun.command,
           started_at: lastRun.started_at,
           finished_at: lastRun.finished_at,
-          // A run left 'running' by a process that no longer holds the lock was killed.
-          status: lastRun.status === 'running' && !lockHeld(db) ? 'crashed' : lastRun.status,
+          status: lastRun.status === 'running' && !writing ? 'crashed' : lastRun.status,
           ...(Object.fromEntries(COUNT_KEYS.map((k) => [k, lastRun[k]])) as unknown as RunCounts),
           versions: JSON.parse((lastRun as unknown as { versions: string }).versions),
         }
       : null,
     runs: (db.prepare(`SELECT id, command, started_at, finished_at, status, ${COUNT_KEYS.join(', ')} FROM runs ORDER BY id DESC LIMIT 10`).all() as Array<Record<string, unknown>>).map(
-      (r) => ({ ...r, status: r.status === 'running' && (r.id !== lastRun?.id || !lockHeld(db)) ? 'crashed' : r.status }),
+      (r) => ({ ...r, status: r.status === 'running' && (r.id !== lastRun?.id || !writing) ? 'crashed' : r.status }),
     ) as StatusReport['runs'],
     missing_files: (db.prepare('SELECT count(*) AS n FROM files WHERE missing_since IS NOT NULL').get() as { n: number }).n,
     superseded_documents: (db.prepare('SELECT count(*) AS n FROM documents WHERE superseded_by IS NOT NULL').get() as { n: number }).n,
