@@ -109,7 +109,9 @@ export function findUnits(text: string, options: UnitOptions): FoundUnit[] {
     found.push({ unit: { name: canonical, department: null, operator, provider, class: null }, start, end, rule });
   };
 
-  for (const s of sentences(text)) {
+  const sents = sentences(text);
+  const flatText = flat(text);
+  for (const s of sents) {
     const sentence = flat(s.text);
     for (const ctx of CONTEXTS) {
       for (const clause of sentence.split(/(?<=\.)\s+|;\s*/u)) {
@@ -166,17 +168,24 @@ export function findUnits(text: string, options: UnitOptions): FoundUnit[] {
     }
   }
 
-  withdrawn(text, found);
-  departments(text, found);
-  operators(text, found);
-  classes(text, found);
+  withdrawn(sents, found);
+  departments(flatText, found);
+  operators(sents, flatText, found);
+  classes(flatText, found);
   return found;
 }
 
+type Sentence = ReturnType<typeof sentences>[number];
+
+/** A unit's name (without an abbreviation in brackets) as a literal regular-expression source. */
+function namePattern(name: string): string {
+  return name.replace(/\s*\([^)]*\)$/u, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** Units said to withdraw or not take part are not units. */
-function withdrawn(text: string, found: FoundUnit[]): void {
+function withdrawn(sents: Sentence[], found: FoundUnit[]): void {
   const cues = /\b(?:dragit tillbaka|drar tillbaka|drar sig ur|dragit sig ur|avstår|avböjt|deltar inte|inte delta|inte kommer att delta|har lämnat återbud)\b/iu;
-  for (const s of sentences(text)) {
+  for (const s of sents) {
     const sentence = flat(s.text);
     if (!cues.test(sentence)) continue;
     for (let i = found.length - 1; i >= 0; i--) {
@@ -189,13 +198,10 @@ function withdrawn(text: string, found: FoundUnit[]): void {
 const DEPARTMENT = /(avdelningen för (?:\p{Ll}[\p{Ll}-]*(?:\s+(?:och|samt)\s+|\s+|(?=[\s.,;)]|$)))+|\p{Ll}+avdelningen|\p{Ll}+ avdelningen)/u;
 
 /** "X tillhör (organisatoriskt) avdelningen för …", "X ligger under …", "X (sociala avdelningen)". */
-function departments(text: string, found: FoundUnit[]): void {
-  const flatText = flat(text);
+function departments(flatText: string, found: FoundUnit[]): void {
   for (const f of found) {
     if (f.unit.department) continue;
-    const name = f.unit.name.replace(/\s*\([^)]*\)$/u, '');
-    const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const m = new RegExp(`${escaped}\\s+(?:tillhör(?: organisatoriskt)?|ligger (?:organisatoriskt )?under|hör till|hör organisatoriskt till|är en del av|finns inom)\\s+`, 'iu').exec(flatText);
+    const m = new RegExp(`${namePattern(f.unit.name)}\\s+(?:tillhör(?: organisatoriskt)?|ligger (?:organisatoriskt )?under|hör till|hör organisatoriskt till|är en del av|finns inom)\\s+`, 'iu').exec(flatText);
     if (!m) continue;
     const rest = flatText.slice(m.index + m[0].length);
     const d = DEPARTMENT.exec(rest);
@@ -208,18 +214,16 @@ function departments(text: string, found: FoundUnit[]): void {
 }
 
 /** "drivs av Bolaget AB": private, with its provider; "drivs i egen regi": municipal. */
-function operators(text: string, found: FoundUnit[]): void {
-  for (const s of sentences(text)) {
+function operators(sents: Sentence[], flatText: string, found: FoundUnit[]): void {
+  for (const s of sents) {
     const sentence = flat(s.text);
     const own = /\b(?:i|på) (?:egen|kommunal) regi\b/iu.test(sentence);
     const contracted = /\b(?:i privat regi|på entreprenad)\b/iu.test(sentence);
     if (!own && !contracted) continue;
     for (const f of found) if (fold(sentence).includes(fold(f.unit.name))) f.unit.operator ??= own ? 'municipal' : 'private';
   }
-  const flatText = flat(text);
   for (const f of found) {
-    const escaped = f.unit.name.replace(/\s*\([^)]*\)$/u, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const m = new RegExp(`${escaped}[^.]{0,40}?\\b(?:drivs|som drivs) (?:på entreprenad )?av ([\\p{Lu}][^.,]*?\\b(?:AB|Aktiebolag|HB|KB))`, 'u').exec(flatText);
+    const m = new RegExp(`${namePattern(f.unit.name)}[^.]{0,40}?\\b(?:drivs|som drivs) (?:på entreprenad )?av ([\\p{Lu}][^.,]*?\\b(?:AB|Aktiebolag|HB|KB))`, 'u').exec(flatText);
     if (m) {
       f.unit.operator = 'private';
       f.unit.provider ??= m[1]!.trim();
@@ -228,16 +232,14 @@ function operators(text: string, found: FoundUnit[]): void {
 }
 
 /** "Samtliga deltar i klassen …" for every unit; "X deltar i klassen A och Y i klassen B" each. */
-function classes(text: string, found: FoundUnit[]): void {
-  const flatText = flat(text);
+function classes(flatText: string, found: FoundUnit[]): void {
   const all = /\b(?:Samtliga|Alla|Båda|Enheterna|Verksamheterna)(?: enheter| verksamheter)? (?:deltar|tävlar|anmäls) i klassen\s+["”“]?([^"”“.]+(?:\.[^"”“.]+)?)/u.exec(flatText);
   if (all) {
     const key = classKey(all[1]!);
     if (key) for (const f of found) f.unit.class ??= key;
   }
   for (const f of found) {
-    const escaped = f.unit.name.replace(/\s*\([^)]*\)$/u, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const m = new RegExp(`${escaped}\\s+(?:deltar |tävlar |anmäls )?i klassen\\s+["”“]?([\\p{L} ,]+)`, 'u').exec(flatText);
+    const m = new RegExp(`${namePattern(f.unit.name)}\\s+(?:deltar |tävlar |anmäls )?i klassen\\s+["”“]?([\\p{L} ,]+)`, 'u').exec(flatText);
     if (m) {
       const key: ClassKey | null = classKey(m[1]!.split(/\s+och\s+\p{Lu}/u)[0]!);
       if (key) f.unit.class = key;
