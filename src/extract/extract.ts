@@ -4,9 +4,8 @@
  */
 import { addMessage, type DocumentFile, type Extraction } from '../document-file.js';
 import type { DateKind, Evidence, Extracted } from '../../schemas/record.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_DIR } from '../repair/lexicon.js';
+import { DATA_DIR, readLines } from '../repair/lexicon.js';
 import { offeredClasses } from './classes.js';
 import { classifyDates, findDates } from './dates.js';
 import { docText, flat } from './doc-text.js';
@@ -39,13 +38,7 @@ let givenNames: Set<string> | undefined;
 
 /** Given names from the gazetteer (data/gazetteer/given-names.txt): where two names side by side split. */
 function isGivenName(word: string): boolean {
-  givenNames ??= new Set(
-    readFileSync(join(DATA_DIR, 'gazetteer/given-names.txt'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'))
-      .flatMap((l) => l.split('-')),
-  );
+  givenNames ??= new Set(readLines(join(DATA_DIR, 'gazetteer/given-names.txt')).flatMap((l) => l.split('-')));
   return givenNames.has(word);
 }
 

@@ -215,7 +215,8 @@ export class Lexicon {
   }
 }
 
-function readLines(path: string): string[] {
+/** The entries of a list file (gazetteer): one a line, blank lines and # comments left out. */
+export function readLines(path: string): string[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .map((l) => l.trim())
