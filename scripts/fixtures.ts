@@ -33,6 +33,8 @@ export interface ScanOptions {
   paper?: number;
   /** Seed of the noise. */
   seed?: number;
+  /** Body text size in points (default 11.5). */
+  fontPt?: number;
 }
 
 export const CLEAN_SCAN: ScanOptions = { dpi: 300, rotateDeg: 0, blur: 0, noise: 0, paper: 255 };
@@ -77,10 +79,10 @@ const LINE = 1.45;
 const MARGIN_PT = 64;
 
 /** Splits text into A4 pages of wrapped lines (the same pagination for PDFs and scans). */
-export function paginate(text: string, linesPerPage = 46): string[][] {
+export function paginate(text: string, linesPerPage = 46, fontPt = FONT_PT): string[][] {
   const canvas = createCanvas(10, 10);
   const ctx = canvas.getContext('2d');
-  ctx.font = `${FONT_PT}px "Fixture Serif"`;
+  ctx.font = `${fontPt}px "Fixture Serif"`;
   const lines = wrapLines(text, A4.width - 2 * MARGIN_PT, (s) => ctx.measureText(s).width);
   const pages: string[][] = [];
   for (let i = 0; i < lines.length; i += linesPerPage) pages.push(lines.slice(i, i + linesPerPage));
@@ -103,9 +105,10 @@ export function renderScan(lines: string[], options: ScanOptions = {}): Canvas {
   ctx.translate(-w / 2, -h / 2);
   if (o.blur) ctx.filter = `blur(${o.blur}px)`;
   ctx.fillStyle = 'rgb(25,25,25)';
-  ctx.font = `${FONT_PT * scale}px "Fixture Serif"`;
+  const pt = o.fontPt ?? FONT_PT;
+  ctx.font = `${pt * scale}px "Fixture Serif"`;
   ctx.textBaseline = 'top';
-  lines.forEach((line, i) => ctx.fillText(line, MARGIN_PT * scale, (MARGIN_PT + i * FONT_PT * LINE) * scale));
+  lines.forEach((line, i) => ctx.fillText(line, MARGIN_PT * scale, (MARGIN_PT + i * pt * LINE) * scale));
   ctx.restore();
   if (o.noise) {
     const random = mulberry32(o.seed ?? 1);

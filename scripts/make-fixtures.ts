@@ -102,6 +102,8 @@ export async function makeFixtures(out = DEFAULT_OUT): Promise<FixtureSet> {
   write('truncated.pdf', textPdf.subarray(0, Math.floor(textPdf.length * 0.3)), bad);
   write('encrypted.pdf', await makeTextPdf('Sekretess: detta dokument är krypterat.', { userPassword: 'hemligt' }), bad);
   write('random-bytes.png', randomBytes(4096), bad);
+  const scan = readFileSync(join(good, '2012-page2.jpg'));
+  write('cut-off-scan.jpg', scan.subarray(0, Math.floor(scan.length * 0.6)), bad);
   write('pixel-bomb.png', makePixelBombPng(), bad);
   write('binary.txt', randomBytes(2048, 3), bad);
   write('only-whitespace.txt', ' \n\n\t \n', bad);

@@ -36,7 +36,7 @@ describe('beslutsarkiv ingest', () => {
     const r = cli(['ingest', 'corpus', fx.bad, '--db', db]);
     expect(r.code).toBe(EXIT.failures);
     expect(r.stdout).toMatch(/ingested +5/);
-    expect(r.stdout).toMatch(/failed +7/);
+    expect(r.stdout).toMatch(/failed +8/);
     expect(r.stdout).toContain('broken/encrypted.pdf\n    [encrypted-pdf] encrypted.pdf is encrypted and needs a password');
     expect(r.stdout).toContain('[empty-file] empty.pdf is empty (0 bytes)');
     expect(r.stdout).toMatch(/Skipped:\n .*minutes\.docx/);

@@ -1,6 +1,7 @@
 /**
  * Image scans (PNG, JPEG, TIFF): check their size from the header before anything decodes them,
- * and hand the OCR stage an image it can read (tesseract.js reads PNG and JPEG, not TIFF).
+ * and hand the OCR stage the image (encoded bytes, or the pixels of a TIFF page). The OCR stage
+ * decodes it once (src/ocr/prepare-image.ts).
  */
 import { imageSize } from 'image-size';
 import { DocumentError } from '../errors.js';
@@ -8,7 +9,10 @@ import type { Limits } from '../limits.js';
 
 /** An image ready for OCR. */
 export interface OcrImage {
-  data: Buffer;
+  /** The encoded image (PNG or JPEG), or undefined when `rgba` holds the pixels. */
+  data?: Buffer;
+  /** Decoded pixels, RGBA row by row, when the reader had to decode them itself (TIFF). */
+  rgba?: Uint8Array;
   width: number;
   height: number;
   /** Resolution, measured or estimated: tells tesseract the text size. */
@@ -44,17 +48,28 @@ export function headerDimensions(bytes: Uint8Array, what: string): { width: numb
   }
 }
 
-/** Checks a PNG or JPEG file's size from its header and fully decodes it once, so corrupt images fail here with a clear reason. */
-export async function readRasterImage(bytes: Buffer, limits: Limits, what: string): Promise<OcrImage> {
+const TAIL = 4096;
+
+/**
+ * A PNG ends with its IEND chunk, a JPEG with the EOI marker (FF D9), allowing for padding after it.
+ * Decoders fill a cut-off image with grey rather than fail, so a truncated scan is caught here.
+ */
+export function isComplete(bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(Math.max(0, bytes.byteLength - TAIL));
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return tail.includes('IEND', 0, 'latin1');
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return tail.includes(Buffer.from([0xff, 0xd9]));
+  return true;
+}
+
+/**
+ * Checks a PNG or JPEG file's size from its header, and that it is whole. The pixels are decoded
+ * once, when the OCR stage prepares the page (a file that then fails to decode is reported as
+ * corrupt-image).
+ */
+export function readRasterImage(bytes: Buffer, limits: Limits, what: string): OcrImage {
   const { width, height } = headerDimensions(bytes, what);
   assertPixelLimit(width, height, limits, what);
-  const { loadImage } = await import('@napi-rs/canvas');
-  try {
-    const image = await loadImage(bytes);
-    if (image.width !== width || image.height !== height) throw new Error(`decoded ${image.width}×${image.height}, header says ${width}×${height}`);
-  } catch (error) {
-    throw new DocumentError('corrupt-image', `${what} cannot be decoded: ${(error as Error).message}`, { cause: error });
-  }
+  if (!isComplete(bytes)) throw new DocumentError('corrupt-image', `${what} is truncated: the image data ends before its end marker`);
   return { data: bytes, width, height, dpi: estimateDpi(width), origin: 'file' };
 }
 
@@ -89,18 +104,12 @@ export async function tiffPages(bytes: Buffer, limits: Limits, what: string): Pr
       width,
       height,
       async load(): Promise<OcrImage> {
-        const { createCanvas } = await import('@napi-rs/canvas');
         try {
           UTIF.decodeImage(bytes, ifd);
           const rgba = UTIF.toRGBA8(ifd);
-          const canvas = createCanvas(width, height);
-          const ctx = canvas.getContext('2d');
-          const image = ctx.createImageData(width, height);
-          image.data.set(rgba);
-          ctx.putImageData(image, 0, 0);
           // Scanners write 72 dpi by default when they know nothing better; trust only plausible values.
           const dpi = resolution >= 100 && resolution <= 1200 ? Math.round(resolution) : estimateDpi(width);
-          return { data: canvas.toBuffer('image/png'), width, height, dpi, origin: 'tiff-page' };
+          return { rgba, width, height, dpi, origin: 'tiff-page' };
         } catch (error) {
           throw new DocumentError('corrupt-image', `${what} page ${index + 1} cannot be decoded: ${(error as Error).message}`, { cause: error });
         }

@@ -1,11 +1,13 @@
 /**
  * PDFs through pdf-parse (pdf.js): the text layer of each page where it has one; for pages without
  * one, the image to OCR: the embedded full-page scan at its own resolution when there is one
- * (sharper and cheaper than re-rendering), else a render at 300 dpi.
+ * (sharper and cheaper than re-rendering), else a render at 300 dpi. A scan stored as JPEG is taken
+ * byte for byte (pdf-images.ts); other encodings are decoded by pdf.js.
  */
 import { DocumentError } from '../errors.js';
 import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
-import { assertPixelLimit, type OcrImage } from './image.js';
+import { assertPixelLimit, headerDimensions, isComplete, type OcrImage } from './image.js';
+import { indexPdfImages, type PdfImageIndex } from './pdf-images.js';
 
 type PDFParseType = import('pdf-parse').PDFParse;
 
@@ -67,13 +69,16 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
     }
     if (info.total === 0) throw new DocumentError('corrupt-pdf', `${what} has no pages`);
     const text = await parser.getText({ pageJoiner: '' });
+    // Opened on the first page that needs an image, once per file.
+    let images: Promise<PdfImageIndex> | undefined;
+    const index = () => (images ??= indexPdfImages(bytes));
     const pages: PdfPage[] = text.pages.map((p) => {
       const chars = nonSpaceChars(p.text);
       return {
         number: p.num,
         text: chars >= MIN_TEXT_LAYER_CHARS ? p.text : null,
         textLayerChars: chars,
-        loadImage: () => pageImage(parser, p.num, limits, what),
+        loadImage: () => pageImage(parser, index, p.num, limits, what),
       };
     });
     return { pages, close };
@@ -83,17 +88,38 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
   }
 }
 
-async function pageImage(parser: PDFParseType, page: number, limits: Limits, what: string): Promise<OcrImage> {
+/** The JPEG is whole and itself says it has the size the PDF declares (else it goes the careful way, through pdf.js). */
+function sameSize(declared: { width: number; height: number }, jpeg: Buffer, what: string): boolean {
+  if (!isComplete(jpeg)) return false;
+  try {
+    const real = headerDimensions(jpeg, what);
+    return real.width === declared.width && real.height === declared.height;
+  } catch {
+    return false;
+  }
+}
+
+/** An embedded scan of at least this resolution is used as it is; a poorer one is better re-rendered at 300 dpi. */
+const MIN_SCAN_DPI = 150;
+
+async function pageImage(parser: PDFParseType, index: () => Promise<PdfImageIndex>, page: number, limits: Limits, what: string): Promise<OcrImage> {
   try {
     const info = await parser.getInfo({ parsePageInfo: true, partial: [page] });
     const size = info.pages[0];
     if (!size) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be read`);
+    const jpeg = (await index())
+      .jpegs(page)
+      .find((img) => sameShape(img.width, img.height, size.width, size.height) && sameSize(img, img.bytes, what));
+    const jpegDpi = jpeg ? (jpeg.width / size.width) * 72 : 0;
+    if (jpeg && jpegDpi >= MIN_SCAN_DPI) {
+      assertPixelLimit(jpeg.width, jpeg.height, limits, `${what} page ${page} image`);
+      return { data: jpeg.bytes, width: jpeg.width, height: jpeg.height, dpi: Math.round(jpegDpi), origin: 'embedded' };
+    }
     const embedded = await parser.getImage({ partial: [page], imageBuffer: true, imageDataUrl: false, imageThreshold: 300 });
     const scans = (embedded.pages[0]?.images ?? []).filter((img) => sameShape(img.width, img.height, size.width, size.height));
     const scan = scans.sort((a, b) => b.width * b.height - a.width * a.height)[0];
     const scanDpi = scan ? (scan.width / size.width) * 72 : 0;
-    // An embedded scan of at least 150 dpi is used as it is; a poorer one is better re-rendered at 300 dpi.
-    if (scan && scanDpi >= 150) {
+    if (scan && scanDpi >= MIN_SCAN_DPI) {
       return { data: Buffer.from(scan.data), width: scan.width, height: scan.height, dpi: Math.round(scanDpi), origin: 'embedded' };
     }
     const wanted = RENDER_DPI / 72;

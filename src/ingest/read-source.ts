@@ -83,7 +83,7 @@ export async function readSource(input: FileBytes, limits: Limits): Promise<Sour
       return readPdf(file, bytes, limits);
     case 'png':
     case 'jpeg': {
-      const image = await readRasterImage(bytes, limits, name);
+      const image = readRasterImage(bytes, limits, name);
       return { file, pages: [{ number: 1, text: null, source: 'ocr', loadImage: async () => image }], close: async () => {} };
     }
     case 'tiff': {

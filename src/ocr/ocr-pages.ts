@@ -1,13 +1,15 @@
 /**
  * The OCR stage: every page the ingest stage could not read as text is OCRed (or taken from the
  * cache, keyed by the file's sha256, the page and the engine settings, so that an unchanged file is
- * never OCRed twice). Pages of one document go through the pool together; rendering the next page
- * overlaps with recognizing this one.
+ * never OCRed twice). Each page image is prepared first (decoded once, grey, at the resolution OCR
+ * needs); a blank page stops there. Pages of one document go through the pool together; preparing
+ * the next page overlaps with recognizing this one.
  */
 import pLimit from 'p-limit';
 import { addMessage, type DocumentFile, type Page } from '../document-file.js';
 import type { Source } from '../ingest/read-source.js';
 import type { OcrCache } from '../store/archive.js';
+import { prepareForOcr } from './prepare-image.js';
 import type { OcrPool, OcrResult } from './worker-pool.js';
 
 export interface OcrStageOptions {
@@ -44,7 +46,16 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
           }
           const image = await page.loadImage!();
           const started = performance.now();
-          const result = await pool.recognize(image, signal);
+          const prepared = await prepareForOcr(image);
+          const what = `${image.origin} image ${image.width}×${image.height} at ${image.dpi} dpi`;
+          if (prepared.blank) {
+            const result: OcrResult = { text: '', confidence: 0, blocks: [], blank: true };
+            cache?.put(key, engine, result);
+            results.set(page.number, { result, cached: false, engine });
+            addMessage(file, { stage: 'ocr', rule: 'ocr-blank', severity: 'info', page: page.number, reason: `page ${page.number} is blank (no ink in the ${what}): not OCRed` });
+            return;
+          }
+          const result = await pool.recognize(prepared, signal);
           cache?.put(key, engine, result);
           results.set(page.number, { result, cached: false, engine });
           addMessage(file, {
@@ -53,7 +64,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
             severity: 'info',
             page: page.number,
             confidence: result.confidence,
-            reason: `page ${page.number} OCRed from ${image.origin} image ${image.width}×${image.height} at ${image.dpi} dpi in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
+            reason: `page ${page.number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
           });
         }),
       ),
@@ -64,6 +75,9 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
     const { result, cached, engine } = results.get(p.number)!;
     if (cached) {
       addMessage(file, { stage: 'ocr', rule: 'ocr-cache', severity: 'info', page: p.number, reason: `page ${p.number} OCR text taken from the cache` });
+    }
+    if (result.blank) {
+      return { number: p.number, text: '', source: 'ocr', confidence: null, ocrEngine: engine, blocks: [] };
     }
     if (result.text.trim() === '') {
       addMessage(file, { stage: 'ocr', rule: 'ocr-empty', severity: 'warning', page: p.number, reason: `page ${p.number}: OCR found no text (blank page, or an image beyond the limits)` });

@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import type { OcrBlock } from '../document-file.js';
 import { DocumentError } from '../errors.js';
-import type { OcrImage } from '../ingest/image.js';
+import { OCR_DPI, type PreparedImage } from './prepare-image.js';
 import { locateTrainedData, LANGUAGE, type TrainedData } from './trained-data.js';
 
 type TesseractWorker = import('tesseract.js').Worker;
@@ -16,6 +16,8 @@ export interface OcrResult {
   text: string;
   confidence: number;
   blocks: OcrBlock[];
+  /** The page had no ink and was not recognised. */
+  blank?: boolean;
 }
 
 export interface OcrPoolOptions {
@@ -29,7 +31,8 @@ export interface OcrPoolOptions {
 
 /** Page segmentation mode 3 (automatic layout): side columns and signature columns become separate blocks. */
 const PSM_AUTO = '3';
-export const OCR_SETTINGS = `oem=lstm psm=${PSM_AUTO}`;
+/** Everything that decides the OCR text: part of the engine id, so the cache is keyed by it. */
+export const OCR_SETTINGS = `oem=lstm psm=${PSM_AUTO} input=grey<=${OCR_DPI}dpi`;
 
 interface PooledWorker {
   worker: TesseractWorker;
@@ -61,7 +64,8 @@ export class OcrPool {
     return this.data;
   }
 
-  recognize(image: OcrImage, signal?: AbortSignal): Promise<OcrResult> {
+  /** Recognises a prepared page image (see prepareForOcr). */
+  recognize(image: PreparedImage, signal?: AbortSignal): Promise<OcrResult> {
     return this.limit(() => this.run(image, signal));
   }
 
@@ -85,7 +89,7 @@ export class OcrPool {
     await pooled.worker.terminate().catch(() => undefined);
   }
 
-  private async run(image: OcrImage, signal?: AbortSignal): Promise<OcrResult> {
+  private async run(image: PreparedImage, signal?: AbortSignal): Promise<OcrResult> {
     if (this.closed) throw new Error('OCR pool is closed');
     signal?.throwIfAborted();
     const pooled = await this.acquire();
@@ -93,7 +97,7 @@ export class OcrPool {
     let onAbort: (() => void) | undefined;
     try {
       await pooled.worker.setParameters({ user_defined_dpi: String(image.dpi) });
-      const job = pooled.worker.recognize(image.data, {}, { text: true, blocks: true });
+      const job = pooled.worker.recognize(image.pgm, {}, { text: true, blocks: true });
       const stop = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new DocumentError('ocr-timeout', `OCR did not finish within ${Math.round(this.timeoutMs / 1000)} s (--ocr-timeout)`)),

@@ -352,10 +352,12 @@ export class Archive {
       get(key) {
         const row = get.get(key) as { text: string; confidence: number | null; blocks: string | null } | undefined;
         if (!row) return undefined;
-        return { text: row.text, confidence: row.confidence ?? 0, blocks: row.blocks ? JSON.parse(row.blocks) : [] };
+        // A blank page is stored without a confidence: it was never recognised.
+        const blank = row.confidence === null && row.text === '';
+        return { text: row.text, confidence: row.confidence ?? 0, blocks: row.blocks ? JSON.parse(row.blocks) : [], ...(blank ? { blank } : {}) };
       },
       put(key, engine, result) {
-        put.run(key, engine, result.text, result.confidence, JSON.stringify(result.blocks), now());
+        put.run(key, engine, result.text, result.blank ? null : result.confidence, JSON.stringify(result.blocks), now());
       },
     };
   }
