@@ -11,7 +11,8 @@ import { readSource } from '../src/ingest/read-source.js';
 import type { OcrImage } from '../src/ingest/image.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { isBlank, OCR_DPI, prepareForOcr } from '../src/ocr/prepare-image.js';
-import { OcrPool } from '../src/ocr/worker-pool.js';
+import { blocksFromTsv, OcrPool } from '../src/ocr/worker-pool.js';
+import { locateTrainedData } from '../src/ocr/trained-data.js';
 import { DocumentError } from '../src/errors.js';
 import { sha256 } from '../src/pipeline.js';
 import { DEGRADED_SCAN, makeScannedPdf, makeTextPdf, paginate, renderScan, toJpeg, toPng } from '../scripts/fixtures.js';
@@ -98,11 +99,44 @@ describe('preparing a page image', () => {
   it('makes OCR as accurate as before on a 300-dpi scan, with å/ä/ö', async () => {
     const pool = new OcrPool({ size: 1, timeoutMs: 120_000 });
     try {
-      const result = await pool.recognize(await prepareForOcr(jpegImage(LINES, 300, 5)));
+      const prepared = await prepareForOcr(jpegImage(LINES, 300, 5));
+      const result = await pool.recognize(prepared);
       expect(wordAccuracy(result.text, LINES.join('\n'))).toBeGreaterThanOrEqual(0.97);
       expect(result.text).toMatch(/[åäö]/);
+      // Blocks, with boxes on the prepared image, hold the page's words.
+      expect(result.blocks.length).toBeGreaterThan(0);
+      for (const b of result.blocks) {
+        expect(b.bbox[0]).toBeLessThan(b.bbox[2]);
+        expect(b.bbox[2]).toBeLessThanOrEqual(prepared.width);
+        expect(b.bbox[3]).toBeLessThanOrEqual(prepared.height);
+        expect(b.confidence).toBeGreaterThan(50);
+      }
+      expect(wordAccuracy(result.blocks.map((b) => b.text).join('\n'), result.text)).toBeGreaterThanOrEqual(0.99);
     } finally {
       await pool.close();
+    }
+  });
+
+  it("builds the same blocks from tesseract's TSV as tesseract.js's block tree gives", async () => {
+    // A heading block and, far below, a signature block: tesseract finds two blocks.
+    const canvas = renderScan([...LINES.slice(0, 6), ...Array(14).fill(''), 'Gillis Hammar', 'Socialdirektör'], { dpi: 200 });
+    const prepared = await prepareForOcr({ data: toPng(canvas), width: canvas.width, height: canvas.height, dpi: 200, origin: 'file' });
+    const { createWorker, OEM } = await import('tesseract.js');
+    const { langPath } = locateTrainedData('test');
+    const worker = await createWorker('swe', OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' }, { debug_file: '/dev/null' } as never);
+    try {
+      await worker.setParameters({ tessedit_pageseg_mode: '3' as never, user_defined_dpi: '200' });
+      const { data } = await worker.recognize(prepared.pgm, {}, { text: true, tsv: true, blocks: true });
+      const ours = blocksFromTsv(data.tsv!);
+      const theirs = data.blocks!;
+      expect(ours.length).toBeGreaterThanOrEqual(2);
+      expect(ours.map((b) => b.bbox)).toEqual(theirs.map((b) => [b.bbox.x0, b.bbox.y0, b.bbox.x1, b.bbox.y1]));
+      ours.forEach((b, i) => {
+        expect(b.text.split(/\s+/)).toEqual(theirs[i]!.text.trim().split(/\s+/));
+        expect(Math.abs(b.confidence - theirs[i]!.confidence)).toBeLessThan(10);
+      });
+    } finally {
+      await worker.terminate();
     }
   });
 });

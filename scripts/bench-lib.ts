@@ -1,0 +1,63 @@
+/**
+ * Shared pieces of the benchmark scripts: statistics over repeated runs, the table they print,
+ * the benchmark texts, and the repair stage's speed.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Stat {
+  name: string;
+  unit: string;
+  values: number[];
+}
+
+export function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** Collects measurements (several runs each) and prints them as one table: median, min, max. */
+export class Stats {
+  readonly rows: Stat[] = [];
+  record(name: string, unit: string, values: number[]): number {
+    this.rows.push({ name, unit, values });
+    return median(values);
+  }
+  note(name: string, unit: string, value: number): number {
+    return this.record(name, unit, [value]);
+  }
+  print(title: string): void {
+    const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(3));
+    console.log(`\n${title}\n`);
+    console.log(`${'measurement'.padEnd(66)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}  unit`);
+    for (const s of this.rows) {
+      console.log(
+        `${s.name.padEnd(66)}${fmt(median(s.values)).padStart(10)}${fmt(Math.min(...s.values)).padStart(10)}${fmt(Math.max(...s.values)).padStart(10)}  ${s.unit}`,
+      );
+    }
+  }
+}
+
+/** The four clean seeds: the running text the benchmarks render, damage and ingest. */
+export function seedTexts(): string[] {
+  return ['000_32a9fff0cf960181', '001_91a3c1650f19c566', '002_3e46df6f17c46d2f', '004_6306731b55b2ba86'].map((s) =>
+    readFileSync(join(ROOT, 'corpus', `${s}.txt`), 'utf8'),
+  );
+}
+
+/** Repair speed after loading, one core, on clean text no cache has seen (numbering lines makes every round new). */
+export async function repairWordsPerSecond(rounds = 30): Promise<number> {
+  const { loadRepairModels } = await import('../src/repair/models.js');
+  const { applyEdits, DAMAGED_RATE, TextRepairer } = await import('../src/repair/repair-text.js');
+  const { words } = await import('../src/repair/word-accuracy.js');
+  const repairer = new TextRepairer(loadRepairModels());
+  const texts = Array.from({ length: rounds }, (_, r) => seedTexts().map((t) => t.replace(/\n/g, ` ${r}\n`))).flat();
+  const n = texts.reduce((s, t) => s + words(t).length, 0);
+  const t0 = performance.now();
+  for (const t of texts) applyEdits(t, repairer.repair(t, repairer.damageRate([t]) >= DAMAGED_RATE));
+  return n / ((performance.now() - t0) / 1000);
+}
