@@ -187,7 +187,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     const found = await findFiles(paths, own);
     emit({ event: 'run-start', run, db: dbPath, files: found.length });
     const cache = archive.ocrCache();
-    const limit = pLimit(concurrency);
+    // One file more in flight than OCR workers: the next file is read, opened and its first page
+    // prepared while the workers finish the last pages of the others, so no worker waits.
+    const limit = pLimit(concurrency + 1);
     const inflight = new Map<string, Promise<DocumentFile>>();
     const seen = new Set<string>();
 
