@@ -20,6 +20,7 @@ import { loadRepairModels } from '../src/repair/models.js';
 import { applyEdits, DAMAGED_RATE, TextRepairer } from '../src/repair/repair-text.js';
 import { wordAccuracy, words } from '../src/repair/word-accuracy.js';
 import { mulberry32 } from './fixtures.js';
+import { repairWordsPerSecond } from './bench-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -106,9 +107,7 @@ function wordsPerSecond(texts: string[], rounds: number): number {
   for (let r = 0; r < rounds; r++) for (const t of texts) repair(t);
   return n / ((performance.now() - t0) / 1000);
 }
-// Unseen text each round: numbering lines makes every text new to the memo caches.
-const cleanRounds = Array.from({ length: 30 }, (_, r) => cleanSeeds.map((t) => t.replace(/\n/g, ` ${r}\n`))).flat();
-const cleanWps = wordsPerSecond(cleanRounds, 1);
+const cleanWps = await repairWordsPerSecond();
 const damagedWps = wordsPerSecond([raw003], 3);
 rows.push(['speed, clean text', `${Math.round(cleanWps)} words/s`]);
 rows.push(['speed, damaged text (seed 003)', `${Math.round(damagedWps)} words/s`]);
