@@ -143,6 +143,8 @@ describe('what OCR does to a header and a list', () => {
     const { findDiarienummer } = await import('../src/extract/organisation.js');
     expect(findDiarienummer('Tjänsteutlåtande\nDär 3.2-118/2022\nSida 1 (2)')?.value).toBe('3.2-118/2022');
     expect(findDiarienummer('Dur KSN 2019/77')?.value).toBe('KSN 2019/77');
+    for (const label of ['Dör', 'Dår', 'Dmr', 'Dnr.', 'Dnr:']) expect(findDiarienummer(`${label} HVS 2021/0312`)?.value).toBe('HVS 2021/0312');
+    expect(findDiarienummer('Dagar 2021/22 räknas')).toBeNull();
     expect(findDiarienummer('där staden har 12 förskolor')).toBeNull();
   });
 

@@ -13,7 +13,7 @@ import { findAddressee, findCaseOfficer, findDiarienummer, findDocumentDate, fin
 import { findUnits } from './units.js';
 
 /** Bump when extraction rules change: documents are re-extracted from stored text. */
-export const EXTRACT_VERSION = '1';
+export const EXTRACT_VERSION = '2';
 
 
 const NUMBER_WORDS: Record<string, number> = { en: 1, ett: 1, två: 2, tre: 3, fyra: 4, fem: 5, sex: 6, sju: 7, åtta: 8, nio: 9, tio: 10, elva: 11, tolv: 12 };

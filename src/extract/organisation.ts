@@ -103,11 +103,12 @@ export function findAddressee(text: string, year: number | null): { board: Found
 }
 
 /**
- * "Dnr 1.11.1-266/2017", "Dnr HVS 2021/0312", "Diarienummer …". OCR often misreads the label
- * ("Dar", "Dur", "Där"); the number's shape (digits and dots, a hyphen, a slash and a year) carries it.
+ * "Dnr 1.11.1-266/2017", "Dnr HVS 2021/0312", "Diarienummer …". OCR often misreads the label's
+ * middle letter ("Dar", "Dur", "Där", "Dör", "Dmr"); the number's shape (digits and dots, a hyphen,
+ * a slash and a year) carries it.
  */
 export function findDiarienummer(text: string): Found<string> | null {
-  const m = /\b(?:D[nmuaäürt]{1,2}r\.?|Diarienummer)\s*:?\s*((?:\p{Lu}{2,5}\s)?\d[\d.]*-?\d*\/\d{2,4})\b/u.exec(text);
+  const m = /\b(?:D\p{Ll}{1,2}r\.?|Diarienummer)\s*:?\s*((?:\p{Lu}{2,5}\s)?\d[\d.]*-?\d*\/\d{2,4})\b/u.exec(text);
   return m ? { value: m[1]!.trim(), start: m.index, end: m.index + m[0].length, rule: 'dnr-label' } : null;
 }
 
