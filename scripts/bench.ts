@@ -363,6 +363,7 @@ const side = await benchSideBySide(set, native);
 const recognition = await benchRecognition(jpegPages(quick ? 3 : 6), native);
 
 const wps = [] as number[];
+await repairWordsPerSecond(2); // load the models and warm the JIT, unmeasured
 for (let r = 0; r < RUNS; r++) wps.push(await repairWordsPerSecond(quick ? 10 : 30));
 const normalizeWps = stats.record('repair (normalize) speed, clean text, one core, models loaded', 'words/s', wps);
 
