@@ -24,6 +24,12 @@ describe('README', () => {
     }
   });
 
+  it('lists every npm script under Development', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const development = README.slice(README.indexOf('## Development'));
+    for (const name of scripts) expect(development, name).toMatch(new RegExp(name === 'test' ? '^npm test' : `^npm run ${name}\\b`, 'm'));
+  });
+
   it('documents every exit code', () => {
     for (const code of Object.values(EXIT)) expect(README).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
