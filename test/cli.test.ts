@@ -146,3 +146,29 @@ describe('beslutsarkiv normalize', () => {
     expect(r.stdout).toMatch(/\tcontext\t"ar" → "är"/);
   });
 });
+
+describe('--log-format json keeps stderr JSON', () => {
+  it('wraps lines printed by OCR worker threads (leptonica diagnostics) as stderr events', () => {
+    // A real worker thread printing to console.error, as tesseract.js's workers do, while a
+    // reporter in JSON mode writes its events: every line that reaches stderr must parse.
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      import { createReporter } from './src/cli/report.ts';
+      const reporter = createReporter('json', process.stderr);
+      reporter.onEvent({ event: 'run-start', run: 1, db: 'x', files: 1 });
+      const worker = new Worker("console.error('Error in boxClipToRectangle: box outside rectangle'); console.error('Error in pixScanForForeground: invalid box')", { eval: true });
+      await new Promise((r) => worker.on('exit', r));
+      await new Promise((r) => setTimeout(r, 50));
+      reporter.onEvent({ event: 'run-end', run: 1, status: 'completed', counts: {}, failures: [], ms: 1 });
+      reporter.done();
+      process.stderr.write('after the run: not wrapped\\n');
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toBe('after the run: not wrapped');
+    const events = lines.slice(0, -1).map((l) => JSON.parse(l) as { event: string; text?: string });
+    expect(events.map((e) => e.event)).toEqual(['run-start', 'stderr', 'stderr', 'run-end']);
+    expect(events[1]!.text).toBe('Error in boxClipToRectangle: box outside rectangle');
+  });
+});

@@ -12,11 +12,42 @@ export interface Reporter {
   done(): void;
 }
 
+const jsonLine = (event: object) => `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
+
+/**
+ * With --log-format json every line on stderr must be JSON, or a log shipper or `jq` chokes. The
+ * OCR engine's image library (leptonica, inside the tesseract.js workers) prints diagnostics such as
+ * "Error in boxClipToRectangle: box outside rectangle" to stderr on odd images; while the run lasts,
+ * any such line is wrapped as a `stderr` event. Returns the raw writer and a restore function.
+ */
+export function jsonOnlyStderr(stream: NodeJS.WritableStream): { write: (line: string) => void; restore: () => void } {
+  const original = stream.write;
+  const raw = original.bind(stream) as (chunk: string) => boolean;
+  let pending = '';
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line.trim()) raw(jsonLine({ event: 'stderr', text: line.trimEnd() }));
+    (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+    return true;
+  }) as typeof stream.write;
+  return {
+    write: (line) => void raw(line),
+    restore: () => {
+      if (pending.trim()) raw(jsonLine({ event: 'stderr', text: pending.trimEnd() }));
+      pending = '';
+      stream.write = original;
+    },
+  };
+}
+
 export function createReporter(format: LogFormat, stderr: NodeJS.WriteStream = process.stderr): Reporter {
   if (format === 'json') {
+    const guarded = jsonOnlyStderr(stderr);
     return {
-      onEvent: (event) => stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
-      done: () => {},
+      onEvent: (event) => guarded.write(jsonLine(event)),
+      done: () => guarded.restore(),
     };
   }
   if (!stderr.isTTY) return { onEvent: () => {}, done: () => {} };
