@@ -85,23 +85,23 @@ async function ocrSet(pdfs: number, pagesPerPdf: number, pngs: number): Promise<
 
 /**
  * A duplex scan, as archives often hold them: each printed page followed by its empty back side
- * (grey paper and noise only). Two PDFs of three sheets, six images each.
+ * (grey paper and noise only). PDFs of three sheets, six images each (two PDFs, one in --quick).
  */
-async function duplexSet(): Promise<OcrSet> {
-  const dir = join(OUT, 'ocr-set-duplex');
+async function duplexSet(pdfs: number): Promise<OcrSet> {
+  const dir = join(OUT, `ocr-set-duplex-${pdfs}`);
   const manifest = `${dir}.truth.json`;
   if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')) as OcrSet;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const lines = scanLines();
   const truth: Record<string, string[]> = {};
-  for (let d = 0; d < 2; d++) {
+  for (let d = 0; d < pdfs; d++) {
     const texts = [0, 1, 2].map((i) => lines[(d * 3 + i + 5) % lines.length]!);
     const images = texts.flatMap((t, i) => [toJpeg(page300(t, 300 + d * 10 + i), 80), toJpeg(renderScan([], { ...DEGRADED_SCAN, dpi: 300, seed: 400 + d * 10 + i }), 80)]);
     writeFileSync(join(dir, `duplex-${d + 1}.pdf`), await makeScannedPdf(images));
     truth[`duplex-${d + 1}.pdf`] = texts.flatMap((t) => [t.join('\n'), '']);
   }
-  const set: OcrSet = { dir, truth, pages: 12 };
+  const set: OcrSet = { dir, truth, pages: pdfs * 6 };
   writeFileSync(manifest, JSON.stringify(set));
   return set;
 }
@@ -220,7 +220,7 @@ async function benchSideBySide(set: OcrSet, native: boolean) {
       await runOurs();
     }
   }
-  if (native) {
+  if (native && !quick) {
     // For reference: a native pipeline tuned the way ours is (grey, 200 dpi). Not the baseline.
     const n = await nativeRun(set, join(OUT, 'native-work'), ['-r', String(OCR_DPI), '-gray']);
     tuned.push(set.pages / n.seconds);
@@ -229,7 +229,7 @@ async function benchSideBySide(set: OcrSet, native: boolean) {
   const oursPps = stats.record(`OCR end to end, beslutsarkiv CLI, 2 workers (${what})`, 'pages/s', ours);
   const nativePps = native ? stats.record('OCR end to end, pdftoppm -r 300 + tesseract, 2 processes', 'pages/s', theirs) : Number.NaN;
   const ratio = native ? stats.record('ocr_ratio = beslutsarkiv / native', 'ratio', ours.map((x, i) => x / theirs[i]!)) : Number.NaN;
-  if (native) stats.note('  reference: native tuned like ours (pdftoppm -gray -r 200), 1 run', 'pages/s', tuned[0]!);
+  if (tuned.length) stats.note('  reference: native tuned like ours (pdftoppm -gray -r 200), 1 run', 'pages/s', tuned[0]!);
   stats.note('word accuracy, beslutsarkiv OCR (before repair)', 'accuracy', oursAcc);
   stats.note('word accuracy, beslutsarkiv after repair', 'accuracy', oursRepairedAcc);
   if (native) stats.note('word accuracy, native tesseract', 'accuracy', nativeAcc);
@@ -264,7 +264,8 @@ async function benchRecognition(pages: Array<{ image: OcrImage; truth: string }>
   const first: number[] = [];
   const steady: number[] = [];
   const twoWorkers: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  // Secondary figures: one run in --quick, to stay under five minutes from nothing.
+  for (let r = 0; r < (quick ? 1 : RUNS); r++) {
     const one = new OcrPool({ size: 1, timeoutMs: 600_000 });
     let t = performance.now();
     await one.recognize(prepared[0]!);
@@ -357,16 +358,22 @@ async function benchText(docs: number) {
 }
 
 /**
- * A nightly re-run through the CLI (process start included) over the corpus plus scans (a scanned
- * PDF, PNG, JPEG, TIFF, a mixed PDF), against the first run: the re-run must read, render and OCR nothing.
+ * A nightly re-run through the CLI (process start included) over the corpus plus scans, against the
+ * first run: the re-run must read, render and OCR nothing.
  */
-async function benchReingest() {
-  const { makeFixtures } = await import('./make-fixtures.js');
-  const fx = await makeFixtures();
+async function benchReingest(scans: OcrSet) {
   const dir = join(OUT, 'reingest');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const f of ['2017-scan.pdf', '2012-page1.png', '2012-page2.jpg', '2024-two-pages.tif', '2024-mixed.pdf']) writeFileSync(join(dir, f), readFileSync(join(fx.good, f)));
+  if (quick) {
+    // The side-by-side scans (scanned PDFs and PNGs), already built: nothing more to render.
+    for (const f of Object.keys(scans.truth)) writeFileSync(join(dir, f), readFileSync(join(scans.dir, f)));
+  } else {
+    // The test fixtures' scans: a scanned PDF, PNG, JPEG, a two-page TIFF and a mixed PDF.
+    const { makeFixtures } = await import('./make-fixtures.js');
+    const fx = await makeFixtures();
+    for (const f of ['2017-scan.pdf', '2012-page1.png', '2012-page2.jpg', '2024-two-pages.tif', '2024-mixed.pdf']) writeFileSync(join(dir, f), readFileSync(join(fx.good, f)));
+  }
   const cli = (db: string) => {
     const t = performance.now();
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/beslutsarkiv.js'), 'ingest', join(ROOT, 'corpus'), dir, '--db', db, '--log-format', 'json'], { encoding: 'utf8' });
@@ -381,7 +388,7 @@ async function benchReingest() {
     firsts.push(cli(db));
     reruns.push(cli(db));
   }
-  stats.record('ingest corpus + 5 scans (CLI, first run)', 's', firsts);
+  stats.record(`ingest corpus + ${readdirSync(dir).length} scans (CLI, first run)`, 's', firsts);
   stats.record('re-run over the same, unchanged (CLI)', 's', reruns);
   return stats.record('reingest_ratio = re-run / first run (with scans)', 'ratio', reruns.map((x, i) => x / firsts[i]!));
 }
@@ -396,7 +403,7 @@ if (!native) console.error('bench: native tesseract is not available; the side-b
 // CPU-seconds each, model and code warm-up included), native tesseract starts once per page.
 const set = await ocrSet(quick ? 2 : 4, quick ? 2 : 3, quick ? 2 : 4);
 const side = await benchSideBySide(set, native);
-const duplexRatio = await benchDuplex(await duplexSet(), native);
+const duplexRatio = await benchDuplex(await duplexSet(quick ? 1 : 2), native);
 const recognition = await benchRecognition(jpegPages(quick ? 3 : 6), native);
 
 const wps = [] as number[];
@@ -405,7 +412,7 @@ for (let r = 0; r < RUNS; r++) wps.push(await repairWordsPerSecond(quick ? 10 : 
 const normalizeWps = stats.record('repair (normalize) speed, clean text, one core, models loaded', 'words/s', wps);
 
 const text = await benchText(quick ? 300 : 1000);
-const reingestRatio = await benchReingest();
+const reingestRatio = await benchReingest(set);
 
 const documents = 100_000;
 const syntheticDb = join(OUT, `synthetic-${documents}.sqlite`);
