@@ -21,7 +21,7 @@ import { ingest, readDocument, reprocess } from '../pipeline.js';
 import { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
 import { exportRecords, status } from '../store/read.js';
-import { createReporter, formatSummary, type LogFormat } from './report.js';
+import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -113,7 +113,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         db: o.db,
         stage: o.stage,
         all: o.all,
-        onEvent: o.logFormat === 'json' ? (e) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`) : undefined,
+        onEvent: o.logFormat === 'json' ? (e) => io.stderr.write(jsonLine(e)) : undefined,
       });
       if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);
     });

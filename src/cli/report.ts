@@ -12,7 +12,8 @@ export interface Reporter {
   done(): void;
 }
 
-const jsonLine = (event: object) => `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
+/** One JSON log line: the event with its time. */
+export const jsonLine = (event: object) => `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
 
 /**
  * With --log-format json every line on stderr must be JSON, or a log shipper or `jq` chokes. The

@@ -17,7 +17,7 @@ export interface EmbeddedJpeg {
 }
 
 export interface PdfImageIndex {
-  /** The JPEG images placed on a page (1-based), largest first. */
+  /** The JPEG images placed on a page (1-based). */
   jpegs(page: number): EmbeddedJpeg[];
 }
 
@@ -74,6 +74,6 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
       if (contents[0] !== 0xff || contents[1] !== 0xd8) continue;
       found.push({ bytes: Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength), width: width.asNumber(), height: height.asNumber() });
     }
-    return found.sort((a, b) => b.width * b.height - a.width * a.height);
+    return found;
   }
 }

@@ -102,25 +102,27 @@ function sameSize(declared: { width: number; height: number }, jpeg: Buffer, wha
 /** An embedded scan of at least this resolution is used as it is; a poorer one is better re-rendered at 300 dpi. */
 const MIN_SCAN_DPI = 150;
 
+/** The largest image with the page's shape (the scan of the whole page), when it is sharp enough to OCR as it is. */
+function fullPageScan<T extends { width: number; height: number }>(images: T[], page: { width: number; height: number }): { image: T; dpi: number } | null {
+  const image = images.filter((img) => sameShape(img.width, img.height, page.width, page.height)).sort((a, b) => b.width * b.height - a.width * a.height)[0];
+  const dpi = image ? (image.width / page.width) * 72 : 0;
+  return image && dpi >= MIN_SCAN_DPI ? { image, dpi: Math.round(dpi) } : null;
+}
+
 async function pageImage(parser: PDFParseType, index: () => Promise<PdfImageIndex>, page: number, limits: Limits, what: string): Promise<OcrImage> {
   try {
     const info = await parser.getInfo({ parsePageInfo: true, partial: [page] });
     const size = info.pages[0];
     if (!size) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be read`);
-    const jpeg = (await index())
-      .jpegs(page)
-      .find((img) => sameShape(img.width, img.height, size.width, size.height) && sameSize(img, img.bytes, what));
-    const jpegDpi = jpeg ? (jpeg.width / size.width) * 72 : 0;
-    if (jpeg && jpegDpi >= MIN_SCAN_DPI) {
-      assertPixelLimit(jpeg.width, jpeg.height, limits, `${what} page ${page} image`);
-      return { data: jpeg.bytes, width: jpeg.width, height: jpeg.height, dpi: Math.round(jpegDpi), origin: 'embedded' };
+    const jpeg = fullPageScan((await index()).jpegs(page).filter((img) => sameSize(img, img.bytes, what)), size);
+    if (jpeg) {
+      assertPixelLimit(jpeg.image.width, jpeg.image.height, limits, `${what} page ${page} image`);
+      return { data: jpeg.image.bytes, width: jpeg.image.width, height: jpeg.image.height, dpi: jpeg.dpi, origin: 'embedded' };
     }
     const embedded = await parser.getImage({ partial: [page], imageBuffer: true, imageDataUrl: false, imageThreshold: 300 });
-    const scans = (embedded.pages[0]?.images ?? []).filter((img) => sameShape(img.width, img.height, size.width, size.height));
-    const scan = scans.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    const scanDpi = scan ? (scan.width / size.width) * 72 : 0;
-    if (scan && scanDpi >= MIN_SCAN_DPI) {
-      return { data: Buffer.from(scan.data), width: scan.width, height: scan.height, dpi: Math.round(scanDpi), origin: 'embedded' };
+    const scan = fullPageScan(embedded.pages[0]?.images ?? [], size);
+    if (scan) {
+      return { data: Buffer.from(scan.image.data), width: scan.image.width, height: scan.image.height, dpi: scan.dpi, origin: 'embedded' };
     }
     const wanted = RENDER_DPI / 72;
     // Never render more pixels than the limit allows (a page can declare an enormous MediaBox).

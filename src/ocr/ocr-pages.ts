@@ -32,20 +32,21 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
   if (needOcr.length > 0) {
     const { pool, cache, signal } = options;
     const engine = pool.engine.engineId;
-    const misses = needOcr.filter((page) => {
-      const hit = cache?.get(ocrCacheKey(file.sha256, page.number, engine));
-      if (hit) results.set(page.number, { result: hit, cached: true, engine });
-      return !hit;
-    });
+    const misses = needOcr
+      .map((page) => ({ page, key: ocrCacheKey(file.sha256, page.number, engine) }))
+      .filter(({ page, key }) => {
+        const hit = cache?.get(key);
+        if (hit) results.set(page.number, { result: hit, cached: true, engine });
+        return !hit;
+      });
     // Workers load while the first images are read and prepared.
     pool.prestart(misses.length);
     // One page more than the pool in flight, so the next image is ready when a worker frees up.
     const limit = pLimit(pool.size + 1);
     await Promise.all(
-      misses.map((page) =>
+      misses.map(({ page, key }) =>
         limit(async () => {
           signal?.throwIfAborted();
-          const key = ocrCacheKey(file.sha256, page.number, engine);
           const image = await page.loadImage!();
           const started = performance.now();
           const prepared = await prepareForOcr(image);

@@ -40,29 +40,29 @@ type Canvas = import('@napi-rs/canvas').Canvas;
 
 async function drawSource(image: OcrImage, width: number, height: number): Promise<Canvas> {
   const { createCanvas, loadImage } = await import('@napi-rs/canvas');
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'medium';
+  let source: Canvas | Awaited<ReturnType<typeof loadImage>>;
   if (image.rgba) {
     const full = createCanvas(image.width, image.height);
     const data = full.getContext('2d').createImageData(image.width, image.height);
     data.data.set(image.rgba);
     full.getContext('2d').putImageData(data, 0, 0);
     if (width === image.width && height === image.height) return full;
-    ctx.drawImage(full, 0, 0, width, height);
-    return canvas;
+    source = full;
+  } else {
+    try {
+      source = await loadImage(image.data!);
+    } catch (error) {
+      throw new DocumentError('corrupt-image', `the ${image.origin} image cannot be decoded: ${(error as Error).message}`, { cause: error });
+    }
+    if (source.width !== image.width || source.height !== image.height) {
+      throw new DocumentError('corrupt-image', `the ${image.origin} image decodes to ${source.width}×${source.height}, its header says ${image.width}×${image.height}`);
+    }
   }
-  let decoded: Awaited<ReturnType<typeof loadImage>>;
-  try {
-    decoded = await loadImage(image.data!);
-  } catch (error) {
-    throw new DocumentError('corrupt-image', `the ${image.origin} image cannot be decoded: ${(error as Error).message}`, { cause: error });
-  }
-  if (decoded.width !== image.width || decoded.height !== image.height) {
-    throw new DocumentError('corrupt-image', `the ${image.origin} image decodes to ${decoded.width}×${decoded.height}, its header says ${image.width}×${image.height}`);
-  }
-  ctx.drawImage(decoded, 0, 0, width, height);
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'medium';
+  ctx.drawImage(source, 0, 0, width, height);
   return canvas;
 }
 

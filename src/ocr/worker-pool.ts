@@ -57,7 +57,9 @@ export function blocksFromTsv(tsv: string): OcrBlock[] {
     const text = f.slice(11).join('\t').trim();
     if (!entry || text === '') continue;
     const key = `${par}:${line}`;
-    entry.lines.set(key, [...(entry.lines.get(key) ?? []), text]);
+    const words = entry.lines.get(key);
+    if (words) words.push(text);
+    else entry.lines.set(key, [text]);
     if (conf! >= 0) entry.confs.push(conf!);
   }
   return [...blocks.values()]
