@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { words } from '../src/repair/word-accuracy.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,15 +50,19 @@ export function seedTexts(): string[] {
   );
 }
 
+/** Words per second of `repair` over the texts (one core). */
+export function wordsPerSecond(texts: string[], repair: (text: string) => unknown): number {
+  const n = texts.reduce((s, t) => s + words(t).length, 0);
+  const t0 = performance.now();
+  for (const t of texts) repair(t);
+  return n / ((performance.now() - t0) / 1000);
+}
+
 /** Repair speed after loading, one core, on clean text no cache has seen (numbering lines makes every round new). */
 export async function repairWordsPerSecond(rounds = 30): Promise<number> {
   const { loadRepairModels } = await import('../src/repair/models.js');
   const { applyEdits, DAMAGED_RATE, TextRepairer } = await import('../src/repair/repair-text.js');
-  const { words } = await import('../src/repair/word-accuracy.js');
   const repairer = new TextRepairer(loadRepairModels());
   const texts = Array.from({ length: rounds }, (_, r) => seedTexts().map((t) => t.replace(/\n/g, ` ${r}\n`))).flat();
-  const n = texts.reduce((s, t) => s + words(t).length, 0);
-  const t0 = performance.now();
-  for (const t of texts) applyEdits(t, repairer.repair(t, repairer.damageRate([t]) >= DAMAGED_RATE));
-  return n / ((performance.now() - t0) / 1000);
+  return wordsPerSecond(texts, (t) => applyEdits(t, repairer.repair(t, repairer.damageRate([t]) >= DAMAGED_RATE)));
 }

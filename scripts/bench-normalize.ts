@@ -20,7 +20,7 @@ import { loadRepairModels } from '../src/repair/models.js';
 import { applyEdits, DAMAGED_RATE, TextRepairer } from '../src/repair/repair-text.js';
 import { wordAccuracy, words } from '../src/repair/word-accuracy.js';
 import { mulberry32 } from './fixtures.js';
-import { repairWordsPerSecond } from './bench-lib.js';
+import { repairWordsPerSecond, wordsPerSecond } from './bench-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -101,14 +101,8 @@ cleanSeeds.forEach((t, i) => measure(`clean seed ${i} OCR confusions`, t, ocrDam
 const heldoutMean = (gen['held-out text, diacritics stripped']! + [1, 2, 3].reduce((s, k) => s + gen[`held-out text, OCR confusions (seed ${k})`]!, 0) / 3) / 2;
 
 // 4. Speed after loading, one core.
-function wordsPerSecond(texts: string[], rounds: number): number {
-  const n = texts.reduce((s, t) => s + words(t).length, 0) * rounds;
-  const t0 = performance.now();
-  for (let r = 0; r < rounds; r++) for (const t of texts) repair(t);
-  return n / ((performance.now() - t0) / 1000);
-}
 const cleanWps = await repairWordsPerSecond();
-const damagedWps = wordsPerSecond([raw003], 3);
+const damagedWps = wordsPerSecond([raw003, raw003, raw003], repair);
 rows.push(['speed, clean text', `${Math.round(cleanWps)} words/s`]);
 rows.push(['speed, damaged text (seed 003)', `${Math.round(damagedWps)} words/s`]);
 rows.push(['models load (fresh process, median of 3)', `${Math.round(loadMs)} ms`]);

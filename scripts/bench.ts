@@ -58,52 +58,58 @@ function page300(lines: string[], seed: number) {
   return renderScan(lines, { ...DEGRADED_SCAN, dpi: 300, seed });
 }
 
-async function ocrSet(pdfs: number, pagesPerPdf: number, pngs: number): Promise<OcrSet> {
-  const dir = join(OUT, `ocr-set-${pdfs}x${pagesPerPdf}-${pngs}`);
+/**
+ * A set of scans in bench/out/<name>, built once: `build` writes the files into the folder and
+ * returns the true text of each page; later runs read the truth file beside the folder.
+ */
+async function cachedSet(name: string, build: (dir: string) => Promise<Record<string, string[]>>): Promise<OcrSet> {
+  const dir = join(OUT, name);
   const manifest = `${dir}.truth.json`;
   if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')) as OcrSet;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const lines = scanLines();
-  const truth: Record<string, string[]> = {};
-  let n = 0;
-  for (let d = 0; d < pdfs; d++) {
-    const texts = Array.from({ length: pagesPerPdf }, () => lines[n++ % lines.length]!);
-    const jpegs = texts.map((t, i) => toJpeg(page300(t, 100 + n + i), 80));
-    writeFileSync(join(dir, `scan-${d + 1}.pdf`), await makeScannedPdf(jpegs));
-    truth[`scan-${d + 1}.pdf`] = texts.map((t) => t.join('\n'));
-  }
-  for (let p = 0; p < pngs; p++) {
-    const t = lines[n++ % lines.length]!;
-    writeFileSync(join(dir, `scan-${p + 1}.png`), toPng(page300(t, 200 + n)));
-    truth[`scan-${p + 1}.png`] = [t.join('\n')];
-  }
-  const set: OcrSet = { dir, truth, pages: pdfs * pagesPerPdf + pngs };
+  const truth = await build(dir);
+  const set: OcrSet = { dir, truth, pages: Object.values(truth).reduce((n, pages) => n + pages.length, 0) };
   writeFileSync(manifest, JSON.stringify(set));
   return set;
+}
+
+function ocrSet(pdfs: number, pagesPerPdf: number, pngs: number): Promise<OcrSet> {
+  return cachedSet(`ocr-set-${pdfs}x${pagesPerPdf}-${pngs}`, async (dir) => {
+    const lines = scanLines();
+    const truth: Record<string, string[]> = {};
+    let n = 0;
+    for (let d = 0; d < pdfs; d++) {
+      const texts = Array.from({ length: pagesPerPdf }, () => lines[n++ % lines.length]!);
+      const jpegs = texts.map((t, i) => toJpeg(page300(t, 100 + n + i), 80));
+      writeFileSync(join(dir, `scan-${d + 1}.pdf`), await makeScannedPdf(jpegs));
+      truth[`scan-${d + 1}.pdf`] = texts.map((t) => t.join('\n'));
+    }
+    for (let p = 0; p < pngs; p++) {
+      const t = lines[n++ % lines.length]!;
+      writeFileSync(join(dir, `scan-${p + 1}.png`), toPng(page300(t, 200 + n)));
+      truth[`scan-${p + 1}.png`] = [t.join('\n')];
+    }
+    return truth;
+  });
 }
 
 /**
  * A duplex scan, as archives often hold them: each printed page followed by its empty back side
  * (grey paper and noise only). PDFs of three sheets, six images each (two PDFs, one in --quick).
  */
-async function duplexSet(pdfs: number): Promise<OcrSet> {
-  const dir = join(OUT, `ocr-set-duplex-${pdfs}`);
-  const manifest = `${dir}.truth.json`;
-  if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')) as OcrSet;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const lines = scanLines();
-  const truth: Record<string, string[]> = {};
-  for (let d = 0; d < pdfs; d++) {
-    const texts = [0, 1, 2].map((i) => lines[(d * 3 + i + 5) % lines.length]!);
-    const images = texts.flatMap((t, i) => [toJpeg(page300(t, 300 + d * 10 + i), 80), toJpeg(renderScan([], { ...DEGRADED_SCAN, dpi: 300, seed: 400 + d * 10 + i }), 80)]);
-    writeFileSync(join(dir, `duplex-${d + 1}.pdf`), await makeScannedPdf(images));
-    truth[`duplex-${d + 1}.pdf`] = texts.flatMap((t) => [t.join('\n'), '']);
-  }
-  const set: OcrSet = { dir, truth, pages: pdfs * 6 };
-  writeFileSync(manifest, JSON.stringify(set));
-  return set;
+function duplexSet(pdfs: number): Promise<OcrSet> {
+  return cachedSet(`ocr-set-duplex-${pdfs}`, async (dir) => {
+    const lines = scanLines();
+    const truth: Record<string, string[]> = {};
+    for (let d = 0; d < pdfs; d++) {
+      const texts = [0, 1, 2].map((i) => lines[(d * 3 + i + 5) % lines.length]!);
+      const images = texts.flatMap((t, i) => [toJpeg(page300(t, 300 + d * 10 + i), 80), toJpeg(renderScan([], { ...DEGRADED_SCAN, dpi: 300, seed: 400 + d * 10 + i }), 80)]);
+      writeFileSync(join(dir, `duplex-${d + 1}.pdf`), await makeScannedPdf(images));
+      truth[`duplex-${d + 1}.pdf`] = texts.flatMap((t) => [t.join('\n'), '']);
+    }
+    return truth;
+  });
 }
 
 /** Mean word accuracy of page texts (file name → pages) against the truth. */
