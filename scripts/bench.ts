@@ -180,7 +180,7 @@ async function nativeRun(set: OcrSet, work: string, render: string[]): Promise<{
 async function oursRun(set: OcrSet, db: string): Promise<{ seconds: number; texts: Record<string, string[]>; repaired: Record<string, string[]> }> {
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/beslutsarkiv.js'), 'ingest', set.dir, '--db', db, '--concurrency', '2', '--log-format', 'json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.js'), 'ingest', set.dir, '--db', db, '--concurrency', '2', '--log-format', 'json'], { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench: our run failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const conn = new Database(db, { readonly: true });
@@ -382,7 +382,7 @@ async function benchReingest(scans: OcrSet) {
   }
   const cli = (db: string) => {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/beslutsarkiv.js'), 'ingest', join(ROOT, 'corpus'), dir, '--db', db, '--log-format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.js'), 'ingest', join(ROOT, 'corpus'), dir, '--db', db, '--log-format', 'json'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     return (performance.now() - t) / 1000;
   };

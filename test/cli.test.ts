@@ -8,7 +8,7 @@ import { makeFixtures, tempDir, wordAccuracy } from './helpers.js';
 import type { FixtureSet } from '../scripts/make-fixtures.js';
 
 const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'bin/beslutsarkiv.js');
+const BIN = join(ROOT, 'src/cli/bin.js');
 
 function cli(args: string[], cwd = ROOT) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });

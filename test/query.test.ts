@@ -11,7 +11,7 @@ import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'bin/beslutsarkiv.js');
+const BIN = join(ROOT, 'src/cli/bin.js');
 let db: string;
 
 interface Gold {

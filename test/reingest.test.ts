@@ -12,7 +12,7 @@ import { makeFixtures, tempDir } from './helpers.js';
 import type { FixtureSet } from '../scripts/make-fixtures.js';
 
 const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'bin/beslutsarkiv.js');
+const BIN = join(ROOT, 'src/cli/bin.js');
 let fx: FixtureSet;
 
 beforeAll(async () => {

@@ -15,8 +15,8 @@ import { fold } from './fold.js';
 import { expandDic, parseAff, ROLE } from './hunspell.js';
 
 const require = createRequire(import.meta.url);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DATA_DIR = join(ROOT, 'data');
+export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DATA_DIR = join(ROOT_DIR, 'src', 'data');
 /** Bump when the build changes. */
 const BUILD_VERSION = '2';
 
@@ -262,7 +262,7 @@ export function buildLexiconRoles(sources: LexiconSources = {}): Map<string, num
 }
 
 function cacheDir(): string {
-  return join(ROOT, 'node_modules/.cache/beslutsarkiv');
+  return join(ROOT_DIR, 'node_modules/.cache/beslutsarkiv');
 }
 
 function sourcesHash(sources: LexiconSources): string {

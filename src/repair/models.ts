@@ -6,10 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfusionModel } from './confusion.js';
 import { LanguageModel } from './language-model.js';
-import { DATA_DIR, loadLexicon, WORD_RE, type Lexicon } from './lexicon.js';
+import { DATA_DIR, ROOT_DIR, loadLexicon, WORD_RE, type Lexicon } from './lexicon.js';
 import type { RepairModels } from './repair-text.js';
 
-export const CORPUS_DIR = join(DATA_DIR, '../corpus');
+export const CORPUS_DIR = join(ROOT_DIR, 'corpus');
 
 /** A text counts as clean when the lexicon knows this share of its words. */
 const CLEAN_SHARE = 0.97;
