@@ -58,6 +58,7 @@ export const EvidenceSchema = z.object({
   end: z.number().int().nonnegative(),
   snippet: z.string(),
   rule: z.string().describe('the extraction rule that produced the value'),
+  confidence: z.number().min(0).max(1).optional().describe('how sure the extractor is of the value, 0–1'),
 });
 
 export const ExtractedSchema = z.object({

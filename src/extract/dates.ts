@@ -54,11 +54,12 @@ export function findDates(text: string, defaultYear: number | null): FoundDate[]
  */
 const WEAK_CUES: Array<[DateKind, RegExp]> = [
   ['submission_deadline', /\bbidrag(?:et)?\b|\blämna(?:t|s)? in\b|\bskicka(?:t|s)? in\b/giu],
+  ['minutes_deadline', /\btillhanda\b/giu],
 ];
 const KIND_CUES: Array<[DateKind, RegExp]> = [
-  ['award', /\bdelas\b[^.]{0,60}\but\b|\butses\b|\bvinnar(?:na|e)\b|\bprisutdelning|\bceremoni/giu],
-  ['minutes_deadline', /\bprotokoll\w*|\btillhanda\b|\bnämndbeslut\w*/giu],
-  ['registration_deadline', /\banmält deltagande|\banmäla deltagande|\banmälan\b|\banmäla sig\b|\bregistrer\w*/giu],
+  ['award', /\bdelas\b[^.]{0,60}\but\b|\butses\b|\bvinnar(?:na|e)\b|\bprisutdelning\w*|\bceremoni\w*|\btillkännages\b|\bpristagar\w*|\butdelning\w*/giu],
+  ['minutes_deadline', /\bprotokoll\w*|\bnämndbeslut\w*|\b\p{L}*nämndens\s+beslut\b|\bbeslutet\b/giu],
+  ['registration_deadline', /\banmält deltagande|\banmäla\b|\banmälan\b|\banmälningar\w*|\bintresseanmälan\b|\bregistrer\w*/giu],
   ['submission_deadline', /\bskriftlig\w* (?:redovisning|bidrag)|\btävlingsbidrag\w*/giu],
   ['management_group', /\bförvaltningsgrupp\w*|\bledningsgrupp\w*/giu],
   ['disability_council', /\bfunktionshinderråd\w*|\bråd(?:et)? för funktionshinderfrågor|\bfunktionshinderfrågor/giu],

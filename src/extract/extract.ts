@@ -1,127 +1,201 @@
 /**
- * The extract stage: from the repaired text of a document, the record defined in
- * test/gold/README.md, each value with its evidence (page, offsets, snippet, rule).
+ * The extract stage: from the layout's blocks, the record defined in test/gold/README.md, each
+ * value with its evidence (page, offsets, snippet, rule) and a confidence (0–1). A document whose
+ * values are uncertain is flagged `needs_review`.
  */
 import { addMessage, type DocumentFile, type Extraction } from '../document-file.js';
-import type { DateKind, Evidence, Extracted } from '../../schemas/record.js';
-import { join } from 'node:path';
-import { DATA_DIR, readLines } from '../repair/lexicon.js';
-import { offeredClasses } from './classes.js';
+import type { ClassKey, DateKind, Evidence, Extracted } from '../../schemas/record.js';
+import { docOffset, layoutText, sentencesOf, type Block } from '../layout/blocks.js';
+import { classAt, PARTICIPATES } from './grammar.js';
 import { classifyDates, findDates } from './dates.js';
 import { docText, flat } from './doc-text.js';
-import { findAddressee, findCaseOfficer, findDiarienummer, findDocumentDate, findOrganisation, findSignatories } from './organisation.js';
-import { findUnits } from './units.js';
+import { readHeader } from './header.js';
+import { findSignatories } from './signatures.js';
+import { findTarget, findUnits } from './units.js';
 
 /** Bump when extraction rules change: documents are re-extracted from stored text. */
-export const EXTRACT_VERSION = '2';
+export const EXTRACT_VERSION = '3';
 
+/** Below this, a value is worth a person's look; a document with such a value needs review. */
+export const REVIEW_BELOW = 0.7;
 
-const NUMBER_WORDS: Record<string, number> = { en: 1, ett: 1, två: 2, tre: 3, fyra: 4, fem: 5, sex: 6, sju: 7, åtta: 8, nio: 9, tio: 10, elva: 11, tolv: 12 };
+const AWARD = /kvalitetsutmärkelse\w*|kvalitetspris\w*|kvalitetstävling\w*|utmärkelsen\s+för\s+kvalitet/iu;
 
-/** The award year: "kvalitetsutmärkelsen 2023", else the year of the award date, else the commonest year. */
-function findYear(text: string): { year: number; start: number; end: number; rule: string } | null {
-  const named = /\bkvalitetsutmärkelse(?:n|ns)?\s+(\d{4})\b/iu.exec(text);
-  if (named) return { year: Number(named[1]), start: named.index, end: named.index + named[0].length, rule: 'award-named-with-year' };
-  const dates = classifyDates(text, findDates(text, null));
-  const award = dates.find((d) => d.kind === 'award' && !d.impliedYear);
-  if (award) return { year: Number(award.iso.slice(0, 4)), start: award.start, end: award.end, rule: 'award-date' };
-  const years = [...text.matchAll(/\b(19[89]\d|20\d\d)\b/g)];
-  if (!years.length) return null;
-  const counts = new Map<string, number>();
-  for (const y of years) counts.set(y[1]!, (counts.get(y[1]!) ?? 0) + 1);
-  const top = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
-  const first = years.find((y) => y[1] === top)!;
-  return { year: Number(top), start: first.index, end: first.index + 4, rule: 'commonest-year' };
+/** Blocks of the decision: after "Förslag till beslut" up to the next heading. */
+function decisionBlocks(blocks: Block[]): Block[] {
+  const i = blocks.findIndex((b) => /^(?:\S+\s+)?förslag till beslut\b/iu.test(b.text) && b.text.length < 60);
+  if (i < 0) return [];
+  const out: Block[] = [];
+  for (const b of blocks.slice(i + 1)) {
+    if (b.kind === 'heading') break;
+    out.push(b);
+  }
+  return out;
 }
 
-let givenNames: Set<string> | undefined;
-
-/** Given names from the gazetteer (data/gazetteer/given-names.txt): where two names side by side split. */
-function isGivenName(word: string): boolean {
-  givenNames ??= new Set(readLines(join(DATA_DIR, 'gazetteer/given-names.txt')).flatMap((l) => l.split('-')));
-  return givenNames.has(word);
+function titleBlock(blocks: Block[]): Block | null {
+  for (const b of blocks) {
+    if (b.kind === 'header' || b.kind === 'table') continue;
+    if (/^(?:tjänsteutlåtande|bilaga\s*\d*|till\b.*|\d{4}-\d{2}-\d{2}.*|dnr\b.*|sida\b.*)$/iu.test(b.text)) continue;
+    if (/^(?:\S+\s+)?förslag till beslut\b/iu.test(b.text)) return null;
+    return b.kind === 'heading' || b.text.length < 140 ? b : null;
+  }
+  return null;
 }
 
-export function extractRecord(file: DocumentFile): Extraction {
-  const { text, evidence: ev } = docText(file);
+/** The award year: "kvalitetsutmärkelse(n) 2023" (title first), else the award date's year, else the commonest year. */
+function findYear(blocks: Block[], title: Block | null): { year: number; block: Block; start: number; end: number; rule: string; confidence: number } | null {
+  for (const b of title ? [title, ...blocks] : blocks) {
+    if (b.kind === 'header') continue;
+    const m = /\b(?:kvalitetsutmärkelse\w*|kvalitetspris\w*|utmärkelse\w*)\s+(?:år\s+)?((?:19|20)\d\d)\b/iu.exec(b.text) ?? /\b((?:19|20)\d\d)\s+års\s+kvalitetsutmärkelse/iu.exec(b.text);
+    if (m) return { year: Number(m[1]), block: b, start: m.index, end: m.index + m[0].length, rule: b === title ? 'award-year-in-title' : 'award-named-with-year', confidence: b === title ? 0.95 : 0.85 };
+  }
+  for (const b of blocks) {
+    if (b.kind === 'header') continue;
+    for (const s of sentencesOf(b)) {
+      const award = classifyDates(s.text, findDates(s.text, null)).find((d) => d.kind === 'award' && !d.impliedYear);
+      if (award) return { year: Number(award.iso.slice(0, 4)), block: b, start: s.start + award.start, end: s.start + award.end, rule: 'award-date', confidence: 0.8 };
+    }
+  }
+  const counts = new Map<number, { n: number; block: Block; at: number }>();
+  for (const b of blocks) for (const m of b.text.matchAll(/\b(19[89]\d|20\d\d)\b/gu)) {
+    const y = Number(m[1]);
+    const c = counts.get(y);
+    if (c) c.n++;
+    else counts.set(y, { n: 1, block: b, at: m.index });
+  }
+  const top = [...counts].sort((a, b) => b[1].n - a[1].n)[0];
+  return top ? { year: top[0], block: top[1].block, start: top[1].at, end: top[1].at + 4, rule: 'commonest-year', confidence: 0.5 } : null;
+}
+
+/** The classes a document lists as offered: a plural "klasser" cue followed by two or more class names. */
+function offeredClasses(blocks: Block[]): { keys: ClassKey[]; block: Block; start: number; end: number } | null {
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.kind === 'header') continue;
+    for (const s of sentencesOf(b)) {
+      const cue = /\b(?:tävlings)?klasser(?:na)?\b|\bföljande\s+(?:tävlings)?klasser\b/iu.exec(s.text);
+      if (!cue) continue;
+      let region = s.text.slice(cue.index + cue[0].length);
+      // A list after "…klasser:" continues in the items that follow.
+      if (/:\s*$/u.test(s.text)) {
+        for (const next of blocks.slice(i + 1)) {
+          if (next.kind !== 'item' && !(next.kind === 'paragraph' && next.text.length < 120 && classAt(next.text.toLowerCase().replace(/^[-•*\s]+/u, '')))) break;
+          region += ', ' + next.text.replace(/^(?:[-•*·–]|\d+[.)])\s*/u, '');
+        }
+      }
+      const keys: ClassKey[] = [];
+      for (const m of region.matchAll(/(?:^|[\s,;:(])(?=\p{L})/gu)) {
+        const k = classAt(region.slice(m.index + m[0].length).toLowerCase());
+        if (k && !keys.includes(k.key)) keys.push(k.key);
+      }
+      if (keys.length >= 2) return { keys, block: b, start: s.start + cue.index, end: s.end };
+    }
+  }
+  return null;
+}
+
+export function extractRecord(file: DocumentFile): Extraction & { layoutNotes: ReturnType<typeof layoutText>['notes'] } {
+  const { text, evidence: evidenceAt } = docText(file);
+  const layout = layoutText(text);
+  const blocks = layout.blocks;
   const evidence: Record<string, Evidence> = {};
-  const mentions = (text.match(/kvalitetsutmärkelse/giu) ?? []).length;
+  const ev = (start: number, end: number, rule: string, confidence: number): Evidence => ({ ...evidenceAt(start, end, rule), confidence: round(confidence) });
 
-  const yearFound = findYear(text);
+  const title = titleBlock(blocks);
+  const decision = decisionBlocks(blocks);
+  const yearFound = findYear(blocks, title);
   const year = yearFound?.year ?? null;
-  const addressee = findAddressee(text, year);
-  const org = findOrganisation(text, addressee?.board ?? null);
-  const dnr = findDiarienummer(text);
-  const docDate = findDocumentDate(text, year);
-  const units = findUnits(text, { administration: org.administration?.value ?? null });
-  const offered = offeredClasses(text);
-  const participation = /\b(?:delta|deltar|deltagande|tävla|anmäl\w*)\b/iu.test(text);
-  // About taking part: the award named more than in passing, with units, or with a title or
-  // proposal about participation ("Deltagande i Stockholms stads kvalitetsutmärkelse 2016").
-  const aboutParticipation = /\b(?:deltagande|anmälan|deltar|delta)\b[^.\n]{0,40}\bkvalitetsutmärkelse/iu.test(text);
-  const topic = mentions >= 2 && participation && (units.length > 0 || aboutParticipation) ? 'award_participation' : 'other';
+  const header = readHeader(blocks, year);
+  const units = findUnits(blocks, { administration: header.administration?.value ?? null, board: header.board?.value ?? null });
+
+  const framing = [title, ...decision].filter((b): b is Block => !!b).map((b) => b.text).join(' ');
+  const awardInFraming = AWARD.test(framing);
+  const participationInFraming = PARTICIPATES.test(framing) || /\b(?:deltagande|anmälan|medverkan|nominering)\b/iu.test(title?.text ?? '');
+  const mentions = blocks.reduce((n, b) => n + (b.text.match(new RegExp(AWARD.source, 'giu'))?.length ?? 0), 0);
+  const topic: Extracted['topic'] = (awardInFraming && participationInFraming) || (units.length > 0 && mentions >= 1 && (awardInFraming || !title || mentions >= 2)) ? 'award_participation' : 'other';
+  const topicConfidence = awardInFraming && participationInFraming ? 0.95 : units.length > 0 ? 0.75 : 0.8;
 
   const dates: Extracted['dates'] = [];
   const seen = new Set<string>();
-  const pushDate = (kind: DateKind, iso: string, raw: string, start: number, end: number, rule: string) => {
+  const dateConfidence: number[] = [];
+  const pushDate = (kind: DateKind, iso: string, raw: string, start: number, end: number, rule: string, confidence: number) => {
     const key = `${kind} ${iso}`;
     if (seen.has(key)) return;
     seen.add(key);
-    evidence[`dates[${dates.length}]`] = ev(start, end, rule);
+    evidence[`dates[${dates.length}]`] = ev(start, end, rule, confidence);
+    dateConfidence.push(confidence);
     dates.push({ kind, date: iso, text: flat(raw) });
   };
-  if (addressee?.meeting) pushDate('board_meeting', addressee.meeting.value, text.slice(addressee.meeting.start, addressee.meeting.end), addressee.meeting.start, addressee.meeting.end, 'date-under-addressee');
-  if (docDate) pushDate('document', docDate.value, text.slice(docDate.start, docDate.end), docDate.start, docDate.end, 'datum-label');
-  const meetingAt = addressee?.meeting?.start ?? -1;
-  for (const d of classifyDates(text, findDates(text, year))) {
-    if (d.start === meetingAt || d.start === docDate?.start) continue;
-    pushDate(d.kind, d.iso, d.text, d.start, d.end, `date-cue:${d.cue.toLowerCase()}`);
+  if (header.documentDate) pushDate('document', header.documentDate.value, text.slice(header.documentDate.start, header.documentDate.end), header.documentDate.start, header.documentDate.end, header.documentDate.rule, header.documentDate.confidence);
+  if (header.meetingDate) pushDate('board_meeting', header.meetingDate.value, text.slice(header.meetingDate.start, header.meetingDate.end), header.meetingDate.start, header.meetingDate.end, header.meetingDate.rule, header.meetingDate.confidence);
+  if (topic === 'award_participation') {
+    for (const b of blocks) {
+      if (b.kind === 'header') continue;
+      for (const s of sentencesOf(b)) {
+        for (const d of classifyDates(s.text, findDates(s.text, year))) {
+          const start = docOffset(b, s.start + d.start);
+          if (start === header.documentDate?.start || start === header.meetingDate?.start) continue;
+          pushDate(d.kind, d.iso, d.text, start, docOffset(b, s.start + d.end), `date-cue:${d.cue.toLowerCase()}`, d.impliedYear ? 0.75 : 0.85);
+        }
+      }
+    }
   }
 
-  const target = /\b(?:som\s+indikator\s+ange\s+att|mål(?:et)?\s+(?:att|om\s+att|är\s+att))\s+(\d+|\p{L}+)\s+(?:enheter|verksamheter)\b[^.]{0,80}?\b(?:ska|skulle)\s+(?:tävla|delta)/iu.exec(text);
-  let targetUnits: number | null = null;
-  if (target) {
-    const n = /^\d+$/.test(target[1]!) ? Number(target[1]) : NUMBER_WORDS[target[1]!.toLowerCase()] ?? null;
-    if (n !== null) targetUnits = n;
-  }
-  if (target && targetUnits !== null) evidence.target_units = ev(target.index, target.index + target[0].length, 'target-indicator');
-
-  const officer = findCaseOfficer(text);
-  const signatories = findSignatories(text, isGivenName);
+  const target = topic === 'award_participation' ? findTarget(blocks) : null;
+  const offered = topic === 'award_participation' ? offeredClasses(blocks) : null;
+  const signatories = findSignatories(blocks);
+  const officer = header.caseOfficer;
 
   const record: Extracted = {
     topic,
     year: topic === 'other' ? null : year,
-    board: org.board?.value ?? null,
-    administration: org.administration?.value ?? null,
-    diarienummer: dnr?.value ?? null,
-    document_date: docDate?.value ?? null,
-    meeting_date: addressee?.meeting?.value ?? null,
+    board: header.board?.value ?? null,
+    administration: header.administration?.value ?? null,
+    diarienummer: header.diarienummer?.value ?? null,
+    document_date: header.documentDate?.value ?? null,
+    meeting_date: header.meetingDate?.value ?? null,
     units: topic === 'other' ? [] : units.map((u) => u.unit),
     classes: offered?.keys ?? [],
-    dates: topic === 'other' ? [] : dates,
+    dates,
     signatories: signatories.map((s) => s.value),
     case_officer: officer?.value ?? null,
-    target_units: targetUnits,
+    target_units: target?.value ?? null,
   };
 
-  if (yearFound && record.year !== null) evidence.year = ev(yearFound.start, yearFound.end, yearFound.rule);
-  if (org.board) evidence.board = ev(org.board.start, org.board.end, org.board.rule);
-  if (org.administration) evidence.administration = ev(org.administration.start, org.administration.end, org.administration.rule);
-  if (dnr) evidence.diarienummer = ev(dnr.start, dnr.end, dnr.rule);
-  if (addressee?.meeting) evidence.meeting_date = ev(addressee.meeting.start, addressee.meeting.end, addressee.meeting.rule);
-  if (docDate) evidence.document_date = ev(docDate.start, docDate.end, docDate.rule);
-  if (offered) evidence.classes = ev(offered.start, offered.end, 'classes-offered');
-  if (officer) evidence.case_officer = ev(officer.start, officer.end, officer.rule);
-  record.units.forEach((_, i) => (evidence[`units[${i}]`] = ev(units[i]!.start, units[i]!.end, units[i]!.rule)));
-  signatories.forEach((s, i) => (evidence[`signatories[${i}]`] = ev(s.start, s.end, s.rule)));
-  return { record, evidence };
+  evidence.topic = ev(title ? docOffset(title, 0) : 0, title ? docOffset(title, title.text.length) : 0, awardInFraming ? 'award-in-title-or-decision' : units.length ? 'units-found' : 'no-participation', topicConfidence);
+  if (yearFound && record.year !== null) evidence.year = ev(docOffset(yearFound.block, yearFound.start), docOffset(yearFound.block, yearFound.end), yearFound.rule, yearFound.confidence);
+  for (const [key, f] of [['board', header.board], ['administration', header.administration], ['diarienummer', header.diarienummer], ['meeting_date', header.meetingDate], ['document_date', header.documentDate], ['case_officer', officer]] as const) {
+    if (f) evidence[key] = ev(f.start, f.end, f.rule, f.confidence);
+  }
+  if (offered) evidence.classes = ev(docOffset(offered.block, offered.start), docOffset(offered.block, offered.end), 'classes-offered', 0.9);
+  if (target) evidence.target_units = ev(docOffset(target.block, target.start), docOffset(target.block, target.end), 'target-indicator', 0.8);
+  record.units.forEach((_, i) => (evidence[`units[${i}]`] = ev(units[i]!.start, units[i]!.end, units[i]!.rule, units[i]!.confidence)));
+  signatories.forEach((s, i) => (evidence[`signatories[${i}]`] = ev(s.start, s.end, s.rule, s.confidence)));
+
+  return { record, evidence, layoutNotes: layout.notes };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Why a record needs a person's look, if it does. */
+export function reviewReasons(extraction: Extraction): string[] {
+  const r = extraction.record;
+  const reasons: string[] = [];
+  for (const [path, e] of Object.entries(extraction.evidence)) if ((e.confidence ?? 1) < REVIEW_BELOW) reasons.push(`${path}: low confidence ${e.confidence} (${e.rule})`);
+  if (r.topic === 'award_participation') {
+    if (r.year === null) reasons.push('year: not found');
+    if (r.board === null) reasons.push('board: not found');
+    if (!r.units.length) reasons.push('units: none found in a report about participation');
+  }
+  return reasons;
 }
 
 /** The stage: extracts, and records each value as a message (the audit trail of extraction). */
 export function extractDocument(file: DocumentFile): DocumentFile {
-  const extraction = extractRecord(file);
+  const { layoutNotes, ...extraction } = extractRecord(file);
   file.extraction = extraction;
+  for (const n of layoutNotes) addMessage(file, { stage: 'extract', rule: n.rule, severity: 'info', reason: n.reason });
   for (const [path, e] of Object.entries(extraction.evidence)) {
     addMessage(file, {
       stage: 'extract',
@@ -131,8 +205,11 @@ export function extractDocument(file: DocumentFile): DocumentFile {
       start: e.start,
       end: e.end,
       actual: e.snippet,
+      confidence: e.confidence,
       reason: `${path} from "${e.snippet}"`,
     });
   }
+  const reasons = reviewReasons(extraction);
+  if (reasons.length) addMessage(file, { stage: 'extract', rule: 'needs-review', severity: 'warning', reason: `needs review: ${reasons.join('; ')}` });
   return file;
 }

@@ -1,248 +1,415 @@
 /**
- * The units (enheter) that take part, with department, operator, provider and class.
+ * The units (enheter) that take part, with department, operator, provider and class, read from
+ * the layout's blocks with the grammar in grammar.ts:
  *
- * Names come from participation contexts: the proposal ("godkänner att X, Y och Z deltar"),
- * "X har anmält att de vill delta", "anmäler de egna verksamheterna X och Y", private providers
- * ("de enskilt drivna verksamheterna Bolaget AB, som deltar med X"), and bullet lists after
- * "följande verksamheter … delta". Companies, generic phrases, the administration itself and units
- * that withdraw are not units.
+ * 1. Participation: a unit noun phrase in a clause whose predicate is participation (delta,
+ *    anmäl-, nominer-, tävla, ställa upp, representera …), in a list item under an intro that
+ *    says so, or in a table with a unit column. A withdrawal or denial (deltar inte, avstår,
+ *    återkallat) anywhere removes the unit; the preterite (deltog, vann, anmälde intresse) is
+ *    history, not participation.
+ * 2. Attributes attach to unit mentions anywhere in the document: class phrases by position in
+ *    the clause (gapping: "A i klass X, B i klass Y"), collective statements ("Samtliga tävlar i
+ *    klassen …", "Båda hör till …"), department phrases after a link word (tillhör, inom, hör till,
+ *    a comma in a list item, a bracket) or fronted ("Från avdelningen för X anmäls A och B"),
+ *    operators from "i egen regi", "drivs (på entreprenad) av Bolaget AB", "fristående".
  */
 import type { ClassKey, Unit } from '../../schemas/record.js';
 import { fold } from '../repair/fold.js';
-import { classKey } from './classes.js';
-import { BULLET, flat, sentences } from './doc-text.js';
+import { docOffset, sentencesOf, type Block, type Sentence } from '../layout/blocks.js';
+import { classAt, isNameWord, PARTICIPATES, PREPOSITION, tokenize, unitHead, unitMentions, VERB, WITHDRAWS, type Token, type UnitMention } from './grammar.js';
 
 export interface FoundUnit {
   unit: Unit;
+  /** Document offsets of the mention that made it a unit. */
   start: number;
   end: number;
   rule: string;
-}
-
-const COMPANY = /\b(?:AB|Aktiebolag|HB|KB|Ekonomisk förening|Stiftelse(?:n)?|Ideell förening)\b\.?$/u;
-/** Words that begin a phrase about units in general, not a unit's name. */
-const GENERIC_START = /^(?:de|den|det|dessa|denna|samtliga|alla|följande|flera|några|två|tre|fyra|fem|sex|sju|åtta|nio|tio|respektive|övriga|egna|förvaltningens|nämndens|stadens|enheter|enheterna|verksamheter|verksamheterna|sina|sin|sitt)\b/iu;
-const TYPE_WORD = /^\p{Ll}[\p{L}-]*(?:et|en|an|na|orna|erna|arna)$/u;
-
-/** Where a list of names may be cut: before a capitalized word, or a type word followed by one. */
-function splitList(list: string): string[] {
-  const text = flat(list).replace(/\s+,/g, ',');
-  const items: string[] = [];
-  let current = '';
-  const tokens = text.split(/(,\s*|\s+och\s+|\s+samt\s+)/u);
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i]!;
-    if (i % 2 === 0) {
-      current += tok;
-      continue;
-    }
-    const next = tokens[i + 1] ?? '';
-    const words = next.split(/\s+/);
-    const startsName = /^\p{Lu}/u.test(next) || (TYPE_WORD.test(words[0] ?? '') && /^\p{Lu}/u.test(words[1] ?? ''));
-    if (startsName) {
-      items.push(current);
-      current = '';
-    } else current += tok;
-  }
-  items.push(current);
-  return items.map((s) => s.trim().replace(/[.,;:]+$/u, '').trim()).filter(Boolean);
+  confidence: number;
 }
 
 /** "stödboendet Lönnen" → "Stödboendet Lönnen"; "Innerstaden -RVCi" → "Innerstaden (RVCi)". */
 export function canonicalUnitName(name: string): string {
-  let n = flat(name)
+  const n = name
+    .replace(/\s+/gu, ' ')
+    .trim()
     .replace(/^["”“']|["”“']$/gu, '')
-    .replace(/\s+-\s*(\p{Lu}[\p{L}]{1,7})$/u, ' ($1)');
-  n = n[0]!.toUpperCase() + n.slice(1);
-  return n;
+    .replace(/\s+-\s*(\p{Lu}[\p{L}]{1,7})$/u, ' ($1)')
+    .replace(/\s+,/gu, ',');
+  return n[0]!.toUpperCase() + n.slice(1);
 }
 
 export function unitKey(name: string): string {
   return fold(name).replace(/[^\p{L}\p{N}]/gu, '');
 }
 
-function isUnitName(item: string, administration: string | null): boolean {
-  if (item.length < 3 || item.length > 90) return false;
-  if (!/\p{L}/u.test(item)) return false;
-  if (GENERIC_START.test(item)) return false;
-  if (COMPANY.test(item)) return false;
-  const f = fold(item);
-  if (/^(?:forvaltningen|namnden|stadsledningskontoret|staden|kvalitetsutmarkelsen)$/u.test(f)) return false;
-  if (administration && f === fold(administration)) return false;
-  // A name starts with a capital, or with a type word followed by a capitalized name.
-  const words = item.split(/\s+/);
-  return /^\p{Lu}/u.test(item) || (TYPE_WORD.test(words[0]!) && /^\p{Lu}/u.test(words[1] ?? ''));
+/** The key of a name without its appositive qualifier ("X, område Y" → "X"). */
+function baseKey(name: string): string {
+  return unitKey(name.split(',')[0]!.replace(/\s*\([^)]*\)$/u, ''));
 }
 
-interface Context {
-  re: RegExp;
-  operator: 'municipal' | 'private' | null;
-  rule: string;
-}
-
-/** Participation contexts: the list of names is the first group. */
-const CONTEXTS: Context[] = [
-  { re: /\bgodkänner att (.+?) (?:får )?delta(?:r)? i\b/u, operator: null, rule: 'proposal' },
-  { re: /\bgodkänner att (.+?) (?:får )?tävla(?:r)? i\b/u, operator: null, rule: 'proposal' },
-  { re: /^(.+?) har anmält (?:att (?:de|den|hon|han) (?:vill|önskar) delta|sitt deltagande|intresse)/u, operator: null, rule: 'registered' },
-  { re: /\banmäler (?:de |sina )?egna (?:verksamheterna|enheterna|verksamheten|enheten) (.+?)$/u, operator: 'municipal', rule: 'own-units' },
-  { re: /\banmäler (?:verksamheterna|enheterna|verksamheten|enheten) (.+?)$/u, operator: null, rule: 'registered-units' },
-  { re: /\b\p{L}*förvaltningens (?:egna )?(?:verksamheter|enheter) (.+?) deltar\b/u, operator: 'municipal', rule: 'own-units' },
-  { re: /\b(?:de )?(?:enskilt drivna|privata) (?:verksamheterna|utförarna|enheterna) (.+?)$/u, operator: 'private', rule: 'private-units' },
-];
-
-export interface UnitOptions {
+export interface UnitContext {
   administration: string | null;
+  board: string | null;
 }
 
-export function findUnits(text: string, options: UnitOptions): FoundUnit[] {
-  const found: FoundUnit[] = [];
-  const add = (name: string, start: number, end: number, rule: string, operator: Unit['operator'], provider: string | null = null) => {
+interface Clause {
+  text: string;
+  /** Offset of the clause in its block's text. */
+  start: number;
+  tokens: Token[];
+  mentions: UnitMention[];
+  sentence: Sentence;
+}
+
+const CONTAINER_BEFORE = /^(?:från|inom|hos|av|vid|under|för|i)$/iu;
+const COLLECTIVE = /\b(?:samtliga|alla|båda|bägge|enheterna|verksamheterna|dessa(?: enheter| verksamheter)?|de(?: tre| två| fyra| fem| sex)? enheterna|\p{L}+s (?:egna )?(?:enheter|verksamheter)|(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio) enheter|de)\b/iu;
+const NUMBER_WORDS: Record<string, number> = { en: 1, ett: 1, två: 2, tre: 3, fyra: 4, fem: 5, sex: 6, sju: 7, åtta: 8, nio: 9, tio: 10, elva: 11, tolv: 12 };
+
+function clausesOf(s: Sentence): Clause[] {
+  // Clauses joined by "men", "medan", "eftersom" or a semicolon carry their own polarity.
+  const out: Clause[] = [];
+  let start = 0;
+  const cut = /(?:,?\s+(?:men|medan|eftersom|däremot)\s+|;\s*)/giu;
+  const pieces: Array<[number, number]> = [];
+  for (const m of s.text.matchAll(cut)) {
+    pieces.push([start, m.index]);
+    start = m.index + m[0].length;
+  }
+  pieces.push([start, s.text.length]);
+  for (const [a, b] of pieces) {
+    const text = s.text.slice(a, b);
+    const tokens = tokenize(text);
+    out.push({ text, start: s.start + a, tokens, mentions: unitMentions(text, tokens), sentence: s });
+  }
+  return out;
+}
+
+function isContainer(c: Clause, m: UnitMention): boolean {
+  const prev = c.tokens[m.from - 1]?.text ?? '';
+  if (CONTAINER_BEFORE.test(prev)) return true;
+  // "drivs av X AB": a company
+  return /^(?:AB|HB|KB|Aktiebolag)$/u.test(c.tokens[m.to]?.text ?? '') || /\b(?:AB|HB|KB)$/u.test(m.name);
+}
+
+export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
+  const notUnits = new Set([ctx.administration, ctx.board].filter(Boolean).map((x) => unitKey(x!)));
+  const positives = new Map<string, FoundUnit>();
+  const order: string[] = [];
+  const negatives = new Set<string>();
+  const allClauses: Clause[] = [];
+
+  const addPositive = (name: string, block: Block, start: number, end: number, rule: string, confidence: number) => {
     const canonical = canonicalUnitName(name);
     const key = unitKey(canonical);
-    const existing = found.find((f) => unitKey(f.unit.name) === key || unitKey(f.unit.name.replace(/\s*\([^)]*\)$/u, '')) === key);
+    if (!key || notUnits.has(key) || key.length < 3) return;
+    const existing = positives.get(key);
     if (existing) {
-      existing.unit.operator ??= operator;
-      existing.unit.provider ??= provider;
+      existing.confidence = Math.min(1, Math.max(existing.confidence, confidence) + 0.05);
       return;
     }
-    found.push({ unit: { name: canonical, department: null, operator, provider, class: null }, start, end, rule });
+    positives.set(key, { unit: { name: canonical, department: null, operator: null, provider: null, class: null }, start: docOffset(block, start), end: docOffset(block, end), rule, confidence });
+    order.push(key);
   };
 
-  const sents = sentences(text);
-  const flatText = flat(text);
-  for (const s of sents) {
-    const sentence = flat(s.text);
-    for (const ctx of CONTEXTS) {
-      for (const clause of sentence.split(/(?<=\.)\s+|;\s*/u)) {
-        const m = ctx.re.exec(clause);
-        if (!m) continue;
-        let list = m[1]!.replace(/\s+liksom\s.*$/u, '');
-        // "Bolaget AB, som deltar med X samt Y": the company runs X.
-        let provider: string | null = null;
-        let providedCount = 0;
-        const company = /^(.*?\b(?:AB|Aktiebolag|HB|KB))\s*,?\s*som deltar med\s+(.*)$/u.exec(list);
-        if (company) {
-          provider = company[1]!.trim();
-          list = company[2]!;
-          providedCount = splitList(list.split(/\s+samt\s+/u)[0]!).length;
+  let intro: { positive: boolean } | null = null;
+  for (const block of blocks) {
+    if (block.kind === 'header') continue;
+    if (block.kind === 'table') {
+      readTable(block, intro?.positive ?? false, addPositive);
+      continue;
+    }
+    const sentences = sentencesOf(block);
+    for (const s of sentences) {
+      const clauses = clausesOf(s);
+      allClauses.push(...clauses);
+      let previous: Clause | null = null;
+      for (const c of clauses) {
+        const pos = PARTICIPATES.test(c.text);
+        const neg = WITHDRAWS.test(c.text);
+        const mentions = c.mentions.filter((m) => !isContainer(c, m));
+        if (neg) {
+          const targets = mentions.length ? mentions : (previous?.mentions ?? []);
+          for (const m of targets) negatives.add(baseKey(m.name));
+        } else if (pos) {
+          for (const m of mentions) addPositive(m.name, block, c.start + m.start, c.start + m.end, 'participation-clause', block.kind === 'item' ? 0.9 : 0.85);
+        } else if (block.kind === 'item' && intro?.positive && mentions.length && c === clauses[0] && s === sentences[0]) {
+          // A list item under an intro about participation: its first unit.
+          const m = mentions[0]!;
+          addPositive(m.name, block, c.start + m.start, c.start + m.end, 'list-item', 0.85);
         }
-        const items = splitList(list);
-        items.forEach((item, i) => {
-          if (!isUnitName(item, options.administration)) return;
-          add(item, s.start, s.end, ctx.rule, ctx.operator, i < providedCount ? provider : null);
+        previous = c;
+      }
+    }
+    if (block.kind !== 'item') {
+      const t = block.text;
+      intro = { positive: (/:$/u.test(t) || /\bföljande\b/iu.test(t)) && PARTICIPATES.test(t) && !WITHDRAWS.test(t) };
+      if (block.kind === 'heading' && !/:$/u.test(t)) intro = null;
+    }
+  }
+
+  // Merge names that are one unit: "Kulturskolan Stockholm" into "Kulturskolan Stockholm, område Söderort",
+  // "Lilla Ekbacken" into "Förskolan Lilla Ekbacken".
+  const keys = order.filter((k) => !negatives.has(baseKey(positives.get(k)!.unit.name)));
+  const kept = keys.filter((k) => !keys.some((o) => o !== k && o.length > k.length && (o.startsWith(k) && positives.get(o)!.unit.name.includes(',')) || (o !== k && o.endsWith(k) && o.length > k.length && !!unitHead(positives.get(o)!.unit.name.split(' ')[0]!))));
+  const units = kept.map((k) => positives.get(k)!);
+
+  attachAttributes(units, blocks, allClauses);
+  return units;
+}
+
+const UNIT_COLUMN = /^(?:enhet(?:er|en|ens namn)?|verksamhet(?:er|en)?|namn|deltagande enhet(?:er)?|anmäld(?:a)? enhet(?:er)?)$/iu;
+
+function readTable(block: Block, introPositive: boolean, add: (name: string, block: Block, start: number, end: number, rule: string, confidence: number) => void): void {
+  const rows = block.rows ?? [];
+  if (rows.length < 2) return;
+  const header = rows[0]!;
+  let unitCol = header.findIndex((c) => UNIT_COLUMN.test(c.trim()));
+  let body = rows.slice(1);
+  if (unitCol < 0) {
+    // No header: rows whose first cell is a unit and another cell a class, under an intro about participation.
+    if (!introPositive) return;
+    unitCol = 0;
+    body = rows;
+    if (!body.every((r) => r.length >= 2 && r.slice(1).some((c) => classAt(c.trim().toLowerCase())))) return;
+  }
+  const at = (name: string) => Math.max(0, block.text.indexOf(name));
+  for (const r of body) {
+    const name = r[unitCol]?.trim();
+    if (!name || !/^\p{Lu}/u.test(name) || name.length > 90) continue;
+    add(name, block, at(name), at(name) + name.length, 'table-row', 0.9);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attributes
+
+interface Ref {
+  unit: FoundUnit;
+  clause: Clause;
+  mention: UnitMention;
+}
+
+function matchUnit(units: FoundUnit[], name: string): FoundUnit | null {
+  const k = unitKey(canonicalUnitName(name));
+  const b = baseKey(name);
+  return (
+    units.find((u) => unitKey(u.unit.name) === k) ??
+    units.find((u) => baseKey(u.unit.name) === b) ??
+    units.find((u) => unitKey(u.unit.name).endsWith(k) && k.length >= 5) ??
+    null
+  );
+}
+
+const CLASS_CUE = /\b(?:tävlings)?klass(?:en)?\s+/giu;
+const DEPT_RE = /\b(?:avdelningen\s+för\s+|avdelningen\s+(?=\p{Lu})|(?:\p{Ll}+a\s+)?(?=\p{Ll}*avdelningen\b))/giu;
+const LINK_BEFORE = /(?:tillhör|inom|hör\s+till|hör\s+organisatoriskt\s+till|tillhör\s+organisatoriskt|ligger\s+under|ligger\s+organisatoriskt\s+under|är\s+en\s+del\s+av|under|,|\(|–|-)\s*$/iu;
+
+/** A department phrase starting at `at` in the clause text: its text and end. */
+function departmentAt(text: string, at: number): { value: string; end: number } | null {
+  const rest = text.slice(at);
+  let m = /^avdelningen\s+för\s+/iu.exec(rest);
+  if (m) {
+    const toks = tokenize(rest.slice(m[0].length));
+    let j = 0;
+    let last = 0;
+    while (j < toks.length) {
+      const w = toks[j]!.text;
+      if (/^(?:och|samt)$/u.test(w)) {
+        const n = toks[j + 1]?.text ?? '';
+        if (!/^\p{Ll}/u.test(n) || VERB.test(n) || PREPOSITION.test(n)) break;
+        j++;
+        continue;
+      }
+      if (w === ',' ) {
+        const n = toks[j + 1]?.text ?? '';
+        const n2 = toks[j + 2]?.text ?? '';
+        if (/^\p{Ll}/u.test(n) && (n2 === ',' || /^(?:och|samt)$/u.test(n2)) && !VERB.test(n)) {
+          j++;
+          continue;
+        }
+        break;
+      }
+      if (!/^\p{Ll}/u.test(w) || VERB.test(w) || PREPOSITION.test(w) || /^(?:den|det|de|sedan|år)$/u.test(w)) break;
+      j++;
+      last = j;
+    }
+    if (!last) return null;
+    const end = m[0].length + toks[last - 1]!.end;
+    return { value: ('avdelningen för ' + rest.slice(m[0].length, end)).replace(/\s+/gu, ' '), end: at + end };
+  }
+  m = /^avdelningen\s+((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*)*)/u.exec(rest);
+  if (m) return { value: `avdelningen ${m[1]}`, end: at + m[0].length };
+  m = /^((?:\p{Ll}+a\s+)?\p{Ll}*avdelningen)(?:\s+(\p{Lu}\p{Ll}+))?(?![\p{L}])/u.exec(rest);
+  if (m && !/^(?:avdelningen)$/u.test(m[1]!)) {
+    const name = m[2] && !/^(?:Stockholm|Stockholms)$/u.test(m[2]) && isNameWord(m[2]) ? `${m[1]} ${m[2]}` : m[1]!;
+    return { value: name, end: at + (m[2] && name.includes(m[2]) ? m[0].length : m[1]!.length) };
+  }
+  return null;
+}
+
+function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]): void {
+  if (!units.length) return;
+  const refsOf = (c: Clause): Ref[] =>
+    c.mentions.map((m) => ({ mention: m, clause: c, unit: matchUnit(units, m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+
+  let lastClass: ClassKey | null = null;
+  let defaultClass: ClassKey | null = null;
+  let pendingDept: { value: string; count: number } | null = null;
+  let collectiveMunicipal = false;
+
+  for (const c of clauses) {
+    const refs = refsOf(c);
+    const text = c.text;
+    const inItem = c.sentence.block.kind === 'item';
+
+    // --- classes: "klass(en) X" phrases, and in list items a bare class after a dash.
+    const phrases: Array<{ at: number; key: ClassKey | 'same' }> = [];
+    for (const m of text.matchAll(CLASS_CUE)) {
+      const after = text.slice(m.index + m[0].length);
+      const k = classAt(after);
+      if (k) phrases.push({ at: m.index, key: k.key });
+    }
+    for (const m of text.matchAll(/\b(?:samma|den samma)\s+(?:tävlings)?klass\b/giu)) phrases.push({ at: m.index, key: 'same' });
+    if (inItem) for (const m of text.matchAll(/\s[–—-]\s+(?=\p{L})/gu)) {
+      const k = classAt(text.slice(m.index + m[0].length));
+      if (k && !phrases.some((p) => Math.abs(p.at - m.index) < 20)) phrases.push({ at: m.index, key: k.key });
+    }
+    phrases.sort((a, b) => a.at - b.at);
+    const pluralClasses = /\bklasser(?:na)?\b|\btävlingsklasser(?:na)?\b/iu.test(text) && phrases.length !== 1;
+    if (phrases.length && !pluralClasses) {
+      if (refs.length) {
+        refs.forEach((r, i) => {
+          const next = refs[i + 1]?.mention.start ?? Infinity;
+          let p = phrases.find((x) => x.at >= r.mention.end && x.at < next);
+          // Coordinated units share the class that follows the last of them ("A och B deltar i klassen X").
+          if (!p) {
+            const between = i + 1 < refs.length ? text.slice(r.mention.end, refs[i + 1]!.mention.start) : '';
+            if (i + 1 < refs.length && /^\s*(?:,|och|samt)?\s*$/u.test(between)) {
+              let j = i + 1;
+              while (j < refs.length && !phrases.find((x) => x.at >= refs[j]!.mention.end && x.at < (refs[j + 1]?.mention.start ?? Infinity))) j++;
+              p = j < refs.length ? phrases.find((x) => x.at >= refs[j]!.mention.end && x.at < (refs[j + 1]?.mention.start ?? Infinity)) : undefined;
+            }
+          }
+          // "samtliga i tävlingsklass X: A, B och C": a class before the units, said of all of them.
+          if (!p && phrases[0]!.at < refs[0]!.mention.start && COLLECTIVE.test(text.slice(0, phrases[0]!.at))) p = phrases[0];
+          if (!p) return;
+          const key = p.key === 'same' ? lastClass : p.key;
+          if (key) {
+            r.unit.unit.class = key;
+            lastClass = key;
+          }
         });
+      } else if (phrases.length === 1 && phrases[0]!.key !== 'same' && COLLECTIVE.test(text.slice(0, phrases[0]!.at)) && /\b(?:tävlar|deltar|delta|tävla|anmäls|anmälda)\b/iu.test(text)) {
+        defaultClass ??= phrases[0]!.key;
       }
     }
-    // "… liksom de privata utförarna A, B och C."
-    const like = /\bliksom de (?:privata utförarna|enskilt drivna verksamheterna) (.+?)\.?$/u.exec(sentence);
-    if (like) for (const item of splitList(like[1]!)) if (isUnitName(item, options.administration)) add(item, s.start, s.end, 'private-units', 'private');
-  }
 
-  // Bullet lists after "följande verksamheter/enheter … delta" (the intro may wrap over a line):
-  // one unit a line, and commas belong to the name.
-  const intro = /följande\s+(?:verksamheter|enheter)\b[^]*?(?:delta|anmäl|tävla)[^\n]*/giu;
-  for (const m of text.matchAll(intro)) {
-    if (m[0].length > 200) continue;
-    const own = /\binom \p{L}+s? (?:stadsdelsförvaltning|förvaltning)|\bförvaltningens\b/iu.test(m[0]);
-    let at = m.index + m[0].length + 1;
-    let items = 0;
-    let skipped = 0;
-    for (const line of text.slice(at).split('\n')) {
-      const lineStart = at;
-      at += line.length + 1;
-      if (!line.trim() || (items === 0 && skipped < 2 && !BULLET.test(line) && ++skipped)) continue;
-      if (!BULLET.test(line)) break;
-      const item = /^(.+?)\s*(?:\((.+?)\))?\s*$/u.exec(line.replace(BULLET, ''));
-      items++;
-      if (!item || !isUnitName(item[1]!, options.administration)) continue;
-      add(item[1]!, lineStart, lineStart + line.length, 'bullet-list', own ? 'municipal' : null);
-      const dept = item[2];
-      if (dept && /avdelning/iu.test(dept)) {
-        const u = found.find((f) => unitKey(f.unit.name) === unitKey(canonicalUnitName(item[1]!)));
-        if (u) {
-          u.unit.department ??= flat(dept);
-          u.unit.operator ??= 'municipal';
+    // --- departments
+    const depts: Array<{ value: string; at: number; end: number }> = [];
+    for (const m of text.matchAll(DEPT_RE)) {
+      const d = departmentAt(text, m.index);
+      if (d && !depts.some((x) => x.at <= m.index && m.index < x.end)) depts.push({ value: d.value, at: m.index, end: d.end });
+    }
+    const fronted = /^\s*(?:från|inom)\s+/iu.exec(text);
+    if (fronted) {
+      const d = departmentAt(text, fronted[0].length);
+      const org = !d ? /^((?:\p{Lu}\p{Ll}+)(?:\s+\p{Lu}\p{Ll}+)*)/u.exec(text.slice(fronted[0].length)) : null;
+      const value = d?.value ?? (org && /(?:biblioteket|kontoret|centret|avdelningen|enheten|byrån|förvaltningen)$/iu.test(org[1]!) && !/förvaltningen$/iu.test(org[1]!) ? org[1]! : null);
+      if (value) for (const r of refs) r.unit.unit.department ??= value;
+    }
+    for (const d of depts) {
+      const before = text.slice(0, d.at);
+      if (!LINK_BEFORE.test(before)) {
+        // "Avdelningen för äldreomsorg anmäler två enheter." — said of the units named next.
+        if (d.at < 3 && !refs.length && PARTICIPATES.test(text)) {
+          const n = /\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+(?:enheter|enhet|verksamheter)\b/iu.exec(text);
+          if (n) pendingDept = { value: d.value, count: Number(n[1]) || NUMBER_WORDS[n[1]!.toLowerCase()] || 1 };
+        }
+        continue;
+      }
+      const targets = refs.filter((r) => r.mention.end <= d.at);
+      const previousDept = depts.filter((x) => x.end <= d.at).pop();
+      for (const r of targets) if (!previousDept || r.mention.start > previousDept.end) r.unit.unit.department ??= d.value;
+      if (!targets.length && COLLECTIVE.test(before) && /^\s*(?:samtliga|alla|båda|bägge)\b/iu.test(before)) for (const u of units) u.unit.department ??= d.value;
+    }
+    if (pendingDept && refs.length && !depts.length) {
+      for (const r of refs) {
+        if (pendingDept.count <= 0) break;
+        if (r.clause.sentence.block.kind === 'heading') continue;
+        r.unit.unit.department ??= pendingDept.value;
+        pendingDept.count--;
+      }
+      if (pendingDept.count <= 0) pendingDept = null;
+    }
+
+    // --- operators and providers
+    const own = /\b(?:i|på)\s+(?:egen|kommunal|kommunens)\s+regi\b|\bkommunalt driven\b/iu.test(text);
+    const contracted = /\bpå\s+entreprenad\b|\bi\s+privat\s+regi\b/iu.test(text);
+    const independent = /\b(?:fristående|enskilt drivn\w*|privat drivn\w*|privata|enskilda)\b/iu;
+    for (const r of refs) {
+      const after = text.slice(r.mention.end, r.mention.end + 140);
+      const by = /^[^.;]{0,60}?\bdrivs\s+(?:på\s+entreprenad\s+)?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|och\s+\p{Lu}[\p{L}&-]*)){0,5}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
+      const nextRef = refs.find((x) => x.mention.start > r.mention.end);
+      if (by && (!nextRef || r.mention.end + by.index + by[0].length <= nextRef.mention.start)) {
+        const provider = by[1]!.trim();
+        if (/förvaltning|nämnd|kontoret|staden/iu.test(provider)) r.unit.unit.operator ??= 'municipal';
+        else {
+          r.unit.unit.operator = 'private';
+          r.unit.unit.provider ??= provider;
         }
       }
+      if (independent.test(r.mention.before) || (independent.test(text) && !own)) r.unit.unit.operator ??= 'private';
+      if (contracted && !own) r.unit.unit.operator ??= 'private';
+      if (own) r.unit.unit.operator ??= 'municipal';
+      if (/^\s*är\s+(?:en\s+)?(?:förvaltningens|stadsdelsförvaltningens|nämndens)\b/iu.test(after)) r.unit.unit.operator ??= 'municipal';
+    }
+    if (!refs.length && own && COLLECTIVE.test(text)) collectiveMunicipal = true;
+    if (!refs.length && /\bförvaltningens\s+(?:egna\s+)?(?:enheter|verksamheter)\b/iu.test(text) && (own || /\begna\b/iu.test(text))) collectiveMunicipal = true;
+  }
+
+  // Table columns: class, department, operator.
+  for (const b of blocks) {
+    if (b.kind !== 'table' || !b.rows || b.rows.length < 2) continue;
+    const header = b.rows[0]!.map((c) => c.trim().toLowerCase());
+    const unitCol = header.findIndex((c) => UNIT_COLUMN.test(c));
+    if (unitCol < 0) continue;
+    const classCol = header.findIndex((c) => /klass/u.test(c));
+    const deptCol = header.findIndex((c) => /avdelning/u.test(c));
+    for (const r of b.rows.slice(1)) {
+      const u = matchUnit(units, r[unitCol] ?? '');
+      if (!u) continue;
+      if (classCol >= 0) {
+        const k = classAt((r[classCol] ?? '').trim().toLowerCase());
+        if (k) u.unit.class ??= k.key;
+      }
+      if (deptCol >= 0 && r[deptCol]?.trim() && !u.unit.department) {
+        const v = r[deptCol]!.trim();
+        u.unit.department = /^avdelning/iu.test(v) ? v[0]!.toLowerCase() + v.slice(1) : v.split(/\s+/u).length === 1 && !/^\p{Lu}\p{Ll}+\p{Lu}/u.test(v) ? `avdelningen för ${v.toLowerCase()}` : `avdelningen ${v}`;
+      }
     }
   }
-
-  withdrawn(sents, found);
-  departments(flatText, found);
-  operators(sents, flatText, found);
-  classes(flatText, found);
-  return found;
-}
-
-type Sentence = ReturnType<typeof sentences>[number];
-
-/** A unit's name (without an abbreviation in brackets) as a literal regular-expression source. */
-function namePattern(name: string): string {
-  return name.replace(/\s*\([^)]*\)$/u, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** Units said to withdraw or not take part are not units. */
-function withdrawn(sents: Sentence[], found: FoundUnit[]): void {
-  const cues = /\b(?:dragit tillbaka|drar tillbaka|drar sig ur|dragit sig ur|avstår|avböjt|deltar inte|inte delta|inte kommer att delta|har lämnat återbud)\b/iu;
-  for (const s of sents) {
-    const sentence = flat(s.text);
-    if (!cues.test(sentence)) continue;
-    for (let i = found.length - 1; i >= 0; i--) {
-      const name = found[i]!.unit.name;
-      if (fold(sentence).includes(fold(name)) && !/\b(?:godkänner att|deltar i årets)\b/u.test(sentence)) found.splice(i, 1);
+  // "avdelningen Kontaktcenter" and a unit named "Kontaktcenter, team …": the unit belongs to it.
+  for (const c of clauses) {
+    for (const m of c.text.matchAll(/\b[Aa]vdelningen\s+(\p{Lu}[\p{L}-]*(?:\s+\p{Lu}[\p{L}-]*)*)/gu)) {
+      for (const u of units) if (!u.unit.department && unitKey(u.unit.name).startsWith(unitKey(m[1]!)) && unitKey(u.unit.name) !== unitKey(m[1]!)) u.unit.department = `avdelningen ${m[1]}`;
     }
   }
-}
-
-const DEPARTMENT = /(avdelningen för (?:\p{Ll}[\p{Ll}-]*(?:\s+(?:och|samt)\s+|\s+|(?=[\s.,;)]|$)))+|\p{Ll}+avdelningen|\p{Ll}+ avdelningen)/u;
-
-/** "X tillhör (organisatoriskt) avdelningen för …", "X ligger under …", "X (sociala avdelningen)". */
-function departments(flatText: string, found: FoundUnit[]): void {
-  for (const f of found) {
-    if (f.unit.department) continue;
-    const m = new RegExp(`${namePattern(f.unit.name)}\\s+(?:tillhör(?: organisatoriskt)?|ligger (?:organisatoriskt )?under|hör till|hör organisatoriskt till|är en del av|finns inom)\\s+`, 'iu').exec(flatText);
-    if (!m) continue;
-    const rest = flatText.slice(m.index + m[0].length);
-    const d = DEPARTMENT.exec(rest);
-    if (!d || d.index !== 0) continue;
-    // "… beredskap och administration och LSS/SoL-hälsan ligger under …": stop before the next unit.
-    const dept = d[1]!.replace(/\s+(?:och|samt)\s*$/u, '').trim();
-    f.unit.department = dept;
-    f.unit.operator ??= 'municipal';
+  for (const u of units) {
+    if (defaultClass) u.unit.class ??= defaultClass;
+    if (u.unit.operator === null && (collectiveMunicipal || u.unit.department)) u.unit.operator = 'municipal';
   }
 }
 
-/** "drivs av Bolaget AB": private, with its provider; "drivs i egen regi": municipal. */
-function operators(sents: Sentence[], flatText: string, found: FoundUnit[]): void {
-  for (const s of sents) {
-    const sentence = flat(s.text);
-    const own = /\b(?:i|på) (?:egen|kommunal) regi\b/iu.test(sentence);
-    const contracted = /\b(?:i privat regi|på entreprenad)\b/iu.test(sentence);
-    if (!own && !contracted) continue;
-    for (const f of found) if (fold(sentence).includes(fold(f.unit.name))) f.unit.operator ??= own ? 'municipal' : 'private';
-  }
-  for (const f of found) {
-    const m = new RegExp(`${namePattern(f.unit.name)}[^.]{0,40}?\\b(?:drivs|som drivs) (?:på entreprenad )?av ([\\p{Lu}][^.,]*?\\b(?:AB|Aktiebolag|HB|KB))`, 'u').exec(flatText);
-    if (m) {
-      f.unit.operator = 'private';
-      f.unit.provider ??= m[1]!.trim();
+/** "målet att fem enheter ska delta", "nämndens mål … att minst sex enheter ska delta". */
+export function findTarget(blocks: Block[]): { value: number; block: Block; start: number; end: number } | null {
+  for (const b of blocks) {
+    for (const s of sentencesOf(b)) {
+      if (!/\bmål\w*\b|\bindikator\w*\b/iu.test(s.text)) continue;
+      const m = /\b(?:minst\s+|att\s+|om\s+)?(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?:enheter|verksamheter|bidrag)\b[^.]{0,60}?\b(?:ska|skulle|bör|skall)\s+(?:\p{L}+\s+)?(?:delta|tävla|anmälas|medverka)/iu.exec(s.text);
+      if (!m) continue;
+      const n = /^\d+$/u.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!.toLowerCase()];
+      if (n) return { value: n, block: b, start: s.start + m.index, end: s.start + m.index + m[0].length };
     }
   }
-}
-
-/** "Samtliga deltar i klassen …" for every unit; "X deltar i klassen A och Y i klassen B" each. */
-function classes(flatText: string, found: FoundUnit[]): void {
-  const all = /\b(?:Samtliga|Alla|Båda|Enheterna|Verksamheterna)(?: enheter| verksamheter)? (?:deltar|tävlar|anmäls) i klassen\s+["”“]?([^"”“.]+(?:\.[^"”“.]+)?)/u.exec(flatText);
-  if (all) {
-    const key = classKey(all[1]!);
-    if (key) for (const f of found) f.unit.class ??= key;
-  }
-  for (const f of found) {
-    const m = new RegExp(`${namePattern(f.unit.name)}\\s+(?:deltar |tävlar |anmäls )?i klassen\\s+["”“]?([\\p{L} ,]+)`, 'u').exec(flatText);
-    if (m) {
-      const key: ClassKey | null = classKey(m[1]!.split(/\s+och\s+\p{Lu}/u)[0]!);
-      if (key) f.unit.class = key;
-    }
-  }
+  return null;
 }

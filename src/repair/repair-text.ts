@@ -347,6 +347,10 @@ export class TextRepairer {
   /** A word broken over a line: joined when the joined form is a word, else the hyphen stays. */
   private hyphenJoin(t: Token, edit: (r: string, rule: Edit['rule'], c: number, reason: string) => Edit | null): Edit | null {
     const joined = t.joined;
+    // A suspended compound ("vård- och omsorgsboende", "sim- och idrottshall"): the hyphen ends the
+    // first part and the conjunction is a word of its own.
+    const suspended = /^([\p{L}]+)-[ \t]*\n\s*(och|eller|samt|respektive|resp)$/iu.exec(t.text);
+    if (suspended) return edit(`${suspended[1]}- ${suspended[2]}`, 'hyphenation', 0.95, `suspended compound: "${suspended[1]}-" stays, "${suspended[2]}" is a word of its own`);
     if (this.isKnown(joined)) return edit(joined, 'hyphenation', 0.95, `line-end hyphenation joined: "${joined}" is a word`);
     // Not a word when joined: keep the hyphen, but on one line.
     const kept = t.text.replace(/-[ \t]*\n\s*/u, '-');

@@ -1,0 +1,354 @@
+/**
+ * The layout stage: a document's blocks rebuilt from any text form — hard-wrapped lines, Word
+ * exports with a blank line after every line, Markdown, OCR text, two-column letterheads, page
+ * headers in the middle of a paragraph. Extraction reads these blocks and their sentences, never
+ * raw lines.
+ *
+ * Kinds of block:
+ * - `header`: the letterhead zone before the title (administration, Dnr, date, "Till <nämnd>",
+ *   handläggare), its cells read column by column;
+ * - `heading`: a short line that is not part of a sentence;
+ * - `paragraph`: lines joined into running text, whatever the line breaks and blank lines;
+ * - `item`: one list item (bullet, number), continuation lines joined;
+ * - `table`: rows of cells (Markdown pipes, or columns two or more spaces apart).
+ * Page headers repeated mid-text ("Tjänsteutlåtande / Dnr … / Sida 2 (3)") are dropped, so the
+ * sentence they interrupted reads whole.
+ */
+
+export type BlockKind = 'header' | 'heading' | 'paragraph' | 'item' | 'table';
+
+export interface Block {
+  kind: BlockKind;
+  /** Running text: lines joined with single spaces, line-end hyphenation joined. */
+  text: string;
+  /** Offsets of the block's first and last character in the document text. */
+  start: number;
+  end: number;
+  /** Table rows (and a header's cells by column), when the block has cells. */
+  rows?: string[][];
+  /** Maps an offset in `text` back to the document: pairs of [textOffset, docOffset], ascending. */
+  map: Array<[number, number]>;
+}
+
+export interface Layout {
+  blocks: Block[];
+  /** What the stage did, for the document's messages. */
+  notes: Array<{ rule: string; reason: string; start: number; end: number }>;
+}
+
+interface Line {
+  text: string;
+  start: number;
+  /** Column of the first character. */
+  indent: number;
+  trimmed: string;
+  cells: Array<{ text: string; col: number; start: number }>;
+}
+
+const BULLET = /^(?:[-•*·–▪►■○◦]|\d{1,2}[.)]|[a-z][.)])\s+/u;
+const MD_TABLE = /^\|.*\|$/u;
+const MD_RULE = /^\|?[\s:|-]+\|?$/u;
+const PAGE_MARK = /^Sida\s+\d+\s*(?:\(\s*\d+\s*\)|av\s+\d+)$/iu;
+/** Words that cannot end a finished line of running text. */
+const OPEN_END = /(?:[,–-]|\b(?:och|samt|eller|att|i|av|för|till|med|på|om|som|den|det|de|en|ett|vid|från|inom|under|är|har|ska|kan|enligt|mellan|efter|genom|hos|utan|respektive|sin|sitt|sina|dess|deras|nämndens|stadens|förvaltningens))$/iu;
+const SENTENCE_END = /[.!?:]["”’)]*$/u;
+const HEADER_LIKE = /^(?:tjänsteutlåtande|sida\s+\d+.*|dnr\b.*|diarienummer\b.*|bilaga\b.*|\d{4}-\d{2}-\d{2}|[\p{L}-]+(?:s\s+stadsdelsförvaltning|förvaltningen|kontoret))$/iu;
+
+function splitLines(text: string): Line[] {
+  const lines: Line[] = [];
+  let at = 0;
+  for (const raw of text.split('\n')) {
+    const start = at;
+    at += raw.length + 1;
+    const t = raw.replace(/\s+$/u, '');
+    const trimmed = t.trim();
+    const indent = t.length - t.trimStart().length;
+    const cells: Line['cells'] = [];
+    if (trimmed) {
+      for (const m of t.matchAll(/\S(?:.*?\S)?(?=\s{3,}|\t|$)/gu)) cells.push({ text: m[0], col: m.index, start: start + m.index });
+    }
+    lines.push({ text: t, start, indent, trimmed, cells });
+  }
+  return lines;
+}
+
+/** Strips Markdown emphasis and heading marks from a line's text (offsets are not needed for these). */
+function plain(s: string): string {
+  return s
+    .replace(/^#{1,6}\s+/u, '')
+    .replace(/\*\*(.+?)\*\*/gu, '$1')
+    .replace(/__(.+?)__/gu, '$1')
+    .replace(/(^|\s)\*(\S.*?\S|\S)\*(?=\s|$|[.,;:])/gu, '$1$2')
+    .replace(/^\/(.+)\/$/u, '$1')
+    .trim();
+}
+
+class Builder {
+  text = '';
+  map: Array<[number, number]> = [];
+  start = -1;
+  end = -1;
+
+  add(piece: string, docStart: number, docEnd: number): void {
+    if (!piece) return;
+    if (this.start < 0) this.start = docStart;
+    this.end = docEnd;
+    if (this.text) {
+      // A line-end hyphen before a lower-case continuation is a soft break ("kvalitets-" / "utmärkelsen"),
+      // unless the next word is a conjunction (a suspended compound: "vård- och omsorgsboende").
+      const soft = /[\p{Ll}]{2}-$/u.test(this.text) && /^\p{Ll}/u.test(piece) && !/^(?:och|eller|samt|respektive|resp)\b/u.test(piece);
+      if (soft) this.text = this.text.slice(0, -1);
+      else this.text += ' ';
+    }
+    this.map.push([this.text.length, docStart]);
+    this.text += piece;
+  }
+}
+
+function finish(kind: BlockKind, b: Builder, rows?: string[][]): Block | null {
+  if (!b.text.trim()) return null;
+  const block: Block = { kind, text: b.text, start: b.start, end: b.end, map: b.map };
+  if (rows) block.rows = rows;
+  return block;
+}
+
+/** Document offset of an offset in a block's text. */
+export function docOffset(block: Block, offset: number): number {
+  let best = block.map[0] ?? [0, block.start];
+  for (const m of block.map) {
+    if (m[0] > offset) break;
+    best = m;
+  }
+  return best[1] + (offset - best[0]);
+}
+
+/**
+ * Lines that repeat a page header in the middle of the text: a "Sida N (M)" line and the
+ * header-like lines around it (Tjänsteutlåtande, Dnr …, the administration's name, a date).
+ */
+function pageHeaderLines(lines: Line[], headerEnd: number): Set<number> {
+  const drop = new Set<number>();
+  const firstLines = new Set(lines.slice(0, headerEnd).map((l) => l.trimmed.toLowerCase()).filter(Boolean));
+  const headerish = (l: Line) =>
+    !!l.trimmed &&
+    (l.cells.every((c) => HEADER_LIKE.test(plain(c.text)) || PAGE_MARK.test(plain(c.text))) || (firstLines.has(l.trimmed.toLowerCase()) && l.trimmed.length < 70 && !SENTENCE_END.test(l.trimmed)));
+  lines.forEach((l, i) => {
+    if (i < headerEnd || !l.cells.some((c) => PAGE_MARK.test(plain(c.text)))) return;
+    drop.add(i);
+    for (let j = i - 1, seen = 0; j >= headerEnd && seen < 4; j--) {
+      if (!lines[j]!.trimmed) continue;
+      if (!headerish(lines[j]!)) break;
+      drop.add(j);
+      seen++;
+    }
+    for (let j = i + 1, seen = 0; j < lines.length && seen < 2; j++) {
+      if (!lines[j]!.trimmed) continue;
+      if (!headerish(lines[j]!) || SENTENCE_END.test(lines[j]!.trimmed)) break;
+      drop.add(j);
+      seen++;
+    }
+  });
+  return drop;
+}
+
+/** Where the letterhead zone ends: at the title, "Förslag till beslut", or the first sentence. */
+function findHeaderEnd(lines: Line[]): number {
+  let sawMark = false;
+  for (let i = 0; i < Math.min(lines.length, 45); i++) {
+    const t = plain(lines[i]!.trimmed);
+    if (!t) continue;
+    if (lines[i]!.cells.length > 1) continue;
+    if (/^(?:Dnr|Diarienummer|Sida|Datum|Till|Handläggare|Telefon|Tfn|Tel)\b/iu.test(t) || /^\d{4}-\d{2}-\d{2}$/u.test(t)) {
+      sawMark = true;
+      continue;
+    }
+    if (/^(?:förvaltningens\s+)?förslag till beslut\b/iu.test(t) || /^(?:sammanfattning|ärendet|bakgrund)$/iu.test(t)) return i;
+    if (/utmärkelse|kvalitetspris/iu.test(t) && sawMark) return i;
+    if (t.split(/\s+/).length >= 9 && /[.!?]$/u.test(t)) return i;
+    if (/^§\s*\d+/u.test(t)) return i;
+  }
+  return sawMark ? Math.min(lines.length, 45) : 0;
+}
+
+/** The layout of a document text (pages already joined; letterhead blanked). */
+export function layoutText(text: string): Layout {
+  const lines = splitLines(text);
+  const notes: Layout['notes'] = [];
+  const headerEnd = findHeaderEnd(lines);
+  const dropped = pageHeaderLines(lines, headerEnd);
+  for (const i of dropped) notes.push({ rule: 'page-header', reason: `page header line dropped from the running text: "${lines[i]!.trimmed}"`, start: lines[i]!.start, end: lines[i]!.start + lines[i]!.text.length });
+
+  const blocks: Block[] = [];
+  // The header zone, read column by column: left cells, then cells further right.
+  if (headerEnd > 0) {
+    const zone = lines.slice(0, headerEnd).filter((l) => l.trimmed);
+    const widths = zone.filter((l) => l.cells.length > 1).map((l) => l.cells[l.cells.length - 1]!.col);
+    const split = widths.length ? Math.min(...widths) : Infinity;
+    const left: Array<{ text: string; start: number; end: number }> = [];
+    const right: typeof left = [];
+    for (const l of zone) {
+      for (const c of l.cells) {
+        const isRight = split !== Infinity && c.col >= split - 2;
+        (isRight ? right : left).push({ text: plain(c.text), start: c.start, end: c.start + c.text.length });
+      }
+    }
+    // Cells keep their own lines, so fields never run into one another.
+    const cells = [...left, ...right].filter((c) => c.text);
+    if (cells.length) {
+      let o = 0;
+      const map: Array<[number, number]> = cells.map((c) => {
+        const entry: [number, number] = [o, c.start];
+        o += c.text.length + 1;
+        return entry;
+      });
+      blocks.push({
+        kind: 'header',
+        text: cells.map((c) => c.text).join('\n'),
+        start: lines[0]!.start,
+        end: lines[headerEnd - 1]!.start + lines[headerEnd - 1]!.text.length,
+        rows: [left.map((c) => c.text), right.map((c) => c.text)],
+        map,
+      });
+    }
+  }
+
+  let current: { kind: BlockKind; b: Builder; rows?: string[][]; last: Line; itemIndent?: number } | null = null;
+  let blank = 0;
+  let maxWidth = 0;
+  for (const l of lines) maxWidth = Math.max(maxWidth, l.trimmed.length);
+  const wide = Math.max(40, Math.min(maxWidth, 100) * 0.6);
+  const close = () => {
+    if (current) {
+      const block = finish(current.kind, current.b, current.rows);
+      if (block) blocks.push(block);
+    }
+    current = null;
+  };
+
+  for (let i = headerEnd; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (dropped.has(i)) continue;
+    if (!l.trimmed || /^\f+$/u.test(l.trimmed)) {
+      blank++;
+      continue;
+    }
+    const t = l.trimmed.replace(/^\f+/u, '');
+    const wasBlank = blank > 0;
+    blank = 0;
+    const isMdHeading = /^#{1,6}\s/u.test(t);
+    const isMdTable = MD_TABLE.test(t);
+    const isBullet = BULLET.test(t);
+    const cellCount = l.cells.length;
+
+    if (isMdTable) {
+      if (MD_RULE.test(t)) continue;
+      const cells = t.replace(/^\||\|$/gu, '').split('|').map((c) => plain(c.trim()));
+      if (current?.kind !== 'table') {
+        close();
+        current = { kind: 'table', b: new Builder(), rows: [], last: l };
+      }
+      current.rows!.push(cells);
+      current.b.add(cells.join(' | '), l.start, l.start + l.text.length);
+      current.last = l;
+      continue;
+    }
+    if (cellCount > 1 && !isBullet) {
+      // Columns two or more spaces apart: a table row (a text table, a signature block side by side).
+      const cells = l.cells.map((c) => plain(c.text));
+      if (current?.kind !== 'table' || (current.rows![0]!.length !== cells.length && wasBlank)) {
+        close();
+        current = { kind: 'table', b: new Builder(), rows: [], last: l };
+      }
+      current.rows!.push(cells);
+      current.b.add(cells.join(' | '), l.start, l.start + l.text.length);
+      current.last = l;
+      continue;
+    }
+    const piece = plain(t);
+    if (isMdHeading) {
+      close();
+      const b = new Builder();
+      b.add(piece, l.start, l.start + l.text.length);
+      blocks.push(finish('heading', b)!);
+      continue;
+    }
+    // A dash or bullet indented under the current item's text continues it ("… avdelningen för X –" / "– förskola").
+    if (isBullet && current?.kind === 'item' && l.indent >= (current.itemIndent ?? 99) - 1 && !SENTENCE_END.test(current.b.text)) {
+      current.b.add(piece, l.start + l.indent, l.start + l.text.length);
+      current.last = l;
+      continue;
+    }
+    if (isBullet) {
+      close();
+      current = { kind: 'item', b: new Builder(), last: l, itemIndent: l.indent + (BULLET.exec(t)?.[0].length ?? 2) };
+      current.b.add(piece, l.start + l.indent, l.start + l.text.length);
+      continue;
+    }
+    if (current) {
+      const prev = current.b.text;
+      const lastPiece = plain(current.last.trimmed);
+      // A colon ends a line before a list or a new sentence, not before a lower-case inline list.
+      const finished = SENTENCE_END.test(prev) && !(/:$/u.test(prev) && /^\p{Ll}/u.test(piece));
+      const lower = /^[\p{Ll}\d(]/u.test(piece);
+      const open = OPEN_END.test(prev);
+      let join = false;
+      if (current.kind === 'table') {
+        // A single-cell line under a table: a wrapped cell (lower case) or the table's end.
+        join = false;
+      } else if (current.kind === 'item') {
+        join = !finished && (lower || open || (!wasBlank && l.indent >= (current.itemIndent ?? 99) - 1));
+      } else if (!finished) {
+        const short = lastPiece.length < wide && !open;
+        join = lower || open || (!short && !isHeadingLike(piece, lines[i + 1]));
+      }
+      if (join) {
+        current.b.add(piece, l.start + l.indent, l.start + l.text.length);
+        current.last = l;
+        continue;
+      }
+      close();
+    }
+    current = { kind: 'paragraph', b: new Builder(), last: l };
+    current.b.add(piece, l.start + l.indent, l.start + l.text.length);
+  }
+  close();
+
+  // A one-line paragraph that is short and unpunctuated, followed by another block, is a heading.
+  for (const b of blocks) {
+    if (b.kind === 'paragraph' && b.text.length < 70 && !/[.!?:,;]$/u.test(b.text) && /^\p{Lu}/u.test(b.text) && b.text.split(/\s+/).length <= 9) b.kind = 'heading';
+  }
+  return { blocks, notes };
+}
+
+function isHeadingLike(piece: string, next: Line | undefined): boolean {
+  return piece.length < 60 && /^\p{Lu}/u.test(piece) && !!next && !next.trimmed;
+}
+
+export interface Sentence {
+  text: string;
+  /** Offset in the block's text. */
+  start: number;
+  end: number;
+  block: Block;
+}
+
+const ABBREVIATION = /\b(?:t\.ex|bl\.a|s\.k|m\.m|d\.v\.s|dvs|ca|kl|nr|resp|jfr|fr\.o\.m|t\.o\.m|o\.s\.v|p\.g\.a|enl|tel|tfn)\.$/iu;
+
+/** The sentences of a block: ends at . ! ? before a capital or a digit, not after an abbreviation. */
+export function sentencesOf(block: Block): Sentence[] {
+  const out: Sentence[] = [];
+  const text = block.text;
+  let start = 0;
+  for (const m of text.matchAll(/[.!?](?=["”’)]*\s+["”“(]?[\p{Lu}\d])/gu)) {
+    const end = m.index + 1;
+    if (ABBREVIATION.test(text.slice(Math.max(0, end - 8), end))) continue;
+    // "Dnr 1.2.3-45" and "2.1 Bakgrund" are not sentence ends.
+    if (/\d\.$/u.test(text.slice(end - 2, end)) && /^\s*\d/u.test(text.slice(end))) continue;
+    const s = text.slice(start, end).trim();
+    if (s) out.push({ text: s, start: start + (text.slice(start).length - text.slice(start).trimStart().length), end, block });
+    start = end;
+  }
+  const rest = text.slice(start).trim();
+  if (rest) out.push({ text: rest, start: start + (text.slice(start).length - text.slice(start).trimStart().length), end: text.length, block });
+  return out;
+}
