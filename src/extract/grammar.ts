@@ -117,7 +117,7 @@ function nameRun(tokens: Token[], i: number): number {
 function unitHeadStartsNew(tokens: Token[], j: number, runStart: number): boolean {
   if (j === runStart) return false;
   const h = unitHead(tokens[j]!.text);
-  return !!h && h.compound;
+  return !!h && (h.compound || isNameWord(tokens[j + 1]?.text ?? ''));
 }
 
 function mentionAt(s: string, tokens: Token[], i: number): UnitMention | null {

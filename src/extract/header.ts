@@ -70,7 +70,7 @@ export interface HeaderFields {
 const DNR_RE = /(?<![\p{L}])(?:D\p{Ll}{1,2}r\.?|Dnr\.?|D\.nr\.?|Diarienummer|Diarienr\.?|Ärendenummer)\s*:?\s*((?:\p{Lu}{1,5}\s?)?\p{Lu}?\d[\d.]*(?:[-/ ]\d[\d.]*)*(?:[-/]\d+)*)/u;
 const NAME_WORD = /^\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}?[\p{Ll}'’]+)*$/u;
 const TITLE_WORD = /^\p{Lu}?\p{Ll}+(?:are|ör|chef|strateg|ledare|controller|specialist|samordnare|konsult|jurist|ekonom|assistent|sekreterare|utvecklare|analytiker|rådgivare)$/u;
-const OFFICER_STOP = /^(?:Till|Telefon|Tfn|Tel|Datum|Dnr|Sida|Avdelningen|Enheten|Tjänsteutlåtande|E-post|Epost|Mobil|Direkt|Växel)$/u;
+const OFFICER_STOP = /\p{L}*(?:nämnd|nämnden|förvaltning|förvaltningen|kontoret|styrelse|styrelsen)$|^(?:Till|Telefon|Tfn|Tel|Datum|Dnr|Sida|Avdelningen|Enheten|Tjänsteutlåtande|E-post|Epost|Mobil|Direkt|Växel)$/u;
 const PHONE_RE = /(?:\+46\s?\d{1,3}|\b0\d{1,3})[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2,3}\b|\b\d{3}[ ]\d{2}[ ]\d{2,3}\b/u;
 
 /** Fields of the header zone (and the text near the top when a document has no header zone). */
@@ -153,16 +153,19 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
     const rest = b.text.slice(m.index + m[0].length, m.index + m[0].length + 160);
     const words = rest.split(/[\s,]+/u);
     let name: string | null = null;
-    // An optional title first ("Planeringssekreterare Eva Lind"), then two or three capitalized words.
-    let i = 0;
-    while (i < 2 && i < words.length && (/^\p{Ll}/u.test(words[i]!) || TITLE_WORD.test(words[i]!)) && !/^\d/u.test(words[i]!)) i++;
-    const parts: string[] = [];
-    for (let j = i; j < Math.min(words.length, i + 3); j++) {
-      const n = words[j]!;
-      if (!NAME_WORD.test(n) || OFFICER_STOP.test(n) || (parts.length >= 2 && isGivenName(n))) break;
-      parts.push(n);
+    // The first run of two or three capitalized words, after an optional title ("Planeringssekreterare
+    // Eva Lind"), skipping dates and labels that a two-column letterhead puts in between.
+    for (let i = 0; i < Math.min(words.length, 8) && !name; i++) {
+      if (!NAME_WORD.test(words[i]!) || OFFICER_STOP.test(words[i]!) || TITLE_WORD.test(words[i]!)) continue;
+      const parts: string[] = [];
+      for (let j = i; j < Math.min(words.length, i + 3); j++) {
+        const n = words[j]!;
+        if (!NAME_WORD.test(n) || OFFICER_STOP.test(n) || (parts.length >= 2 && isGivenName(n))) break;
+        parts.push(n);
+      }
+      if (parts.length >= 2) name = parts.join(' ');
+      else if (parts.length === 1 && /^(?:Telefon|Tfn|Tel)/u.test(words[i + 1] ?? '')) break;
     }
-    if (parts.length >= 2) name = parts.join(' ');
     const phoneArea = rest.slice(0, 140);
     const p = /(?:Telefon|Tfn|Tel\.?|Direkt)\s*:?\s*([+\d][\d -]{5,16}\d)/u.exec(phoneArea) ?? (PHONE_RE.exec(phoneArea) ? { 1: PHONE_RE.exec(phoneArea)![0] } : null);
     const phone = p ? String(p[1]).trim() : null;

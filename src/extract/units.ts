@@ -115,7 +115,14 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
   for (const block of blocks) {
     if (block.kind === 'header') continue;
     if (block.kind === 'table') {
-      readTable(block, intro?.positive ?? false, addPositive);
+      const rows = readTable(block, intro?.positive ?? false, addPositive);
+      const clauses = sentencesOf(block).flatMap(clausesOf);
+      allClauses.push(...clauses);
+      // A table whose rows did not survive as rows (a wrapped text table) under an intro about
+      // participation: the units named in it.
+      if (!rows && intro?.positive) {
+        for (const c of clauses) for (const m of c.mentions) if (!isContainer(c, m)) addPositive(m.name, block, c.start + m.start, c.start + m.end, 'table-text', 0.75);
+      }
       continue;
     }
     const sentences = sentencesOf(block);
@@ -159,18 +166,19 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
 
 const UNIT_COLUMN = /^(?:enhet(?:er|en|ens namn)?|verksamhet(?:er|en)?|namn|deltagande enhet(?:er)?|anmäld(?:a)? enhet(?:er)?)$/iu;
 
-function readTable(block: Block, introPositive: boolean, add: (name: string, block: Block, start: number, end: number, rule: string, confidence: number) => void): void {
+/** Units from a table's rows; false when the table has no rows of units. */
+function readTable(block: Block, introPositive: boolean, add: (name: string, block: Block, start: number, end: number, rule: string, confidence: number) => void): boolean {
   const rows = block.rows ?? [];
-  if (rows.length < 2) return;
+  if (rows.length < 2) return false;
   const header = rows[0]!;
   let unitCol = header.findIndex((c) => UNIT_COLUMN.test(c.trim()));
   let body = rows.slice(1);
   if (unitCol < 0) {
     // No header: rows whose first cell is a unit and another cell a class, under an intro about participation.
-    if (!introPositive) return;
+    if (!introPositive) return false;
     unitCol = 0;
     body = rows;
-    if (!body.every((r) => r.length >= 2 && r.slice(1).some((c) => classAt(c.trim().toLowerCase())))) return;
+    if (!body.every((r) => r.length >= 2 && r.slice(1).some((c) => classAt(c.trim().toLowerCase())))) return false;
   }
   const at = (name: string) => Math.max(0, block.text.indexOf(name));
   for (const r of body) {
@@ -178,6 +186,7 @@ function readTable(block: Block, introPositive: boolean, add: (name: string, blo
     if (!name || !/^\p{Lu}/u.test(name) || name.length > 90) continue;
     add(name, block, at(name), at(name) + name.length, 'table-row', 0.9);
   }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +269,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
   for (const c of clauses) {
     const refs = refsOf(c);
     const text = c.text;
-    const inItem = c.sentence.block.kind === 'item';
+    const inItem = c.sentence.block.kind === 'item' || c.sentence.block.kind === 'table';
 
     // --- classes: "klass(en) X" phrases, and in list items a bare class after a dash.
     const phrases: Array<{ at: number; key: ClassKey | 'same' }> = [];
@@ -270,7 +279,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
       if (k) phrases.push({ at: m.index, key: k.key });
     }
     for (const m of text.matchAll(/\b(?:samma|den samma)\s+(?:tävlings)?klass\b/giu)) phrases.push({ at: m.index, key: 'same' });
-    if (inItem) for (const m of text.matchAll(/\s[–—-]\s+(?=\p{L})/gu)) {
+    if (inItem) for (const m of text.matchAll(/\s[–—|-]\s+(?=\p{L})/gu)) {
       const k = classAt(text.slice(m.index + m[0].length));
       if (k && !phrases.some((p) => Math.abs(p.at - m.index) < 20)) phrases.push({ at: m.index, key: k.key });
     }

@@ -91,6 +91,8 @@ class Builder {
 
   add(piece: string, docStart: number, docEnd: number): void {
     if (!piece) return;
+    // A hyphenation that an earlier export left inside a line ("verk- samhet") is joined too.
+    piece = piece.replace(/(\p{Ll}{2})- (?!(?:och|eller|samt|respektive|resp|till)\b)(\p{Ll}{2})/gu, '$1$2');
     if (this.start < 0) this.start = docStart;
     this.end = docEnd;
     if (this.text) {
@@ -182,8 +184,9 @@ export function layoutText(text: string): Layout {
   // The header zone, read column by column: left cells, then cells further right.
   if (headerEnd > 0) {
     const zone = lines.slice(0, headerEnd).filter((l) => l.trimmed);
+    // Columns only where they are real: two or more lines whose right cells start at the same place.
     const widths = zone.filter((l) => l.cells.length > 1).map((l) => l.cells[l.cells.length - 1]!.col);
-    const split = widths.length ? Math.min(...widths) : Infinity;
+    const split = widths.length >= 2 && Math.max(...widths) - Math.min(...widths) <= 4 ? Math.min(...widths) : Infinity;
     const left: Array<{ text: string; start: number; end: number }> = [];
     const right: typeof left = [];
     for (const l of zone) {
@@ -212,7 +215,7 @@ export function layoutText(text: string): Layout {
     }
   }
 
-  let current: { kind: BlockKind; b: Builder; rows?: string[][]; last: Line; itemIndent?: number } | null = null;
+  let current: { kind: BlockKind; b: Builder; rows?: string[][]; last: Line; itemIndent?: number; marker?: string } | null = null;
   let blank = 0;
   let maxWidth = 0;
   for (const l of lines) maxWidth = Math.max(maxWidth, l.trimmed.length);
@@ -273,22 +276,25 @@ export function layoutText(text: string): Layout {
       continue;
     }
     // A dash or bullet indented under the current item's text continues it ("… avdelningen för X –" / "– förskola").
-    if (isBullet && current?.kind === 'item' && l.indent >= (current.itemIndent ?? 99) - 1 && !SENTENCE_END.test(current.b.text)) {
+    const marker = isBullet ? markerKind(BULLET.exec(t)![0]) : '';
+    if (isBullet && current?.kind === 'item' && !SENTENCE_END.test(current.b.text) && (l.indent >= (current.itemIndent ?? 99) - 1 || marker !== current.marker)) {
       current.b.add(piece, l.start + l.indent, l.start + l.text.length);
       current.last = l;
       continue;
     }
     if (isBullet) {
       close();
-      current = { kind: 'item', b: new Builder(), last: l, itemIndent: l.indent + (BULLET.exec(t)?.[0].length ?? 2) };
-      current.b.add(piece, l.start + l.indent, l.start + l.text.length);
+      const m = BULLET.exec(t)![0];
+      current = { kind: 'item', b: new Builder(), last: l, itemIndent: l.indent + m.length, marker };
+      // The item's text without its marker; the marker's kind is kept on the block.
+      current.b.add(plain(t.slice(m.length)), l.start + l.indent + m.length, l.start + l.text.length);
       continue;
     }
     if (current) {
       const prev = current.b.text;
       const lastPiece = plain(current.last.trimmed);
       // A colon ends a line before a list or a new sentence, not before a lower-case inline list.
-      const finished = SENTENCE_END.test(prev) && !(/:$/u.test(prev) && /^\p{Ll}/u.test(piece));
+      const finished = SENTENCE_END.test(prev) && !(/:$/u.test(prev) && (/^\p{Ll}/u.test(piece) || (!wasBlank && lastPiece.length >= wide && current.kind === 'paragraph')));
       const lower = /^[\p{Ll}\d(]/u.test(piece);
       const open = OPEN_END.test(prev);
       let join = false;
@@ -318,6 +324,12 @@ export function layoutText(text: string): Layout {
     if (b.kind === 'paragraph' && b.text.length < 70 && !/[.!?:,;]$/u.test(b.text) && /^\p{Lu}/u.test(b.text) && b.text.split(/\s+/).length <= 9) b.kind = 'heading';
   }
   return { blocks, notes };
+}
+
+/** Bullets are one kind, numbers another, letters a third: a different kind under an unfinished item continues it. */
+function markerKind(m: string): string {
+  const t = m.trim();
+  return /^\d/u.test(t) ? 'number' : /^[a-z][.)]$/u.test(t) ? 'letter' : t;
 }
 
 function isHeadingLike(piece: string, next: Line | undefined): boolean {
