@@ -18,7 +18,7 @@ export interface LetterheadSpan {
 const EMAIL = /^\S+@\S+\.\w+/u;
 const WEB = /^(?:https?:\/\/|www\.)\S+|^[\w-]+\.stockholm\b\S*/u;
 /** "123 21 Farsta", "SE-106 64 Stockholm". */
-const POSTCODE = /^(?:SE-?)?\d{3} ?\d{2} \p{Lu}[\p{L}-]+(?: \p{Lu}[\p{L}-]+)?/u;
+const POSTCODE = /^(?:SE-?)?\d{3} ?\d{2} \p{Lu}[\p{L}-]+/u;
 /**
  * "Växel 08-508 000 00", "Fax …", or a bare number behind a bit of logo garbage. ("Telefon:" is
  * left alone: in a report's header it is the case officer's number.)
@@ -36,6 +36,47 @@ function isGarbage(token: string): boolean {
 
 /** Letterhead spans of one page's text (offsets into it). */
 export function findLetterhead(text: string): LetterheadSpan[] {
+  const spans = findLetterheadLines(text);
+  return [...spans, ...sideColumnNames(text, spans)].sort((a, b) => a.start - b.start);
+}
+
+/** "Socialförvaltningen", "Södermalms stadsdelsförvaltning", "Avdelningen för ekonomi och administration". */
+const ADMIN_PREFIX = /^(?:\p{Lu}[\p{L}-]*s\s+)?\p{Lu}?[\p{L}-]*(?:förvaltning(?:en)?|kontoret)(?=\s+\S)/u;
+const UNIT_PREFIX = /^(?:Avdelningen|Enheten|Staben)(?:\s+för\s+\p{Ll}[\p{L}-]*(?:\s+(?:och|samt)\s+\p{Ll}[\p{L}-]*)?)?(?=\s+\S)/u;
+
+/**
+ * A side column merged into the body puts its name lines (the administration, a department) at
+ * the start of body lines just above or below its address lines: marked where such a line sits
+ * within two lines of a line that starts with a letterhead address, phone, e-mail or web address.
+ */
+function sideColumnNames(text: string, spans: LetterheadSpan[]): LetterheadSpan[] {
+  const lines: Array<{ start: number; text: string }> = [];
+  let at = 0;
+  for (const line of text.split('\n')) {
+    lines.push({ start: at, text: line });
+    at += line.length + 1;
+  }
+  const prefixed = new Set<number>();
+  lines.forEach((l, i) => {
+    const body = l.text.trim();
+    if (spans.some((s) => s.start >= l.start && s.start < l.start + l.text.length && s.kind !== 'administration' && s.kind !== 'garbage' && s.text.length < body.length)) prefixed.add(i);
+  });
+  const out: LetterheadSpan[] = [];
+  lines.forEach((l, i) => {
+    if (prefixed.has(i)) return;
+    const near = [i - 2, i - 1, i + 1, i + 2].filter((j) => prefixed.has(j)).length;
+    if (near < 1 || ![i + 1, i + 2].some((j) => prefixed.has(j)) && ![i - 1].some((j) => prefixed.has(j))) return;
+    const lead = l.text.length - l.text.trimStart().length;
+    const body = l.text.trim();
+    const m = ADMIN_PREFIX.exec(body) ?? UNIT_PREFIX.exec(body);
+    if (!m) return;
+    if (spans.some((s) => s.start === l.start + lead)) return;
+    out.push({ start: l.start + lead, end: l.start + lead + m[0].length, kind: 'administration', text: m[0] });
+  });
+  return out;
+}
+
+function findLetterheadLines(text: string): LetterheadSpan[] {
   const spans: LetterheadSpan[] = [];
   let offset = 0;
   let previous = '';

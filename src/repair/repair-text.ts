@@ -351,6 +351,8 @@ export class TextRepairer {
     // first part and the conjunction is a word of its own.
     const suspended = /^([\p{L}]+)-[ \t]*\n\s*(och|eller|samt|respektive|resp)$/iu.exec(t.text);
     if (suspended) return edit(`${suspended[1]}- ${suspended[2]}`, 'hyphenation', 0.95, `suspended compound: "${suspended[1]}-" stays, "${suspended[2]}" is a word of its own`);
+    // A capital after the break starts another word (a side column's name merged into the line), not a compound's end.
+    if (/-[ \t]*\n\s*\p{Lu}/u.test(t.text) && !/^\p{Lu}+-/u.test(t.text)) return null;
     if (this.isKnown(joined)) return edit(joined, 'hyphenation', 0.95, `line-end hyphenation joined: "${joined}" is a word`);
     // Not a word when joined: keep the hyphen, but on one line.
     const kept = t.text.replace(/-[ \t]*\n\s*/u, '-');
