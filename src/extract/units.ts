@@ -35,7 +35,7 @@ export function canonicalUnitName(name: string): string {
     .replace(/^["”“']|["”“']$/gu, '')
     .replace(/\s+-\s*(\p{Lu}[\p{L}]{1,7})$/u, ' ($1)')
     .replace(/\s+,/gu, ',');
-  return n[0]!.toUpperCase() + n.slice(1);
+  return n ? n[0]!.toUpperCase() + n.slice(1) : n;
 }
 
 export function unitKey(name: string): string {

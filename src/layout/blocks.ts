@@ -54,22 +54,95 @@ const OPEN_END = /(?:[,–-]|\b(?:och|samt|eller|att|i|av|för|till|med|på|om|s
 const SENTENCE_END = /[.!?:]["”’)]*$/u;
 const HEADER_LIKE = /^(?:tjänsteutlåtande|sida\s+\d+.*|dnr\b.*|diarienummer\b.*|bilaga\b.*|\d{4}-\d{2}-\d{2}|[\p{L}-]+(?:s\s+stadsdelsförvaltning|förvaltningen|kontoret))$/iu;
 
+function makeLine(raw: string, start: number, colOffset = 0): Line {
+  const t = raw.replace(/\s+$/u, '');
+  const trimmed = t.trim();
+  const indent = t.length - t.trimStart().length;
+  const cells: Line['cells'] = [];
+  if (trimmed) {
+    for (const m of t.matchAll(/\S(?:.*?\S)?(?=\s{3,}|\t|$)/gu)) cells.push({ text: m[0], col: m.index + colOffset, start: start + m.index });
+  }
+  return { text: t, start, indent: indent + colOffset, trimmed, cells };
+}
+
 function splitLines(text: string): Line[] {
   const lines: Line[] = [];
   let at = 0;
   for (const raw of text.split('\n')) {
-    const start = at;
+    lines.push(makeLine(raw, at));
     at += raw.length + 1;
-    const t = raw.replace(/\s+$/u, '');
-    const trimmed = t.trim();
-    const indent = t.length - t.trimStart().length;
-    const cells: Line['cells'] = [];
-    if (trimmed) {
-      for (const m of t.matchAll(/\S(?:.*?\S)?(?=\s{3,}|\t|$)/gu)) cells.push({ text: m[0], col: m.index, start: start + m.index });
-    }
-    lines.push({ text: t, start, indent, trimmed, cells });
   }
-  return lines;
+  return splitPageColumns(lines);
+}
+
+/**
+ * A first page laid out in two columns (letterhead and handläggare on the left; Dnr, "Till", the
+ * title and even the decision on the right) comes out of text extraction interleaved line by line.
+ * Where a run of lines shares one column boundary — text starts at the same column on several
+ * lines, some of them with nothing on the left, and nothing crosses it — the run is read as the
+ * left column, then the right one.
+ */
+function splitPageColumns(lines: Line[]): Line[] {
+  const out: Line[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const region = columnRegion(lines, i);
+    if (!region) {
+      out.push(lines[i]!);
+      i++;
+      continue;
+    }
+    const { col, end } = region;
+    const left: Line[] = [];
+    const right: Line[] = [];
+    for (const l of lines.slice(i, end)) {
+      if (!l.trimmed) {
+        left.push(l);
+        continue;
+      }
+      const leftText = l.text.slice(0, col);
+      const rightText = l.text.length > col ? l.text.slice(col) : '';
+      if (leftText.trim()) left.push(makeLine(leftText, l.start));
+      if (rightText.trim()) right.push(makeLine(rightText, l.start + col, col));
+    }
+    out.push(...left, makeLine('', left[left.length - 1]?.start ?? 0), ...right);
+    i = end;
+  }
+  return out;
+}
+
+function columnRegion(lines: Line[], from: number): { col: number; end: number } | null {
+  const first = lines[from]!;
+  if (!first.trimmed) return null;
+  // Candidate boundaries: where a second cell starts on this line or the next few.
+  const candidates = new Set<number>();
+  for (const l of lines.slice(from, from + 4)) for (const c of l.cells) if (c.col >= 20) candidates.add(c.col);
+  for (const col of [...candidates].sort((a, b) => a - b)) {
+    let end = from;
+    let rightOnly = 0;
+    let both = 0;
+    let gap = 0;
+    while (end < lines.length) {
+      const l = lines[end]!;
+      if (!l.trimmed) {
+        if (++gap > 2) break;
+        end++;
+        continue;
+      }
+      gap = 0;
+      const crosses = l.cells.some((c) => c.col < col - 1 && c.col + c.text.length > col - 1);
+      const atCol = l.cells.some((c) => Math.abs(c.col - col) <= 1);
+      const leftOnly = l.cells.every((c) => c.col + c.text.length < col - 1);
+      if (crosses) break;
+      if (atCol && l.cells.some((c) => c.col < col - 1)) both++;
+      else if (atCol && l.indent >= col - 1) rightOnly++;
+      else if (!leftOnly && !l.cells.every((c) => c.col >= col - 1)) break;
+      end++;
+    }
+    while (end > from && !lines[end - 1]!.trimmed) end--;
+    if (rightOnly >= 3 && rightOnly + both >= 4) return { col, end };
+  }
+  return null;
 }
 
 /** Strips Markdown emphasis and heading marks from a line's text (offsets are not needed for these). */
@@ -215,11 +288,14 @@ export function layoutText(text: string): Layout {
     }
   }
 
-  let current: { kind: BlockKind; b: Builder; rows?: string[][]; last: Line; itemIndent?: number; marker?: string } | null = null;
+  let current: { kind: BlockKind; b: Builder; rows?: string[][]; last: Line; itemIndent?: number; marker?: string; cols?: number[] } | null = null;
   let blank = 0;
   let maxWidth = 0;
   for (const l of lines) maxWidth = Math.max(maxWidth, l.trimmed.length);
   const wide = Math.max(40, Math.min(maxWidth, 100) * 0.6);
+  // A Word export puts a blank line after every line: there a blank line says nothing about paragraphs.
+  const filled = lines.filter((l) => l.trimmed);
+  const doubleSpaced = filled.length > 6 && lines.filter((l, k) => l.trimmed && k + 1 < lines.length && !lines[k + 1]!.trimmed).length / filled.length > 0.7;
   const close = () => {
     if (current) {
       const block = finish(current.kind, current.b, current.rows);
@@ -255,16 +331,33 @@ export function layoutText(text: string): Layout {
       current.last = l;
       continue;
     }
-    if (cellCount > 1 && !isBullet) {
-      // Columns two or more spaces apart: a table row (a text table, a signature block side by side).
-      const cells = l.cells.map((c) => plain(c.text));
-      if (current?.kind !== 'table' || (current.rows![0]!.length !== cells.length && wasBlank)) {
-        close();
-        current = { kind: 'table', b: new Builder(), rows: [], last: l };
-      }
-      current.rows!.push(cells);
-      current.b.add(cells.join(' | '), l.start, l.start + l.text.length);
+    // A line under a table whose text starts in one of its later columns continues that column's cell.
+    if (current?.kind === 'table' && current.cols && !wasBlank && l.indent > current.cols[0]! + 2 && current.cols.some((c) => Math.abs(c - l.indent) <= 2)) {
+      const cells = cellsAt(l, current.cols);
+      const last = current.rows![current.rows!.length - 1]!;
+      cells.forEach((c, k) => {
+        if (c) last[k] = last[k] ? `${last[k]} ${c}` : c;
+      });
+      current.b.text = current.rows!.map((r) => r.join(' | ')).join('\n');
       current.last = l;
+      continue;
+    }
+    if (cellCount > 1 && !isBullet) {
+      // Columns three or more spaces apart: a table row (a text table, a signature block side by side).
+      const aligned = current?.kind === 'table' && current.cols && (!wasBlank || current.rows![0]!.length === cellCount);
+      if (!aligned) {
+        close();
+        current = { kind: 'table', b: new Builder(), rows: [], last: l, cols: l.cells.map((c) => c.col) };
+      }
+      const cells = aligned ? cellsAt(l, current!.cols!) : l.cells.map((c) => plain(c.text));
+      current!.rows!.push(cells);
+      if (current!.b.start < 0) current!.b.add(cells.join(' | '), l.start, l.start + l.text.length);
+      else {
+        current!.b.map.push([current!.b.text.length + 1, l.start]);
+        current!.b.end = l.start + l.text.length;
+      }
+      current!.b.text = current!.rows!.map((r) => r.join(' | ')).join('\n');
+      current!.last = l;
       continue;
     }
     const piece = plain(t);
@@ -305,7 +398,7 @@ export function layoutText(text: string): Layout {
         join = !finished && (lower || open || (!wasBlank && l.indent >= (current.itemIndent ?? 99) - 1));
       } else if (!finished) {
         const short = lastPiece.length < wide && !open;
-        join = lower || open || (!short && !isHeadingLike(piece, lines[i + 1]));
+        join = lower || open || (!short && (!wasBlank || doubleSpaced) && !isHeadingLike(piece, lines[i + 1]));
       }
       if (join) {
         current.b.add(piece, l.start + l.indent, l.start + l.text.length);
@@ -332,6 +425,25 @@ function markerKind(m: string): string {
   return /^\d/u.test(t) ? 'number' : /^[a-z][.)]$/u.test(t) ? 'letter' : t;
 }
 
+/** A line's text cut at a table's column starts (where a space precedes the column). */
+function cellsAt(l: Line, cols: number[]): string[] {
+  const text = ' '.repeat(Math.max(0, l.indent - (l.text.length - l.text.trimStart().length))) + l.text;
+  const cuts = cols.map((c, k) => (k === 0 ? 0 : /\s/u.test(text[c - 1] ?? ' ') ? c : -1));
+  const out: string[] = [];
+  let from = 0;
+  for (let k = 0; k < cols.length; k++) {
+    const to = k + 1 < cols.length ? (cuts[k + 1]! >= 0 ? cuts[k + 1]! : -1) : text.length;
+    if (to < 0) {
+      out.push('');
+      continue;
+    }
+    out.push(plain(text.slice(from, to).trim()));
+    from = to;
+  }
+  // Cells that a missing cut merged stay in the earlier column.
+  return out;
+}
+
 function isHeadingLike(piece: string, next: Line | undefined): boolean {
   return piece.length < 60 && /^\p{Lu}/u.test(piece) && !!next && !next.trimmed;
 }
@@ -350,6 +462,14 @@ const ABBREVIATION = /\b(?:t\.ex|bl\.a|s\.k|m\.m|d\.v\.s|dvs|ca|kl|nr|resp|jfr|f
 export function sentencesOf(block: Block): Sentence[] {
   const out: Sentence[] = [];
   const text = block.text;
+  if (block.kind === 'table') {
+    let at = 0;
+    for (const row of text.split('\n')) {
+      if (row.trim()) out.push({ text: row, start: at, end: at + row.length, block });
+      at += row.length + 1;
+    }
+    return out;
+  }
   let start = 0;
   for (const m of text.matchAll(/[.!?](?=["”’)]*\s+["”“(]?[\p{Lu}\d])/gu)) {
     const end = m.index + 1;
