@@ -34,7 +34,7 @@ const HEADS = [
   'platsen', 'bad', 'badet', 'torg', 'torget', 'komvux', 'byrå', 'byrån', 'grupp', 'gruppen', 'museum', 'museet',
   'arkiv', 'arkivet', 'scen', 'scenen', 'verkstad', 'verkstaden', 'träffpunkt', 'träffpunkten', 'öppenvård',
   'öppenvården', 'bostad', 'bostaden', 'klubb', 'klubben', 'service', 'servicen', 'kollo', 'lots', 'lotsen',
-  'tjänst', 'tjänsten', 'kök', 'köket', 'studio', 'studion', 'park', 'parken', 'anläggning', 'anläggningen',
+  'tjänst', 'tjänsten', 'kök', 'köket', 'central', 'centralen', 'område', 'området', 'studio', 'studion', 'park', 'parken', 'anläggning', 'anläggningen',
 ];
 const HEAD_RE = new RegExp(`^(.*?)(${[...HEADS].sort((a, b) => b.length - a.length).join('|')})$`, 'u');
 /** Multi-word unit kinds. */
@@ -109,7 +109,11 @@ export function unitMentions(sentence: string, tokens = tokenize(sentence)): Uni
 
 function nameRun(tokens: Token[], i: number): number {
   let j = i;
-  while (j < tokens.length && isNameWord(tokens[j]!.text) && !unitHeadStartsNew(tokens, j, i)) j++;
+  while (j < tokens.length && isNameWord(tokens[j]!.text) && !unitHeadStartsNew(tokens, j, i)) {
+    j++;
+    // "Förskolan Lek och Lär": a name may hold "och" between two capitalized words that start no new unit.
+    if (tokens[j]?.text === 'och' && isNameWord(tokens[j + 1]?.text ?? '') && !unitHead(tokens[j + 1]!.text) && !isNameWord(tokens[j + 2]?.text ?? '') && !unitHead(tokens[j + 2]?.text ?? '') && j + 1 < tokens.length && tokens[j + 1]!.text.length <= 12) j++;
+  }
   return j;
 }
 
@@ -163,7 +167,9 @@ function mentionAt(s: string, tokens: Token[], i: number): UnitMention | null {
       // The name part is the words right before the head (a sentence-initial capital is not a name).
       let from = i;
       while (from < j - 1 && unitHead(tokens[from]!.text)) from++;
-      return finishMention(s, tokens, from, j + 1, '', true);
+      // "Ungdomens hus Tensta": a name after the head too.
+      const after = nameRun(tokens, j + 1);
+      return finishMention(s, tokens, from, after, '', true);
     }
   }
   return null;
@@ -211,8 +217,10 @@ export function isCompanyAt(tokens: Token[], to: number): boolean {
 }
 
 /** Participation: present, infinitive, supine and passive forms; not the preterite ("deltog", "anmälde"). */
-export const PARTICIPATES = /\b(?:deltar|delta|deltagande|deltagare|anmäls|anmäler|anmäla|anmält|anmälts|anmälan|anmälda|anmäld|nominerar|nomineras|nominera|nominerade|nominering\w*|tävlar|tävla|ställer upp|ställa upp|ställs upp|representera|representerar|medverkar|medverka|föreslås|deltagande enheter|tävlande|går in|skickar in|deltagit med)\b/iu;
+export const PARTICIPATES = /\b(?:deltar|delta|deltagande|deltagare|anmäls|anmäler|anmäla|anmält|anmälts|anmälan|anmälda|anmäld|nominerar|nomineras|nominera|nominering\w*|tävlar|tävla|ställer upp|ställa upp|ställs upp|representera|representerar|medverkar|medverka|föreslås|deltagande enheter|tävlande|går in|skickar in|deltagit med)\b/iu;
 /** A participation denied or withdrawn. */
+/** An exception inside a list: "A, B och C, med undantag för D, tävlar". */
+export const EXCEPT = /\b(?:med\s+undantag\s+(?:för|av)|undantaget|förutom|utom)\s+$/iu;
 export const WITHDRAWS = /\b(?:deltar\s+(?:\p{L}+\s+)?inte|inte\s+(?:\p{L}+\s+)?(?:delta|deltar|anmäls|anmäla|tävla|kommer att delta)|avstår|avböj\w*|dra(?:git|r)\s+(?:sig\s+)?(?:tillbaka|ur)|återkalla\w*|lämnat återbud|hoppar av|hoppat av|bör vänta|inte lämpligt|utgår|ej\s+delta\w*|deltar\s+ej|stryks)\b/iu;
 
 /** Class phrases and their keys, anchored at the start of the text that follows "klass(en)". */

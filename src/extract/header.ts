@@ -37,7 +37,7 @@ function unshout(s: string): string {
 
 const PLACE = String.raw`\p{Lu}[\p{Ll}\p{Lu}]+(?:-\p{Lu}[\p{Ll}\p{Lu}]+)*s?`;
 /** A board: "Södermalms stadsdelsnämnd", "Socialnämnden", "Miljö- och hälsoskyddsnämnden", "Kommunstyrelsen", "Styrelsen för X". */
-const BOARD_SRC = String.raw`(?:${PLACE}\s+stadsdelsnämnd(?:en)?|\p{Lu}[\p{L}]*-\s+och\s+[\p{L}]*nämnden|\p{Lu}[\p{L}-]*nämnden|\p{Lu}[\p{L}-]*nämnd(?![\p{L}])|\p{Lu}[\p{L}-]*styrelsen|Styrelsen\s+för\s+[\p{L} ]+?(?=\s*(?:\n|\d|$)))`;
+const BOARD_SRC = String.raw`(?:${PLACE}\s+stadsdelsnämnd(?:en)?|\p{Lu}[\p{L}]*-\s+och\s+[\p{L}]*nämnden|\p{Lu}[\p{L}-]*nämnden|\p{Lu}[\p{L}-]*nämnd(?![\p{L}])|\p{Lu}[\p{L}-]*styrelsen|[Ss]tyrelsen\s+för\s+[\p{L} ]+?(?=\s*(?:\n|\d|$)))`;
 const BOARD_RE = new RegExp(BOARD_SRC, 'u');
 const BOARD_ALL = new RegExp(`(?<![\\p{L}-])${BOARD_SRC}(?![\\p{L}])`, 'gu');
 const ADMIN_SRC = String.raw`(?:${PLACE}\s+stadsdelsförvaltning(?:en)?|\p{Lu}[\p{L}-]*förvaltningen|\p{Lu}[\p{L}-]*kontoret|\p{Lu}[\p{L}-]*förvaltning(?![\p{L}]))`;

@@ -31,7 +31,7 @@ function parse(block: Block): Piece[] | null {
         if (i + len > words.length) continue;
         const t = words.slice(i, i + len).join(' ');
         if (TITLE_WORDS.test(t) && (len === 1 || /^(?:t\.?f\.?|tf|tillförordnad|biträdande|bitr\.|ställföreträdande|stf\.?|\p{Lu}\p{Ll}+)$/u.test(words[i]!))) {
-          if (len > 1 && !/^(?:t\.?f\.?|tf|tillförordnad|biträdande|bitr\.|ställföreträdande|stf\.?)$/iu.test(words[i]!) && !/^\p{Lu}\p{Ll}+(?:iv|ig|sk|al|ell)$/u.test(words[i]!)) continue;
+          if (len > 1 && !/^(?:t\.?f\.?|tf|tillförordnad|biträdande|bitr\.|ställföreträdande|stf\.?)$/iu.test(words[i]!) && !/^\p{Lu}\p{Ll}+(?:iv|ig|sk|al|ell|nde)$/u.test(words[i]!)) continue;
           out.push({ kind: 'title', text: t, at, block });
           i += len;
           matched = true;

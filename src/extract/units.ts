@@ -16,7 +16,7 @@
 import type { ClassKey, Unit } from '../../schemas/record.js';
 import { fold } from '../repair/fold.js';
 import { docOffset, sentencesOf, type Block, type Sentence } from '../layout/blocks.js';
-import { classAt, isNameWord, PARTICIPATES, PREPOSITION, tokenize, unitHead, unitMentions, VERB, WITHDRAWS, type Token, type UnitMention } from './grammar.js';
+import { classAt, EXCEPT, isNameWord, PARTICIPATES, PREPOSITION, tokenize, unitHead, unitMentions, VERB, WITHDRAWS, type Token, type UnitMention } from './grammar.js';
 
 export interface FoundUnit {
   unit: Unit;
@@ -84,6 +84,46 @@ function clausesOf(s: Sentence): Clause[] {
   return out;
 }
 
+/**
+ * Conjuncts coordinated with unit mentions are units too, even without a unit-type head
+ * ("Äldre direkt och Larmcentralen för trygghetslarm är anmälda"): a capitalized phrase of at most
+ * three words, joined to a mention by a comma, "och" or "samt", before the clause's verb.
+ */
+function headlessConjuncts(c: Clause, mentions: UnitMention[]): Array<{ name: string; start: number; end: number }> {
+  if (!mentions.length) return [];
+  const toks = c.tokens;
+  const out: Array<{ name: string; start: number; end: number }> = [];
+  const taken = (k: number) => mentions.some((m) => k >= m.from && k < m.to);
+  const first = mentions[0]!;
+  const last = mentions[mentions.length - 1]!;
+  // Before the first mention: back to "att", ":" or the clause start.
+  let k = first.from - 1;
+  const seq: Array<[number, number]> = [];
+  while (k >= 0 && /^(?:,|och|samt)$/u.test(toks[k]!.text)) {
+    let s = k - 1;
+    while (s >= 0 && s > k - 4 && !/^(?:,|och|samt|att|:|som|med|i)$/u.test(toks[s]!.text) && !VERB.test(toks[s]!.text) && !taken(s)) s--;
+    const from = s + 1;
+    if (from >= k || !/^\p{Lu}/u.test(toks[from]!.text) || unitHead(toks[from]!.text)) break;
+    seq.push([from, k]);
+    k = from - 1;
+  }
+  // After the last mention: up to the verb.
+  k = last.to;
+  while (k < toks.length && /^(?:,|och|samt)$/u.test(toks[k]!.text)) {
+    let e = k + 1;
+    while (e < toks.length && e < k + 4 && !/^(?:,|och|samt|:|som|i|till)$/u.test(toks[e]!.text) && !VERB.test(toks[e]!.text) && !taken(e)) e++;
+    if (e === k + 1 || !/^\p{Lu}/u.test(toks[k + 1]!.text) || !VERB.test(toks[e]?.text ?? '')) break;
+    seq.push([k + 1, e]);
+    k = e;
+  }
+  for (const [a, b] of seq) {
+    const words = toks.slice(a, b).map((t) => t.text);
+    if (!words.every((w) => /^[\p{L}-]+$/u.test(w)) || words.some((w) => PREPOSITION.test(w)) || !isNameWord(words[0]!)) continue;
+    out.push({ name: c.text.slice(toks[a]!.start, toks[b - 1]!.end), start: toks[a]!.start, end: toks[b - 1]!.end });
+  }
+  return out;
+}
+
 function isContainer(c: Clause, m: UnitMention): boolean {
   const prev = c.tokens[m.from - 1]?.text ?? '';
   if (CONTAINER_BEFORE.test(prev)) return true;
@@ -133,12 +173,15 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
       for (const c of clauses) {
         const pos = PARTICIPATES.test(c.text);
         const neg = WITHDRAWS.test(c.text);
-        const mentions = c.mentions.filter((m) => !isContainer(c, m));
+        const excepted = c.mentions.filter((m) => EXCEPT.test(c.text.slice(Math.max(0, m.start - 30), m.start)));
+        for (const m of excepted) negatives.add(baseKey(m.name));
+        const mentions = c.mentions.filter((m) => !isContainer(c, m) && !excepted.includes(m));
         if (neg) {
           const targets = mentions.length ? mentions : (previous?.mentions ?? []);
           for (const m of targets) negatives.add(baseKey(m.name));
         } else if (pos) {
           for (const m of mentions) addPositive(m.name, block, c.start + m.start, c.start + m.end, 'participation-clause', block.kind === 'item' ? 0.9 : 0.85);
+          for (const x of headlessConjuncts(c, mentions)) addPositive(x.name, block, c.start + x.start, c.start + x.end, 'coordinated-with-unit', 0.6);
         } else if (block.kind === 'item' && intro?.positive && mentions.length && c === clauses[0] && s === sentences[0]) {
           // A list item under an intro about participation: its first unit.
           const m = mentions[0]!;
@@ -357,7 +400,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     const independent = /\b(?:fristående|enskilt drivn\w*|privat drivn\w*|privata|enskilda)\b/iu;
     for (const r of refs) {
       const after = text.slice(r.mention.end, r.mention.end + 140);
-      const by = /^[^.;]{0,60}?\bdrivs\s+(?:på\s+entreprenad\s+)?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|och\s+\p{Lu}[\p{L}&-]*)){0,5}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
+      const by = /^[^.;]{0,60}?\bdrivs\s+(?:på\s+entreprenad\s+)?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|(?:och|i)\s+\p{Lu}[\p{L}&-]*)){0,6}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
       const nextRef = refs.find((x) => x.mention.start > r.mention.end);
       if (by && (!nextRef || r.mention.end + by.index + by[0].length <= nextRef.mention.start)) {
         const provider = by[1]!.trim();
