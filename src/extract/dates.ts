@@ -63,7 +63,7 @@ const KIND_CUES: Array<[DateKind, RegExp]> = [
   ['submission_deadline', /\bskriftlig\w* (?:redovisning|bidrag)|\btävlingsbidrag\w*/giu],
   ['management_group', /\bförvaltningsgrupp\w*|\bledningsgrupp\w*/giu],
   ['disability_council', /\bfunktionshinderråd\w*|\bråd(?:et)? för funktionshinderfrågor|\bfunktionshinderfrågor/giu],
-  ['pensioners_council', /\bpensionärsråd\w*|\bäldreråd\w*/giu],
+  ['pensioners_council', /\bpensionärsråd\w*|(?<![\p{L}])äldreråd\w*/giu],
 ];
 
 export interface DatedEvent extends FoundDate {

@@ -68,7 +68,7 @@ export function unitHead(word: string): { head: string; compound: boolean } | nu
   if (!m) return null;
   const prefix = m[1]!;
   if (prefix && prefix.replace(/-$/u, '').length < 2) return null;
-  if (NOT_NAME.test(w)) return null;
+  if (/(?:nämnd|nämnden|förvaltning|förvaltningen|kontor|kontoret|styrelse|styrelsen)$|^(?:stadshus|rådhus|kommunhus|stadsbibliotek)/u.test(w)) return null;
   return { head: m[2]!, compound: prefix.length > 0 };
 }
 
@@ -221,7 +221,7 @@ export const PARTICIPATES = /\b(?:deltar|delta|deltagande|deltagare|anmäls|anm�
 /** A participation denied or withdrawn. */
 /** An exception inside a list: "A, B och C, med undantag för D, tävlar". */
 export const EXCEPT = /\b(?:med\s+undantag\s+(?:för|av)|undantaget|förutom|utom)\s+$/iu;
-export const WITHDRAWS = /\b(?:deltar\s+(?:\p{L}+\s+)?inte|inte\s+(?:\p{L}+\s+)?(?:delta|deltar|anmäls|anmäla|tävla|kommer att delta)|avstår|avböj\w*|dra(?:git|r)\s+(?:sig\s+)?(?:tillbaka|ur)|återkalla\w*|lämnat återbud|hoppar av|hoppat av|bör vänta|inte lämpligt|utgår|ej\s+delta\w*|deltar\s+ej|stryks)\b/iu;
+export const WITHDRAWS = /(?<![\p{L}\d])(?:deltar\s+(?:\p{L}+\s+)?inte|inte\s+(?:\p{L}+\s+)?(?:delta|deltar|anmäls|anmäla|tävla|kommer att delta)|avstår|avböj\w*|dra(?:git|r)\s+(?:sig\s+)?(?:tillbaka|ur)|återkalla\w*|lämnat återbud|hoppar av|hoppat av|bör vänta|inte lämpligt|utgår|ej\s+delta\w*|deltar\s+ej|stryks)\b/iu;
 
 /** Class phrases and their keys, anchored at the start of the text that follows "klass(en)". */
 export const CLASS_PHRASES: Array<[import('../../schemas/record.js').ClassKey, RegExp]> = [

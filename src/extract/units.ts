@@ -62,7 +62,7 @@ interface Clause {
 }
 
 const CONTAINER_BEFORE = /^(?:från|inom|hos|av|vid|under|för|i)$/iu;
-const COLLECTIVE = /\b(?:samtliga|alla|båda|bägge|enheterna|verksamheterna|dessa(?: enheter| verksamheter)?|de(?: tre| två| fyra| fem| sex)? enheterna|\p{L}+s (?:egna )?(?:enheter|verksamheter)|(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio) enheter|de)\b/iu;
+const COLLECTIVE = /(?<![\p{L}\d])(?:samtliga|alla|båda|bägge|enheterna|verksamheterna|dessa(?: enheter| verksamheter)?|de(?: tre| två| fyra| fem| sex)? enheterna|\p{L}+s (?:egna )?(?:enheter|verksamheter)|(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio) enheter|de)\b/iu;
 const NUMBER_WORDS: Record<string, number> = { en: 1, ett: 1, två: 2, tre: 3, fyra: 4, fem: 5, sex: 6, sju: 7, åtta: 8, nio: 9, tio: 10, elva: 11, tolv: 12 };
 
 function clausesOf(s: Sentence): Clause[] {
@@ -301,17 +301,48 @@ function departmentAt(text: string, at: number): { value: string; end: number } 
 
 function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]): void {
   if (!units.length) return;
-  const refsOf = (c: Clause): Ref[] =>
-    c.mentions.map((m) => ({ mention: m, clause: c, unit: matchUnit(units, m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+  const refsOf = (c: Clause): Ref[] => {
+    const refs = c.mentions.map((m) => ({ mention: m, clause: c, unit: matchUnit(units, m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+    // A unit named again without its grammar ("Äldre direkt drivs i egen regi"): its name, literally.
+    for (const u of units) {
+      if (refs.some((r) => r.unit === u)) continue;
+      const at = c.text.indexOf(u.unit.name);
+      if (at < 0 || /[\p{L}]/u.test(c.text[at - 1] ?? '') || /[\p{L}]/u.test(c.text[at + u.unit.name.length] ?? '')) continue;
+      if (c.mentions.some((m) => m.start <= at && at < m.end)) continue;
+      refs.push({ unit: u, clause: c, mention: { name: u.unit.name, start: at, end: at + u.unit.name.length, before: '', from: -1, to: -1 } });
+    }
+    return refs.sort((a, b) => a.mention.start - b.mention.start);
+  };
+  // Units named so far, most recent last, and those named in the current block: what "båda",
+  // "samtliga tre" and "enheterna" refer to.
+  const recent: FoundUnit[] = [];
+  let blockUnits: FoundUnit[] = [];
+  let lastBlock: Block | null = null;
+  const collective = (text: string): FoundUnit[] => {
+    const distinct = (list: FoundUnit[]) => [...new Set(list.slice().reverse())].reverse();
+    const n = /(?<![\p{L}\d])(?:samtliga|alla|de|dessa)\s+(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\b/iu.exec(text);
+    if (/(?<![\p{L}])(?:båda|bägge)\b/iu.test(text) || n) {
+      const count = n ? Number(n[1]) || NUMBER_WORDS[n[1]!.toLowerCase()]! : 2;
+      const d = distinct(recent);
+      return d.slice(Math.max(0, d.length - count));
+    }
+    if (/\b\p{L}+s\s+(?:egna\s+)?(?:enheter|verksamheter)\b/iu.test(text)) return units;
+    if (COLLECTIVE.test(text)) return blockUnits.length ? distinct(blockUnits) : units;
+    return [];
+  };
 
   let lastClass: ClassKey | null = null;
-  let defaultClass: ClassKey | null = null;
   let pendingDept: { value: string; count: number } | null = null;
   let collectiveMunicipal = false;
 
   for (const c of clauses) {
     const refs = refsOf(c);
     const text = c.text;
+    if (c.sentence.block !== lastBlock) {
+      lastBlock = c.sentence.block;
+      blockUnits = [];
+    }
+    const group = refs.length ? [] : collective(text);
     const inItem = c.sentence.block.kind === 'item' || c.sentence.block.kind === 'table';
 
     // --- classes: "klass(en) X" phrases, and in list items a bare class after a dash.
@@ -335,7 +366,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
           let p = phrases.find((x) => x.at >= r.mention.end && x.at < next);
           // Coordinated units share the class that follows the last of them ("A och B deltar i klassen X").
           if (!p) {
-            const between = i + 1 < refs.length ? text.slice(r.mention.end, refs[i + 1]!.mention.start) : '';
+            const between = i + 1 < refs.length ? text.slice(r.mention.end, refs[i + 1]!.mention.start).replace(/\([^)]*\)|,\s*som\s[^,]*,/gu, '') : '';
             if (i + 1 < refs.length && /^\s*(?:,|och|samt)?\s*$/u.test(between)) {
               let j = i + 1;
               while (j < refs.length && !phrases.find((x) => x.at >= refs[j]!.mention.end && x.at < (refs[j + 1]?.mention.start ?? Infinity))) j++;
@@ -351,8 +382,8 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
             lastClass = key;
           }
         });
-      } else if (phrases.length === 1 && phrases[0]!.key !== 'same' && COLLECTIVE.test(text.slice(0, phrases[0]!.at)) && /\b(?:tävlar|deltar|delta|tävla|anmäls|anmälda)\b/iu.test(text)) {
-        defaultClass ??= phrases[0]!.key;
+      } else if (phrases.length === 1 && phrases[0]!.key !== 'same' && group.length && /\b(?:tävlar|deltar|delta|tävla|anmäls|anmälda|föreslås)\b/iu.test(text)) {
+        for (const u of group) u.unit.class ??= phrases[0]!.key as ClassKey;
       }
     }
 
@@ -374,7 +405,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
       if (!LINK_BEFORE.test(before)) {
         // "Avdelningen för äldreomsorg anmäler två enheter." — said of the units named next.
         if (d.at < 3 && !refs.length && PARTICIPATES.test(text)) {
-          const n = /\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+(?:enheter|enhet|verksamheter)\b/iu.exec(text);
+          const n = /(?<![\p{L}\d])(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\s+(?:enheter|enhet|verksamheter)\b/iu.exec(text);
           if (n) pendingDept = { value: d.value, count: Number(n[1]) || NUMBER_WORDS[n[1]!.toLowerCase()] || 1 };
         }
         continue;
@@ -382,7 +413,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
       const targets = refs.filter((r) => r.mention.end <= d.at);
       const previousDept = depts.filter((x) => x.end <= d.at).pop();
       for (const r of targets) if (!previousDept || r.mention.start > previousDept.end) r.unit.unit.department ??= d.value;
-      if (!targets.length && COLLECTIVE.test(before) && /^\s*(?:samtliga|alla|båda|bägge)\b/iu.test(before)) for (const u of units) u.unit.department ??= d.value;
+      if (!targets.length) for (const u of group) u.unit.department ??= d.value;
     }
     if (pendingDept && refs.length && !depts.length) {
       for (const r of refs) {
@@ -400,7 +431,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     const independent = /\b(?:fristående|enskilt drivn\w*|privat drivn\w*|privata|enskilda)\b/iu;
     for (const r of refs) {
       const after = text.slice(r.mention.end, r.mention.end + 140);
-      const by = /^[^.;]{0,60}?\bdrivs\s+(?:på\s+entreprenad\s+)?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|(?:och|i)\s+\p{Lu}[\p{L}&-]*)){0,6}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
+      const by = /^[^.;]{0,60}?\bdrivs\s+(?:[\p{L}\d]+\s+){0,4}?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|(?:och|i)\s+\p{Lu}[\p{L}&-]*)){0,6}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
       const nextRef = refs.find((x) => x.mention.start > r.mention.end);
       if (by && (!nextRef || r.mention.end + by.index + by[0].length <= nextRef.mention.start)) {
         const provider = by[1]!.trim();
@@ -415,8 +446,12 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
       if (own) r.unit.unit.operator ??= 'municipal';
       if (/^\s*är\s+(?:en\s+)?(?:förvaltningens|stadsdelsförvaltningens|nämndens)\b/iu.test(after)) r.unit.unit.operator ??= 'municipal';
     }
-    if (!refs.length && own && COLLECTIVE.test(text)) collectiveMunicipal = true;
+    if (!refs.length && own) for (const u of group) u.unit.operator ??= 'municipal';
     if (!refs.length && /\bförvaltningens\s+(?:egna\s+)?(?:enheter|verksamheter)\b/iu.test(text) && (own || /\begna\b/iu.test(text))) collectiveMunicipal = true;
+    for (const r of refs) {
+      recent.push(r.unit);
+      blockUnits.push(r.unit);
+    }
   }
 
   // Table columns: class, department, operator.
@@ -447,7 +482,6 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     }
   }
   for (const u of units) {
-    if (defaultClass) u.unit.class ??= defaultClass;
     if (u.unit.operator === null && (collectiveMunicipal || u.unit.department)) u.unit.operator = 'municipal';
   }
 }
@@ -457,7 +491,7 @@ export function findTarget(blocks: Block[]): { value: number; block: Block; star
   for (const b of blocks) {
     for (const s of sentencesOf(b)) {
       if (!/\bmål\w*\b|\bindikator\w*\b/iu.test(s.text)) continue;
-      const m = /\b(?:minst\s+|att\s+|om\s+)?(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?:enheter|verksamheter|bidrag)\b[^.]{0,60}?\b(?:ska|skulle|bör|skall)\s+(?:\p{L}+\s+)?(?:delta|tävla|anmälas|medverka)/iu.exec(s.text);
+      const m = /(?<![\p{L}\d])(?:minst\s+|att\s+|om\s+)?(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?:enheter|verksamheter|bidrag)\b[^.]{0,60}?\b(?:ska|skulle|bör|skall)\s+(?:\p{L}+\s+)?(?:delta|tävla|anmälas|medverka)/iu.exec(s.text);
       if (!m) continue;
       const n = /^\d+$/u.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!.toLowerCase()];
       if (n) return { value: n, block: b, start: s.start + m.index, end: s.start + m.index + m[0].length };

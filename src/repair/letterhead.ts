@@ -15,8 +15,8 @@ export interface LetterheadSpan {
   text: string;
 }
 
-const EMAIL = /^\S+@\S+\.\w+/u;
-const WEB = /^(?:https?:\/\/|www\.)\S+|^[\w-]+\.stockholm\b\S*/u;
+const EMAIL = /^\S+@\S+\.\w+|^[\w.-]+@$/u;
+const WEB = /^(?:https?:\/\/|www\.)\S+|^[\w-]+\.stockholm\b\S*|^[\w.-]+\.(?:se|nu|com|org|net)$/u;
 /** "123 21 Farsta", "SE-106 64 Stockholm". */
 const POSTCODE = /^(?:SE-?)?\d{3} ?\d{2} \p{Lu}[\p{L}-]+/u;
 /**
