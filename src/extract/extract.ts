@@ -35,9 +35,10 @@ function decisionBlocks(blocks: Block[]): Block[] {
 
 function titleBlock(blocks: Block[]): Block | null {
   for (const b of blocks) {
-    if (b.kind === 'header' || b.kind === 'table') continue;
+    if (b.kind === 'header' || b.kind === 'page-header' || b.kind === 'table') continue;
     if (/^(?:tjänsteutlåtande|bilaga\s*\d*|till\b.*|\d{4}-\d{2}-\d{2}.*|dnr\b.*|sida\b.*)$/iu.test(b.text)) continue;
     if (/^(?:\S+\s+)?förslag till beslut\b/iu.test(b.text)) return null;
+    if (/^(?:sammanfattning|bakgrund|ärendet|ärendets beredning|beslut|yttrande)$/iu.test(b.text)) return null;
     return b.kind === 'heading' || b.text.length < 140 ? b : null;
   }
   return null;
@@ -46,12 +47,12 @@ function titleBlock(blocks: Block[]): Block | null {
 /** The award year: "kvalitetsutmärkelse(n) 2023" (title first), else the award date's year, else the commonest year. */
 function findYear(blocks: Block[], title: Block | null): { year: number; block: Block; start: number; end: number; rule: string; confidence: number } | null {
   for (const b of title ? [title, ...blocks] : blocks) {
-    if (b.kind === 'header') continue;
+    if (b.kind === 'header' || b.kind === 'page-header') continue;
     const m = /\b(?:kvalitetsutmärkelse\w*|kvalitetspris\w*|utmärkelse\w*)\s+(?:år\s+)?((?:19|20)\d\d)\b/iu.exec(b.text) ?? /\b((?:19|20)\d\d)\s+års\s+kvalitetsutmärkelse/iu.exec(b.text);
     if (m) return { year: Number(m[1]), block: b, start: m.index, end: m.index + m[0].length, rule: b === title ? 'award-year-in-title' : 'award-named-with-year', confidence: b === title ? 0.95 : 0.85 };
   }
   for (const b of blocks) {
-    if (b.kind === 'header') continue;
+    if (b.kind === 'header' || b.kind === 'page-header') continue;
     for (const s of sentencesOf(b)) {
       const award = classifyDates(s.text, findDates(s.text, null)).find((d) => d.kind === 'award' && !d.impliedYear);
       if (award) return { year: Number(award.iso.slice(0, 4)), block: b, start: s.start + award.start, end: s.start + award.end, rule: 'award-date', confidence: 0.8 };
@@ -72,7 +73,7 @@ function findYear(blocks: Block[], title: Block | null): { year: number; block: 
 function offeredClasses(blocks: Block[]): { keys: ClassKey[]; block: Block; start: number; end: number } | null {
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (b.kind === 'header') continue;
+    if (b.kind === 'header' || b.kind === 'page-header') continue;
     for (const s of sentencesOf(b)) {
       const cue = /\b(?:tävlings)?klasser(?:na)?\b|\bföljande\s+(?:tävlings)?klasser\b/iu.exec(s.text);
       if (!cue) continue;
@@ -131,7 +132,7 @@ export function extractRecord(file: DocumentFile): Extraction & { layoutNotes: R
   if (header.meetingDate) pushDate('board_meeting', header.meetingDate.value, text.slice(header.meetingDate.start, header.meetingDate.end), header.meetingDate.start, header.meetingDate.end, header.meetingDate.rule, header.meetingDate.confidence);
   if (topic === 'award_participation') {
     for (const b of blocks) {
-      if (b.kind === 'header') continue;
+      if (b.kind === 'header' || b.kind === 'page-header') continue;
       for (const s of sentencesOf(b)) {
         for (const d of classifyDates(s.text, findDates(s.text, year))) {
           const start = docOffset(b, s.start + d.start);

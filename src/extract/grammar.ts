@@ -34,7 +34,7 @@ const HEADS = [
   'platsen', 'bad', 'badet', 'torg', 'torget', 'komvux', 'byrå', 'byrån', 'grupp', 'gruppen', 'museum', 'museet',
   'arkiv', 'arkivet', 'scen', 'scenen', 'verkstad', 'verkstaden', 'träffpunkt', 'träffpunkten', 'öppenvård',
   'öppenvården', 'bostad', 'bostaden', 'klubb', 'klubben', 'service', 'servicen', 'kollo', 'lots', 'lotsen',
-  'tjänst', 'tjänsten', 'kök', 'köket', 'central', 'centralen', 'område', 'området', 'studio', 'studion', 'park', 'parken', 'anläggning', 'anläggningen',
+  'tjänst', 'tjänsten', 'kök', 'köket', 'central', 'centralen', 'område', 'området', 'hälsa', 'hälsan', 'studio', 'studion', 'park', 'parken', 'anläggning', 'anläggningen',
 ];
 const HEAD_RE = new RegExp(`^(.*?)(${[...HEADS].sort((a, b) => b.length - a.length).join('|')})$`, 'u');
 /** Multi-word unit kinds. */
@@ -217,7 +217,7 @@ export function isCompanyAt(tokens: Token[], to: number): boolean {
 }
 
 /** Participation: present, infinitive, supine and passive forms; not the preterite ("deltog", "anmälde"). */
-export const PARTICIPATES = /\b(?:deltar|delta|deltagande|deltagare|anmäls|anmäler|anmäla|anmält|anmälts|anmälan|anmälda|anmäld|nominerar|nomineras|nominera|nominering\w*|tävlar|tävla|ställer upp|ställa upp|ställs upp|representera|representerar|medverkar|medverka|föreslås|deltagande enheter|tävlande|går in|skickar in|deltagit med)\b/iu;
+export const PARTICIPATES = /\b(?:deltar|delta|anmäls|anmäler|anmäla|anmält|anmälts|anmälan|anmälda|anmäld|nominerar|nomineras|nominera|nominering\w*|tävlar|tävla|ställer upp|ställa upp|ställs upp|representera|representerar|medverkar|medverka|föreslås|deltagande enheter|går in|skickar in|deltagit med)\b/iu;
 /** A participation denied or withdrawn. */
 /** An exception inside a list: "A, B och C, med undantag för D, tävlar". */
 export const EXCEPT = /\b(?:med\s+undantag\s+(?:för|av)|undantaget|förutom|utom)\s+$/iu;

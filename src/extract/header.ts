@@ -41,7 +41,7 @@ const BOARD_SRC = String.raw`(?:${PLACE}\s+stadsdelsnämnd(?:en)?|\p{Lu}[\p{L}]*
 const BOARD_RE = new RegExp(BOARD_SRC, 'u');
 const BOARD_ALL = new RegExp(`(?<![\\p{L}-])${BOARD_SRC}(?![\\p{L}])`, 'gu');
 const ADMIN_SRC = String.raw`(?:${PLACE}\s+stadsdelsförvaltning(?:en)?|\p{Lu}[\p{L}-]*förvaltningen|\p{Lu}[\p{L}-]*kontoret|\p{Lu}[\p{L}-]*förvaltning(?![\p{L}]))`;
-const ADMIN_RE = new RegExp(`(?<![\\p{L}-])${ADMIN_SRC}(?![\\p{L}])`, 'gu');
+const ADMIN_RE = new RegExp(`(?<![\\p{L}-])${ADMIN_SRC}(?=s?(?![\\p{L}]))`, 'gu');
 const GENERIC = /^(?:nämnden|styrelsen|förvaltningen|kontoret|stadsdelsnämnden|stadsdelsförvaltningen|stadsledningskontoret|kommunstyrelsen|stadsdelsnämnd|stadsdelsförvaltning|respektive nämnd)$/iu;
 
 export function canonicalBoard(name: string): string {
@@ -78,14 +78,14 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
   const header = blocks.find((b) => b.kind === 'header');
   // Where there is no recognised header zone (or it is short), read the first blocks of the text.
   const zone: Block[] = header ? [header] : [];
-  const top = blocks.filter((b) => b.kind !== 'header').slice(0, 8);
+  const top = blocks.filter((b) => b.kind !== 'header' && b.kind !== 'page-header').slice(0, 8);
   const all = [...zone, ...top];
   const out: HeaderFields = { board: null, administration: null, diarienummer: null, documentDate: null, meetingDate: null, caseOfficer: null };
 
   const loc = <T,>(b: Block, value: T, start: number, end: number, rule: string, confidence: number): Located<T> => ({ value, start: docOffset(b, start), end: docOffset(b, end), rule, confidence });
 
   // Dnr
-  for (const b of [...all, ...blocks]) {
+  for (const b of [...all, ...blocks.filter((x) => x.kind === 'page-header'), ...blocks]) {
     const m = DNR_RE.exec(b.text);
     if (m) {
       const value = m[1]!.trim().replace(/[.\s]+$/u, '');
@@ -177,7 +177,7 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
 
   // Administration: the letterhead's own name, else a named administration, else the board's.
   const admins: Array<Located<string>> = [];
-  for (const b of [...all]) {
+  for (const b of [...all, ...(header ? [] : blocks.filter((x) => x.kind === 'paragraph'))]) {
     for (const m of b.text.matchAll(ADMIN_RE)) {
       const value = canonicalAdministration(m[0]);
       if (GENERIC.test(value) || value.length < 10) continue;

@@ -81,7 +81,7 @@ export function findSignatories(blocks: Block[]): Array<Located<{ name: string |
     run = [];
   };
   for (const b of blocks) {
-    if (b.kind === 'header') continue;
+    if (b.kind === 'header' || b.kind === 'page-header') continue;
     const pieces = b.text.length < 200 ? parse(b) : null;
     if (pieces) run.push(...pieces);
     else flush();

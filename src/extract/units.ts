@@ -107,15 +107,17 @@ function headlessConjuncts(c: Clause, mentions: UnitMention[]): Array<{ name: st
     seq.push([from, k]);
     k = from - 1;
   }
-  // After the last mention: up to the verb.
+  // After the last mention: a chain of conjuncts up to the verb or the clause's end.
   k = last.to;
+  const chain: Array<[number, number]> = [];
   while (k < toks.length && /^(?:,|och|samt)$/u.test(toks[k]!.text)) {
     let e = k + 1;
-    while (e < toks.length && e < k + 4 && !/^(?:,|och|samt|:|som|i|till)$/u.test(toks[e]!.text) && !VERB.test(toks[e]!.text) && !taken(e)) e++;
-    if (e === k + 1 || !/^\p{Lu}/u.test(toks[k + 1]!.text) || !VERB.test(toks[e]?.text ?? '')) break;
-    seq.push([k + 1, e]);
+    while (e < toks.length && e < k + 4 && !/^(?:,|och|samt|:|som|i|till|[.!?])$/u.test(toks[e]!.text) && !VERB.test(toks[e]!.text) && !taken(e)) e++;
+    if (e === k + 1 || !/^\p{Lu}/u.test(toks[k + 1]!.text) || taken(e)) break;
+    chain.push([k + 1, e]);
     k = e;
   }
+  if (chain.length && (k >= toks.length || VERB.test(toks[k]!.text) || (k === toks.length - 1 && /^[.!?]$/u.test(toks[k]!.text)))) seq.push(...chain);
   for (const [a, b] of seq) {
     const words = toks.slice(a, b).map((t) => t.text);
     if (!words.every((w) => /^[\p{L}-]+$/u.test(w)) || words.some((w) => PREPOSITION.test(w)) || !isNameWord(words[0]!)) continue;
@@ -127,6 +129,9 @@ function headlessConjuncts(c: Clause, mentions: UnitMention[]): Array<{ name: st
 function isContainer(c: Clause, m: UnitMention): boolean {
   const prev = c.tokens[m.from - 1]?.text ?? '';
   if (CONTAINER_BEFORE.test(prev)) return true;
+  // A class's name ("i klassen ”Socialtjänst …”") and a company ("Resursteamet i Stockholm AB") are not units.
+  if (/(?:klass|klassen)\s*["”“]?\s*$/iu.test(c.text.slice(Math.max(0, m.start - 20), m.start))) return true;
+  if (/^\s*(?:i\s+\p{Lu}[\p{L}-]*\s+)?(?:AB|HB|KB|Aktiebolag)\b/u.test(c.text.slice(m.end, m.end + 30))) return true;
   // "drivs av X AB": a company
   return /^(?:AB|HB|KB|Aktiebolag)$/u.test(c.tokens[m.to]?.text ?? '') || /\b(?:AB|HB|KB)$/u.test(m.name);
 }
@@ -151,9 +156,9 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
     order.push(key);
   };
 
-  let intro: { positive: boolean } | null = null;
+  let intro: { positive: boolean; text: string } | null = null;
   for (const block of blocks) {
-    if (block.kind === 'header') continue;
+    if (block.kind === 'header' || block.kind === 'page-header') continue;
     if (block.kind === 'table') {
       const rows = readTable(block, intro?.positive ?? false, addPositive);
       const clauses = sentencesOf(block).flatMap(clausesOf);
@@ -182,17 +187,23 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
         } else if (pos) {
           for (const m of mentions) addPositive(m.name, block, c.start + m.start, c.start + m.end, 'participation-clause', block.kind === 'item' ? 0.9 : 0.85);
           for (const x of headlessConjuncts(c, mentions)) addPositive(x.name, block, c.start + x.start, c.start + x.end, 'coordinated-with-unit', 0.6);
-        } else if (block.kind === 'item' && intro?.positive && mentions.length && c === clauses[0] && s === sentences[0]) {
-          // A list item under an intro about participation: its first unit.
-          const m = mentions[0]!;
-          addPositive(m.name, block, c.start + m.start, c.start + m.end, 'list-item', 0.85);
+        } else if (block.kind === 'item' && intro?.positive && c === clauses[0] && s === sentences[0]) {
+          // A list item under an intro about participation: its first unit, or failing the grammar,
+          // the item's leading name (up to a bracket, a dash or a relative clause).
+          const m = mentions[0];
+          if (m) addPositive(m.name, block, c.start + m.start, c.start + m.end, 'list-item', 0.85);
+          else {
+            const lead = /^(\p{Lu}[^()–:]*?)(?:\s*\(|\s+[–-]\s|,\s+som\s|:|$)/u.exec(c.text);
+            const name = lead?.[1]?.replace(/[.,;]+$/u, '').trim();
+            if (name && UNIT_LIST_INTRO.test(intro.text) && name.split(/\s+/u).length <= 8 && !/^(?:Förvaltningen|Nämnden|Stadsdelsnämnden|Staden)\b/u.test(name)) addPositive(name, block, c.start, c.start + name.length, 'list-item-text', 0.6);
+          }
         }
         previous = c;
       }
     }
     if (block.kind !== 'item') {
       const t = block.text;
-      intro = { positive: (/:$/u.test(t) || /\bföljande\b/iu.test(t)) && PARTICIPATES.test(t) && !WITHDRAWS.test(t) };
+      intro = { positive: (/:$/u.test(t) || /\bföljande\b/iu.test(t)) && PARTICIPATES.test(t) && !WITHDRAWS.test(t), text: t };
       if (block.kind === 'heading' && !/:$/u.test(t)) intro = null;
     }
   }
@@ -206,6 +217,9 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
   attachAttributes(units, blocks, allClauses);
   return units;
 }
+
+/** An intro whose list is of units: "följande verksamheter …:", "Deltagande enheter:". */
+const UNIT_LIST_INTRO = /\bföljande\s+\p{L}*(?:enheter|verksamheter)\b|(?:enheter|verksamheter)(?:na)?\s*(?:\p{L}+\s+){0,3}:\s*$/iu;
 
 const UNIT_COLUMN = /^(?:enhet(?:er|en|ens namn)?|verksamhet(?:er|en)?|namn|deltagande enhet(?:er)?|anmäld(?:a)? enhet(?:er)?)$/iu;
 
@@ -253,7 +267,7 @@ function matchUnit(units: FoundUnit[], name: string): FoundUnit | null {
 }
 
 const CLASS_CUE = /\b(?:tävlings)?klass(?:en)?\s+/giu;
-const DEPT_RE = /\b(?:avdelningen\s+för\s+|avdelningen\s+(?=\p{Lu})|(?:\p{Ll}+a\s+)?(?=\p{Ll}*avdelningen\b))/giu;
+const DEPT_RE = /(?<![\p{L}])(?:avdelningen\s+för\s+|avdelningen\s+(?=\p{Lu})|(?:\p{Ll}+a\s+)?(?=\p{Ll}*avdelningen\b))/giu;
 const LINK_BEFORE = /(?:tillhör|inom|hör\s+till|hör\s+organisatoriskt\s+till|tillhör\s+organisatoriskt|ligger\s+under|ligger\s+organisatoriskt\s+under|är\s+en\s+del\s+av|under|,|\(|–|-)\s*$/iu;
 
 /** A department phrase starting at `at` in the clause text: its text and end. */
@@ -428,8 +442,20 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     // --- operators and providers
     const own = /\b(?:i|på)\s+(?:egen|kommunal|kommunens)\s+regi\b|\bkommunalt driven\b/iu.test(text);
     const contracted = /\bpå\s+entreprenad\b|\bi\s+privat\s+regi\b/iu.test(text);
-    const independent = /\b(?:fristående|enskilt drivn\w*|privat drivn\w*|privata|enskilda)\b/iu;
+    // Markers before a coordination say who runs the units after them ("de egna verksamheterna A och B
+    // … liksom de privata utförarna C och D"); the nearest marker before a unit decides.
+    const markers: Array<{ at: number; op: 'municipal' | 'private' }> = [];
+    for (const m of text.matchAll(/\b(?:egna|kommunala|förvaltningens\s+verksamheter|\p{L}+förvaltningens\s+(?:egna\s+)?(?:verksamheter|enheter))\b/giu)) markers.push({ at: m.index, op: 'municipal' });
+    for (const m of text.matchAll(/\b(?:fristående|enskilt\s+drivn\w*|privat\s+drivn\w*|privata|enskilda)\b/giu)) markers.push({ at: m.index, op: 'private' });
+    const company = /(\p{Lu}[\p{L}&-]*(?:\s+(?:i\s+)?\p{Lu}[\p{L}&-]*){0,5}\s+(?:AB|HB|KB))\s*,?\s*som\s+deltar\s+med\s+$/u;
     for (const r of refs) {
+      const marker = markers.filter((x) => x.at < r.mention.start).pop();
+      if (marker) r.unit.unit.operator ??= marker.op;
+      const via = company.exec(text.slice(Math.max(0, r.mention.start - 120), r.mention.start));
+      if (via) {
+        r.unit.unit.operator = 'private';
+        r.unit.unit.provider ??= via[1]!;
+      }
       const after = text.slice(r.mention.end, r.mention.end + 140);
       const by = /^[^.;]{0,60}?\bdrivs\s+(?:[\p{L}\d]+\s+){0,4}?av\s+((?:\p{Lu}[\p{L}&-]*)(?:\s+(?:\p{Lu}[\p{L}&-]*|&|(?:och|i)\s+\p{Lu}[\p{L}&-]*)){0,6}(?:\s+(?:ekonomisk förening|ideell förening))?)/u.exec(after);
       const nextRef = refs.find((x) => x.mention.start > r.mention.end);
@@ -441,9 +467,9 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
           r.unit.unit.provider ??= provider;
         }
       }
-      if (independent.test(r.mention.before) || (independent.test(text) && !own)) r.unit.unit.operator ??= 'private';
+      const later = text.slice(r.mention.end);
+      if (/^(?:[^.;]*?)\b(?:i|på)\s+(?:egen|kommunal|kommunens)\s+regi\b/iu.test(later) || (own && !marker)) r.unit.unit.operator ??= 'municipal';
       if (contracted && !own) r.unit.unit.operator ??= 'private';
-      if (own) r.unit.unit.operator ??= 'municipal';
       if (/^\s*är\s+(?:en\s+)?(?:förvaltningens|stadsdelsförvaltningens|nämndens)\b/iu.test(after)) r.unit.unit.operator ??= 'municipal';
     }
     if (!refs.length && own) for (const u of group) u.unit.operator ??= 'municipal';

@@ -15,7 +15,7 @@
  * sentence they interrupted reads whole.
  */
 
-export type BlockKind = 'header' | 'heading' | 'paragraph' | 'item' | 'table';
+export type BlockKind = 'header' | 'page-header' | 'heading' | 'paragraph' | 'item' | 'table';
 
 export interface Block {
   kind: BlockKind;
@@ -222,6 +222,18 @@ function pageHeaderLines(lines: Line[], headerEnd: number): Set<number> {
       drop.add(j);
       seen++;
     }
+    // A running title under the page mark ("Anmälan om deltagande i" / "kvalitetsutmärkelsen 2017"),
+    // ended by a blank line: short, unpunctuated lines that belong to the page header too.
+    let j = i + 1;
+    while (j < lines.length && (drop.has(j) || !lines[j]!.trimmed)) j++;
+    const title: number[] = [];
+    while (j < lines.length && lines[j]!.trimmed && title.length < 3) {
+      const t = lines[j]!.trimmed;
+      if (t.length > 60 || /[.!?;:,]$/u.test(t)) break;
+      title.push(j);
+      j++;
+    }
+    if (title.length && j < lines.length && !lines[j]!.trimmed) for (const k of title) drop.add(k);
   });
   return drop;
 }
@@ -252,6 +264,7 @@ export function layoutText(text: string): Layout {
   const headerEnd = findHeaderEnd(lines);
   const dropped = pageHeaderLines(lines, headerEnd);
   for (const i of dropped) notes.push({ rule: 'page-header', reason: `page header line dropped from the running text: "${lines[i]!.trimmed}"`, start: lines[i]!.start, end: lines[i]!.start + lines[i]!.text.length });
+  const pageHeaders: Block[] = [...dropped].sort((a, b) => a - b).map((i) => ({ kind: 'page-header' as const, text: lines[i]!.trimmed, start: lines[i]!.start + lines[i]!.indent, end: lines[i]!.start + lines[i]!.text.length, map: [[0, lines[i]!.start + lines[i]!.indent]] }));
 
   const blocks: Block[] = [];
   // The header zone, read column by column: left cells, then cells further right.
@@ -292,7 +305,10 @@ export function layoutText(text: string): Layout {
   let blank = 0;
   let maxWidth = 0;
   for (const l of lines) maxWidth = Math.max(maxWidth, l.trimmed.length);
-  const wide = Math.max(40, Math.min(maxWidth, 100) * 0.6);
+  // A wrapped line is one near the text's usual width (taken from the longer lines, not the longest).
+  const lengths = lines.map((l) => l.trimmed.length).filter((n) => n > 0).sort((a, b) => a - b);
+  const typical = lengths[Math.floor(lengths.length * 0.75)] ?? maxWidth;
+  const wide = Math.max(35, Math.min(70, typical * 0.7));
   // A Word export puts a blank line after every line: there a blank line says nothing about paragraphs.
   const filled = lines.filter((l) => l.trimmed);
   const doubleSpaced = filled.length > 6 && lines.filter((l, k) => l.trimmed && k + 1 < lines.length && !lines[k + 1]!.trimmed).length / filled.length > 0.7;
@@ -416,7 +432,7 @@ export function layoutText(text: string): Layout {
   for (const b of blocks) {
     if (b.kind === 'paragraph' && b.text.length < 70 && !/[.!?:,;]$/u.test(b.text) && /^\p{Lu}/u.test(b.text) && b.text.split(/\s+/).length <= 9) b.kind = 'heading';
   }
-  return { blocks, notes };
+  return { blocks: [...blocks, ...pageHeaders], notes };
 }
 
 /** Bullets are one kind, numbers another, letters a third: a different kind under an unfinished item continues it. */
