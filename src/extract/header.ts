@@ -161,6 +161,8 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
       for (let j = i; j < Math.min(words.length, i + 3); j++) {
         const n = words[j]!;
         if (!NAME_WORD.test(n) || OFFICER_STOP.test(n) || (parts.length >= 2 && isGivenName(n))) break;
+        // "… Magnusson Hägersten-Liljeholmens stadsdelsnämnd": a place before a body's name is not a surname.
+        if (parts.length >= 2 && /^(?:stadsdels)?(?:nämnd|förvaltning)/iu.test(words[j + 1] ?? '')) break;
         parts.push(n);
       }
       if (parts.length >= 2) name = parts.join(' ');

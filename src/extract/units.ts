@@ -195,13 +195,14 @@ export function findUnits(blocks: Block[], ctx: UnitContext): FoundUnit[] {
           else {
             const lead = /^(\p{Lu}[^()–:]*?)(?:\s*\(|\s+[–-]\s|,\s+som\s|:|$)/u.exec(c.text);
             const name = lead?.[1]?.replace(/[.,;]+$/u, '').trim();
-            if (name && UNIT_LIST_INTRO.test(intro.text) && name.split(/\s+/u).length <= 8 && !/^(?:Förvaltningen|Nämnden|Stadsdelsnämnden|Staden)\b/u.test(name)) addPositive(name, block, c.start, c.start + name.length, 'list-item-text', 0.6);
+            const clause = name ? tokenize(name).some((t) => VERB.test(t.text) || /\p{Ll}{3,}(?:as|ades|ats)$/u.test(t.text)) : true;
+            if (name && !clause && UNIT_LIST_INTRO.test(intro.text) && name.split(/\s+/u).length <= 8 && !/^(?:Förvaltningen|Nämnden|Stadsdelsnämnden|Staden)\b/u.test(name)) addPositive(name, block, c.start, c.start + name.length, 'list-item-text', 0.6);
           }
         }
         previous = c;
       }
     }
-    if (block.kind !== 'item') {
+    if (block.kind !== 'item' || /:$/u.test(block.text)) {
       const t = block.text;
       intro = { positive: (/:$/u.test(t) || /\bföljande\b/iu.test(t)) && PARTICIPATES.test(t) && !WITHDRAWS.test(t), text: t };
       if (block.kind === 'heading' && !/:$/u.test(t)) intro = null;

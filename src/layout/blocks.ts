@@ -201,7 +201,7 @@ export function docOffset(block: Block, offset: number): number {
  * Lines that repeat a page header in the middle of the text: a "Sida N (M)" line and the
  * header-like lines around it (Tjänsteutlåtande, Dnr …, the administration's name, a date).
  */
-function pageHeaderLines(lines: Line[], headerEnd: number): Set<number> {
+function pageHeaderLines(lines: Line[], headerEnd: number, doubleSpaced: boolean): Set<number> {
   const drop = new Set<number>();
   const firstLines = new Set(lines.slice(0, headerEnd).map((l) => l.trimmed.toLowerCase()).filter(Boolean));
   const headerish = (l: Line) =>
@@ -224,16 +224,24 @@ function pageHeaderLines(lines: Line[], headerEnd: number): Set<number> {
     }
     // A running title under the page mark ("Anmälan om deltagande i" / "kvalitetsutmärkelsen 2017"),
     // ended by a blank line: short, unpunctuated lines that belong to the page header too.
+    // In a double-spaced export single blank lines separate every line; there the title ends at two.
+    const gapAt = (k: number) => {
+      let n = 0;
+      while (k + n < lines.length && !lines[k + n]!.trimmed) n++;
+      return n;
+    };
     let j = i + 1;
-    while (j < lines.length && (drop.has(j) || !lines[j]!.trimmed)) j++;
+    while (j < lines.length && drop.has(j)) j++;
+    if (doubleSpaced && gapAt(j) === 1) j++;
     const title: number[] = [];
     while (j < lines.length && lines[j]!.trimmed && title.length < 3) {
       const t = lines[j]!.trimmed;
       if (t.length > 60 || /[.!?;:,]$/u.test(t)) break;
       title.push(j);
       j++;
+      if (doubleSpaced && gapAt(j) === 1 && lines[j + 1]?.trimmed) j++;
     }
-    if (title.length && j < lines.length && !lines[j]!.trimmed) for (const k of title) drop.add(k);
+    if (title.length && j < lines.length && gapAt(j) >= (doubleSpaced ? 2 : 1)) for (const k of title) drop.add(k);
   });
   return drop;
 }
@@ -262,7 +270,10 @@ export function layoutText(text: string): Layout {
   const lines = splitLines(text);
   const notes: Layout['notes'] = [];
   const headerEnd = findHeaderEnd(lines);
-  const dropped = pageHeaderLines(lines, headerEnd);
+  // A Word export puts a blank line after every line: there a blank line says nothing about paragraphs.
+  const filled = lines.filter((l) => l.trimmed);
+  const doubleSpaced = filled.length > 6 && lines.filter((l, k) => l.trimmed && k + 1 < lines.length && !lines[k + 1]!.trimmed).length / filled.length > 0.7;
+  const dropped = pageHeaderLines(lines, headerEnd, doubleSpaced);
   for (const i of dropped) notes.push({ rule: 'page-header', reason: `page header line dropped from the running text: "${lines[i]!.trimmed}"`, start: lines[i]!.start, end: lines[i]!.start + lines[i]!.text.length });
   const pageHeaders: Block[] = [...dropped].sort((a, b) => a - b).map((i) => ({ kind: 'page-header' as const, text: lines[i]!.trimmed, start: lines[i]!.start + lines[i]!.indent, end: lines[i]!.start + lines[i]!.text.length, map: [[0, lines[i]!.start + lines[i]!.indent]] }));
 
@@ -272,7 +283,10 @@ export function layoutText(text: string): Layout {
     const zone = lines.slice(0, headerEnd).filter((l) => l.trimmed);
     // Columns only where they are real: two or more lines whose right cells start at the same place.
     const widths = zone.filter((l) => l.cells.length > 1).map((l) => l.cells[l.cells.length - 1]!.col);
-    const split = widths.length >= 2 && Math.max(...widths) - Math.min(...widths) <= 4 ? Math.min(...widths) : Infinity;
+    const aligned = widths.length >= 2 && Math.max(...widths) - Math.min(...widths) <= 4;
+    // … and at least one line with nothing on the left (else the "columns" are wrapped text side by side).
+    const rightOnly = aligned && zone.some((l) => l.cells.length === 1 && l.indent >= Math.min(...widths) - 2);
+    const split = aligned && rightOnly ? Math.min(...widths) : Infinity;
     const left: Array<{ text: string; start: number; end: number }> = [];
     const right: typeof left = [];
     for (const l of zone) {
@@ -309,9 +323,6 @@ export function layoutText(text: string): Layout {
   const lengths = lines.map((l) => l.trimmed.length).filter((n) => n > 0).sort((a, b) => a - b);
   const typical = lengths[Math.floor(lengths.length * 0.75)] ?? maxWidth;
   const wide = Math.max(35, Math.min(70, typical * 0.7));
-  // A Word export puts a blank line after every line: there a blank line says nothing about paragraphs.
-  const filled = lines.filter((l) => l.trimmed);
-  const doubleSpaced = filled.length > 6 && lines.filter((l, k) => l.trimmed && k + 1 < lines.length && !lines[k + 1]!.trimmed).length / filled.length > 0.7;
   const close = () => {
     if (current) {
       const block = finish(current.kind, current.b, current.rows);
@@ -386,7 +397,7 @@ export function layoutText(text: string): Layout {
     }
     // A dash or bullet indented under the current item's text continues it ("… avdelningen för X –" / "– förskola").
     const marker = isBullet ? markerKind(BULLET.exec(t)![0]) : '';
-    if (isBullet && current?.kind === 'item' && !SENTENCE_END.test(current.b.text) && (l.indent >= (current.itemIndent ?? 99) - 1 || marker !== current.marker)) {
+    if (isBullet && current?.kind === 'item' && !SENTENCE_END.test(current.b.text) && (l.indent >= (current.itemIndent ?? 99) - 1 || (marker !== current.marker && l.indent > current.last.indent))) {
       current.b.add(piece, l.start + l.indent, l.start + l.text.length);
       current.last = l;
       continue;
