@@ -79,6 +79,9 @@ export const ExtractedSchema = z.object({
 
 export const DocumentRecordSchema = ExtractedSchema.partial().extend({
   source: SourceSchema,
+  confidence: z.record(z.string(), z.number().min(0).max(1)).optional().describe("how sure the extractor is of each value (0–1), keyed by the value's path in the record (`board`, `units[0]`, `dates[2]`)"),
+  needs_review: z.boolean().optional().describe('some value is uncertain or a report about participation lacks its year, board or units: worth a person\'s look'),
+  review_reasons: z.array(z.string()).optional().describe('why the document needs review'),
   /** With --with-evidence: where each value came from, keyed by its path in the record (e.g. `units[0].name`). */
   evidence: z.record(z.string(), EvidenceSchema).optional(),
 });

@@ -217,6 +217,9 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
           for (const x of s.runs) lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${x.started_at}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
         } else lines.push('no runs yet');
         for (const f of s.failures) lines.push(`  ${f.kind} ${f.path}\n    [${f.code}] ${f.reason}`);
+        lines.push('', `${s.needs_review} documents need review${s.needs_review ? ' (uncertain values, or a report about participation without year, board or units):' : ''}`);
+        for (const x of s.review) lines.push(`  ${x.file} (${x.sha256.slice(0, 12)})\n    ${x.reasons.join('\n    ')}`);
+        if (s.needs_review > s.review.length) lines.push(`  … and ${s.needs_review - s.review.length} more (status --format json lists the first 50 too; export has needs_review per document)`);
         out(`${lines.join('\n')}\n`);
       } finally {
         db.close();

@@ -1,62 +1,42 @@
 /**
- * Award classes: phrases mapped to the stable keys across the 2017 taxonomy change
- * ("annan vård och omsorg" before, "socialtjänst samt stöd och service … funktionsnedsättning" after).
+ * Award classes offered: a plural "klasser" cue followed, in its sentence or the list items after
+ * it, by two or more class names — mapped to stable keys across the 2017 change ("annan vård och
+ * omsorg" before; "socialtjänst samt stöd och service … funktionsnedsättning" after).
  */
 import type { ClassKey } from '../../schemas/record.js';
-import { fold } from '../repair/fold.js';
-import { flat } from './doc-text.js';
+import { sentencesOf, type Block } from '../layout/blocks.js';
+import { classAt } from './grammar.js';
 
-const CLASS_CUES: Array<[ClassKey, RegExp]> = [
-  ['annan_vard_omsorg', /\bannan vard och omsorg\b/],
-  ['socialtjanst_funktionsnedsattning', /\bsocialtjanst\b|\bfunktionsnedsattning\b|\bstod och service\b/],
-  ['aldreomsorg', /\baldreomsorg\w*/],
-  ['forskola', /\bforskol\w*/],
-  ['skola', /(?<![\p{L}])skol(?:a|or|an|orna)\b|\bgrundskol\w*|\bgymnasi\w*/u],
-  ['andra_verksamheter', /\bandra verksamheter\b/],
-];
-
-/** The class a phrase names, or null. */
-export function classKey(phrase: string): ClassKey | null {
-  const f = fold(flat(phrase));
-  for (const [key, re] of CLASS_CUES) if (re.test(f)) return key;
-  return null;
-}
-
-/** Keys named in a list of classes ("förskola, skola, äldreomsorg … samt andra verksamheter"). */
-export function classList(list: string): ClassKey[] {
+/** The class keys named in a stretch of text, in order, each once. */
+export function classesNamed(region: string): ClassKey[] {
   const keys: ClassKey[] = [];
-  for (const item of flat(list).split(/,|\bsamt\b|\boch\b(?= andra verksamheter)|\n|•/u)) {
-    const k = classKey(item);
-    if (k && !keys.includes(k)) keys.push(k);
+  for (const m of region.matchAll(/(?:^|[\s,;:(])(?=\p{L})/gu)) {
+    const k = classAt(region.slice(m.index + m[0].length).toLowerCase());
+    if (k && !keys.includes(k.key)) keys.push(k.key);
   }
   return keys;
 }
 
-/**
- * The classes a document lists as offered: "… i klasserna X, Y samt Z." or "… i följande klasser:"
- * followed by a bullet list.
- */
-export function offeredClasses(text: string): { keys: ClassKey[]; start: number; end: number } | null {
-  const inline = /\bi\s+klasserna\s+([^.]*?(?:\.(?=\S)[^.]*?)*)\./iu.exec(text);
-  const listed = /\bföljande\s+klasser\s*:?\s*\n((?:\s*[-•*]?\s*[^\n]+\n?){1,12})/iu.exec(text);
-  for (const m of [inline, listed]) {
-    if (!m) continue;
-    let body = m[1]!;
-    if (m === listed) {
-      // The list ends at the first line that is not a class (or a blank line after items).
-      const lines: string[] = [];
-      for (const line of body.split('\n')) {
-        if (!line.trim()) {
-          if (lines.length) break;
-          continue;
+/** The classes a document lists as offered: a plural "klasser" cue followed by two or more class names. */
+export function offeredClasses(blocks: Block[]): { keys: ClassKey[]; block: Block; start: number; end: number } | null {
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.kind === 'header' || b.kind === 'page-header') continue;
+    for (const s of sentencesOf(b)) {
+      const cue = /\b(?:tävlings)?klasser(?:na)?\b|\bföljande\s+(?:tävlings)?klasser\b/iu.exec(s.text);
+      if (!cue) continue;
+      let region = s.text.slice(cue.index + cue[0].length);
+      // A list after "…klasser:" continues in the items that follow.
+      if (/:\s*$/u.test(s.text)) {
+        for (const next of blocks.slice(i + 1)) {
+          if (next.kind !== 'item' && !(next.kind === 'paragraph' && next.text.length < 120 && classAt(next.text.toLowerCase().replace(/^[-•*\s]+/u, '')))) break;
+          region += ', ' + next.text.replace(/^(?:[-•*·–]|\d+[.)])\s*/u, '');
         }
-        if (!classKey(line) && !/^\s*(?:[-•*]\s*)?(?:verksamheter|stadens bolag|funktionsnedsättning|inklusive)/iu.test(line) && lines.length) break;
-        lines.push(line);
       }
-      body = lines.join('\n');
+      const keys = classesNamed(region);
+      if (keys.length >= 2) return { keys, block: b, start: s.start + cue.index, end: s.end };
     }
-    const keys = classList(body);
-    if (keys.length >= 2) return { keys, start: m.index, end: m.index + m[0].length };
   }
   return null;
 }
+

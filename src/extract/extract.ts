@@ -4,9 +4,10 @@
  * values are uncertain is flagged `needs_review`.
  */
 import { addMessage, type DocumentFile, type Extraction } from '../document-file.js';
-import type { ClassKey, DateKind, Evidence, Extracted } from '../../schemas/record.js';
+import type { DateKind, Evidence, Extracted } from '../../schemas/record.js';
 import { docOffset, layoutText, sentencesOf, type Block } from '../layout/blocks.js';
-import { classAt, PARTICIPATES } from './grammar.js';
+import { PARTICIPATES } from './grammar.js';
+import { offeredClasses } from './classes.js';
 import { classifyDates, findDates } from './dates.js';
 import { docText, flat } from './doc-text.js';
 import { readHeader } from './header.js';
@@ -67,33 +68,6 @@ function findYear(blocks: Block[], title: Block | null): { year: number; block: 
   }
   const top = [...counts].sort((a, b) => b[1].n - a[1].n)[0];
   return top ? { year: top[0], block: top[1].block, start: top[1].at, end: top[1].at + 4, rule: 'commonest-year', confidence: 0.5 } : null;
-}
-
-/** The classes a document lists as offered: a plural "klasser" cue followed by two or more class names. */
-function offeredClasses(blocks: Block[]): { keys: ClassKey[]; block: Block; start: number; end: number } | null {
-  for (let i = 0; i < blocks.length; i++) {
-    const b = blocks[i]!;
-    if (b.kind === 'header' || b.kind === 'page-header') continue;
-    for (const s of sentencesOf(b)) {
-      const cue = /\b(?:tävlings)?klasser(?:na)?\b|\bföljande\s+(?:tävlings)?klasser\b/iu.exec(s.text);
-      if (!cue) continue;
-      let region = s.text.slice(cue.index + cue[0].length);
-      // A list after "…klasser:" continues in the items that follow.
-      if (/:\s*$/u.test(s.text)) {
-        for (const next of blocks.slice(i + 1)) {
-          if (next.kind !== 'item' && !(next.kind === 'paragraph' && next.text.length < 120 && classAt(next.text.toLowerCase().replace(/^[-•*\s]+/u, '')))) break;
-          region += ', ' + next.text.replace(/^(?:[-•*·–]|\d+[.)])\s*/u, '');
-        }
-      }
-      const keys: ClassKey[] = [];
-      for (const m of region.matchAll(/(?:^|[\s,;:(])(?=\p{L})/gu)) {
-        const k = classAt(region.slice(m.index + m[0].length).toLowerCase());
-        if (k && !keys.includes(k.key)) keys.push(k.key);
-      }
-      if (keys.length >= 2) return { keys, block: b, start: s.start + cue.index, end: s.end };
-    }
-  }
-  return null;
 }
 
 export function extractRecord(file: DocumentFile): Extraction & { layoutNotes: ReturnType<typeof layoutText>['notes'] } {

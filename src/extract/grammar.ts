@@ -187,6 +187,12 @@ function forComplement(tokens: Token[], i: number): number {
       j++;
       continue;
     }
+    // "Stöd för barn och unga i familjer": "i" and a noun inside the complement, when the phrase ends there.
+    if (w === 'i' && j > i && /^\p{Ll}/u.test(tokens[j + 1]?.text ?? '') && !VERB.test(tokens[j + 1]!.text) && !FUNCTION_WORDS.has(tokens[j + 1]!.text) && (!tokens[j + 2] || VERB.test(tokens[j + 2]!.text) || !/^[\p{L}\d]/u.test(tokens[j + 2]!.text))) {
+      j += 2;
+      last = j;
+      continue;
+    }
     if (!/^\p{Ll}/u.test(w) || VERB.test(w) || (PREPOSITION.test(w) && j > i) || FUNCTION_WORDS.has(w) && !/^(?:de|deras|sina|unga|äldre)$/u.test(w)) {
       if (!/^(?:deras|unga|äldre)$/u.test(w)) break;
     }

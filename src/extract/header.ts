@@ -73,6 +73,12 @@ const TITLE_WORD = /^\p{Lu}?\p{Ll}+(?:are|ör|chef|strateg|ledare|controller|spe
 const OFFICER_STOP = /\p{L}*(?:nämnd|nämnden|förvaltning|förvaltningen|kontoret|styrelse|styrelsen)$|^(?:Till|Telefon|Tfn|Tel|Datum|Dnr|Sida|Avdelningen|Enheten|Tjänsteutlåtande|E-post|Epost|Mobil|Direkt|Växel)$/u;
 const PHONE_RE = /(?:\+46\s?\d{1,3}|\b0\d{1,3})[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2,3}\b|\b\d{3}[ ]\d{2}[ ]\d{2,3}\b/u;
 
+/** "Dnr 1.11.1-266/2017", "Dnr HVS 2021/0312", an OCR-misread label ("Dör", "Dmr") before a number's shape. */
+export function findDiarienummer(text: string): { value: string; start: number; end: number } | null {
+  const m = DNR_RE.exec(text);
+  return m ? { value: m[1]!.trim().replace(/[.\s]+$/u, ''), start: m.index, end: m.index + m[0].length } : null;
+}
+
 /** Fields of the header zone (and the text near the top when a document has no header zone). */
 export function readHeader(blocks: Block[], year: number | null): HeaderFields {
   const header = blocks.find((b) => b.kind === 'header');

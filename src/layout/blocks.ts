@@ -45,7 +45,8 @@ interface Line {
   cells: Array<{ text: string; col: number; start: number }>;
 }
 
-const BULLET = /^(?:[-•*·–▪►■○◦]|\d{1,2}[.)]|[a-z][.)])\s+/u;
+/** A list marker as typed (- • * 1. a)) or as OCR reads a bullet (« » ► ■ ▪, or o/e before a capital). */
+const BULLET = /^(?:[-•*·–▪►■○◦«»]|\d{1,2}[.)]|[a-z][.)]|[oe](?=[ \t]+\p{Lu}))\s+/u;
 const MD_TABLE = /^\|.*\|$/u;
 const MD_RULE = /^\|?[\s:|-]+\|?$/u;
 const PAGE_MARK = /^Sida\s+\d+\s*(?:\(\s*\d+\s*\)|av\s+\d+)$/iu;

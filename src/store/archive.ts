@@ -2,6 +2,7 @@
  * Writing the archive. Each document is stored in one transaction (document, path, pages,
  * messages together, or nothing), so a crash or kill never leaves half a document.
  */
+import { reviewReasons } from '../extract/extract.js';
 import type { Database } from 'better-sqlite3';
 import { isOcred, type DocumentFile, type Extraction, type Message, type Page } from '../document-file.js';
 import { EXTRACT_VERSION } from '../extract/extract.js';
@@ -176,8 +177,10 @@ export class Archive {
     r.dates.forEach((d, i) => date.run(documentId, i, d.kind, d.date, d.text));
     const sig = this.db.prepare('INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
     r.signatories.forEach((s, i) => sig.run(documentId, i, s.name, s.title));
-    const ev = this.db.prepare('INSERT INTO evidence (document_id, path, page, start, end, snippet, rule) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule);
+    const ev = this.db.prepare('INSERT INTO evidence (document_id, path, page, start, end, snippet, rule, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule, e.confidence ?? null);
+    const reasons = reviewReasons({ record: r, evidence });
+    this.db.prepare('UPDATE extractions SET needs_review = ?, review_reasons = ? WHERE document_id = ?').run(reasons.length ? 1 : 0, JSON.stringify(reasons), documentId);
   }
 
   touchPath(path: string, documentId: number, size?: number, mtimeMs?: number): void {

@@ -313,6 +313,16 @@ export const MIGRATIONS: Migration[] = [
         CREATE TABLE summary_unit_spans (identity_id INTEGER, board TEXT, first INTEGER, last INTEGER);
       `),
   },
+  {
+    version: 7,
+    name: 'confidence of every extracted value; documents that need review',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE evidence ADD COLUMN confidence REAL;
+        ALTER TABLE extractions ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE extractions ADD COLUMN review_reasons TEXT NOT NULL DEFAULT '[]';
+      `),
+  },
 ];
 
 /**

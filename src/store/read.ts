@@ -36,6 +36,8 @@ interface ExtractionRow {
   case_officer_name: string | null;
   case_officer_phone: string | null;
   has_case_officer: number;
+  needs_review: number;
+  review_reasons: string;
 }
 
 /** The extracted fields of a document, in the order of the record format, or {} when not extracted. */
@@ -57,12 +59,17 @@ function extractedFields(db: Database, documentId: number, withEvidence: boolean
     signatories: all('SELECT name, title FROM signatories WHERE document_id = ? ORDER BY position'),
     case_officer: e.has_case_officer ? { name: e.case_officer_name, phone: e.case_officer_phone } : null,
     target_units: e.target_units,
+    confidence: Object.fromEntries(
+      all<{ path: string; confidence: number }>('SELECT path, confidence FROM evidence WHERE document_id = ? AND confidence IS NOT NULL ORDER BY rowid').map((x) => [x.path, x.confidence]),
+    ),
+    needs_review: e.needs_review === 1,
+    review_reasons: JSON.parse(e.review_reasons) as string[],
   };
   if (withEvidence) {
-    const rows = all<{ path: string; page: number; start: number; end: number; snippet: string; rule: string }>(
-      'SELECT path, page, start, "end", snippet, rule FROM evidence WHERE document_id = ? ORDER BY rowid',
+    const rows = all<{ path: string; page: number; start: number; end: number; snippet: string; rule: string; confidence: number | null }>(
+      'SELECT path, page, start, "end", snippet, rule, confidence FROM evidence WHERE document_id = ? ORDER BY rowid',
     );
-    fields.evidence = Object.fromEntries(rows.map(({ path, ...e }) => [path, e]));
+    fields.evidence = Object.fromEntries(rows.map(({ path, confidence, ...e }) => [path, confidence === null ? e : { ...e, confidence }]));
   }
   return fields;
 }
@@ -129,6 +136,9 @@ export interface StatusReport {
   superseded_documents: number;
   /** Failures and skips of the last run. */
   failures: Array<{ path: string; name: string; kind: string; code: string; reason: string }>;
+  /** Current documents whose extraction needs a person's look, with why (at most 50 listed). */
+  needs_review: number;
+  review: Array<{ file: string; sha256: string; reasons: string[] }>;
 }
 
 export function status(db: Database): StatusReport {
@@ -169,6 +179,15 @@ export function status(db: Database): StatusReport {
     missing_files: (db.prepare('SELECT count(*) AS n FROM files WHERE missing_since IS NOT NULL').get() as { n: number }).n,
     superseded_documents: (db.prepare('SELECT count(*) AS n FROM documents WHERE superseded_by IS NOT NULL').get() as { n: number }).n,
     failures,
+    needs_review: (db.prepare('SELECT count(*) AS n FROM extractions WHERE needs_review = 1 AND current').get() as { n: number }).n,
+    review: (
+      db
+        .prepare(
+          `SELECT d.file_name AS file, d.sha256, e.review_reasons AS reasons FROM extractions e JOIN documents d ON d.id = e.document_id
+           WHERE e.needs_review = 1 AND e.current ORDER BY d.file_name LIMIT 50`,
+        )
+        .all() as Array<{ file: string; sha256: string; reasons: string }>
+    ).map((x) => ({ ...x, reasons: JSON.parse(x.reasons) as string[] })),
   };
 }
 
