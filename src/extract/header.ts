@@ -175,8 +175,17 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
       else if (parts.length === 1 && /^(?:Telefon|Tfn|Tel)/u.test(words[i + 1] ?? '')) break;
     }
     const phoneArea = rest.slice(0, 140);
-    const p = /(?:Telefon|Tfn|Tel\.?|Direkt)\s*:?\s*([+\d][\d -]{5,16}\d)/u.exec(phoneArea) ?? (PHONE_RE.exec(phoneArea) ? { 1: PHONE_RE.exec(phoneArea)![0] } : null);
-    const phone = p ? String(p[1]).trim() : null;
+    const p = /(?:Telefon|Tfn|Tel\.?|Direkt)\s*:?\s*([+\d][\d\s-]{5,20}\d)/u.exec(phoneArea) ?? (PHONE_RE.exec(phoneArea) ? { 1: PHONE_RE.exec(phoneArea)![0] } : null);
+    let phone: string | null = null;
+    if (p) {
+      // A number a wrapped line broke ("08-508" / "26 731") is joined; the next line's date is not part of it.
+      const parts: string[] = [];
+      for (const part of String(p[1]).split('\n')) {
+        if (parts.join('').replace(/\D/gu, '').length >= 8) break;
+        parts.push(part.trim());
+      }
+      phone = parts.join(' ').trim();
+    }
     if (name || phone) {
       out.caseOfficer = loc(b, { name, phone }, m.index, m.index + m[0].length + (name ? rest.indexOf(name) + name.length : 0), 'handlaggare-label', name ? 0.9 : 0.6);
       break;

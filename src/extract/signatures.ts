@@ -23,7 +23,8 @@ function parse(block: Block): Piece[] | null {
   for (const cell of cells) {
     const at = block.text.indexOf(cell, offset);
     offset = at + cell.length;
-    const words = cell.replace(/^\/|\/$/gu, '').replace(/\s\/|\/\s/gu, ' ').trim().split(/\s+/u).filter(Boolean);
+    // A side column's name merged in front ("Stadsdelsförvaltningen Gunilla Holm") is letterhead, not a name.
+    const words = cell.replace(/^\/|\/$/gu, '').replace(/\s\/|\/\s/gu, ' ').trim().split(/\s+/u).filter(Boolean).filter((w, k) => k > 0 || !/(?:förvaltning|förvaltningen|kontoret|nämnden)$/iu.test(w));
     let i = 0;
     while (i < words.length) {
       let matched = false;

@@ -398,7 +398,7 @@ export function layoutText(text: string): Layout {
     }
     // A dash or bullet indented under the current item's text continues it ("… avdelningen för X –" / "– förskola").
     const marker = isBullet ? markerKind(BULLET.exec(t)![0]) : '';
-    if (isBullet && current?.kind === 'item' && !SENTENCE_END.test(current.b.text) && (l.indent >= (current.itemIndent ?? 99) - 1 || (marker !== current.marker && l.indent > current.last.indent))) {
+    if (isBullet && current?.kind === 'item' && !SENTENCE_END.test(current.b.text) && marker !== current.marker && (l.indent >= (current.itemIndent ?? 99) - 1 || l.indent > current.last.indent || /^[–—]$/u.test(marker))) {
       current.b.add(piece, l.start + l.indent, l.start + l.text.length);
       current.last = l;
       continue;
@@ -423,7 +423,8 @@ export function layoutText(text: string): Layout {
         // A single-cell line under a table: a wrapped cell (lower case) or the table's end.
         join = false;
       } else if (current.kind === 'item') {
-        join = !finished && (lower || open || (!wasBlank && l.indent >= (current.itemIndent ?? 99) - 1));
+        // A numbered item is a sentence of a decision: unfinished, it goes on to its full stop.
+        join = !finished && (lower || open || /^[–—:(-]/u.test(piece) || (!wasBlank && l.indent >= (current.itemIndent ?? 99) - 1) || (current.marker === 'number' && !isHeadingLike(piece, undefined) && piece.length > 20));
       } else if (!finished) {
         const short = lastPiece.length < wide && !open;
         join = lower || open || (!short && (!wasBlank || doubleSpaced) && !isHeadingLike(piece, lines[i + 1]));

@@ -62,10 +62,14 @@ function sideColumnNames(text: string, spans: LetterheadSpan[]): LetterheadSpan[
     if (spans.some((s) => s.start >= l.start && s.start < l.start + l.text.length && s.kind !== 'administration' && s.kind !== 'garbage' && s.text.length < body.length)) prefixed.add(i);
   });
   const out: LetterheadSpan[] = [];
+  // Neighbours by non-blank lines: exports put blank lines between the merged lines.
+  const filled = lines.map((l, i) => (l.text.trim() ? i : -1)).filter((i) => i >= 0);
   lines.forEach((l, i) => {
-    if (prefixed.has(i)) return;
-    const near = [i - 2, i - 1, i + 1, i + 2].filter((j) => prefixed.has(j)).length;
-    if (near < 1 || ![i + 1, i + 2].some((j) => prefixed.has(j)) && ![i - 1].some((j) => prefixed.has(j))) return;
+    if (prefixed.has(i) || !l.text.trim()) return;
+    const k = filled.indexOf(i);
+    const after = [filled[k + 1], filled[k + 2]].filter((j): j is number => j !== undefined);
+    const before = filled[k - 1];
+    if (!after.some((j) => prefixed.has(j)) && !(before !== undefined && prefixed.has(before))) return;
     const lead = l.text.length - l.text.trimStart().length;
     const body = l.text.trim();
     const m = ADMIN_PREFIX.exec(body) ?? UNIT_PREFIX.exec(body);
