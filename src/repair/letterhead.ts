@@ -69,11 +69,18 @@ function sideColumnNames(text: string, spans: LetterheadSpan[]): LetterheadSpan[
     const k = filled.indexOf(i);
     const after = [filled[k + 1], filled[k + 2]].filter((j): j is number => j !== undefined);
     const before = filled[k - 1];
-    if (!after.some((j) => prefixed.has(j)) && !(before !== undefined && prefixed.has(before))) return;
     const lead = l.text.length - l.text.trimStart().length;
     const body = l.text.trim();
     const m = ADMIN_PREFIX.exec(body) ?? UNIT_PREFIX.exec(body);
     if (!m) return;
+    // Beside address lines; or in front of what cannot follow a name in prose: a bullet or list
+    // number, or the rest of a word or sentence that the line above broke off.
+    const rest = body.slice(m[0].length).trimStart();
+    const previous = before !== undefined ? lines[before]!.text.trim() : '';
+    const besideAddress = after.some((j) => prefixed.has(j)) || (before !== undefined && prefixed.has(before));
+    const beforeList = /^(?:[•·▪–]|\d{1,2}[.)]\s)/u.test(rest);
+    const continues = /^\p{Ll}/u.test(rest) && (/\p{Ll}-$/u.test(previous) || (/[\p{Ll},]$/u.test(previous) && previous.length >= 45));
+    if (!besideAddress && !beforeList && !continues) return;
     if (spans.some((s) => s.start === l.start + lead)) return;
     out.push({ start: l.start + lead, end: l.start + lead + m[0].length, kind: 'administration', text: m[0] });
   });
