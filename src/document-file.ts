@@ -16,7 +16,7 @@ export type Format = 'txt' | 'md' | 'pdf' | 'png' | 'jpeg' | 'tiff';
 /** Where a page's text came from. */
 export type PageSource = 'text' | 'text-layer' | 'ocr';
 
-export type Stage = 'ingest' | 'ocr' | 'normalize' | 'extract' | 'store';
+export type Stage = 'ingest' | 'ocr' | 'normalize' | 'layout' | 'extract' | 'store';
 
 export interface Message {
   stage: Stage;
@@ -71,6 +71,8 @@ export interface DocumentFile {
   pages: Page[];
   /** The text as stored in the file when it differs from the page text (e.g. Markdown source). */
   raw?: string;
+  /** The blocks the layout stage rebuilt from the repaired text (not stored: rebuilt from it). */
+  layout?: import('./layout/blocks.js').Layout & { text: string };
   /** The record the extract stage found, with the evidence of each value. */
   extraction?: Extraction;
   messages: Message[];

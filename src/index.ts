@@ -24,8 +24,12 @@ export { loadRepairModels } from './repair/models.js';
 export { TextRepairer, applyEdits } from './repair/repair-text.js';
 export { findLetterhead } from './repair/letterhead.js';
 export { wordAccuracy } from './repair/word-accuracy.js';
-// Stage 4: extract
-export { extractDocument, extractRecord, EXTRACT_VERSION } from './extract/extract.js';
+// Stage 4: layout
+export { layoutDocument } from './layout/stage.js';
+export { layoutText, sentencesOf } from './layout/blocks.js';
+export type { Block, BlockKind, Layout, Sentence } from './layout/blocks.js';
+// Stage 5: extract
+export { extractDocument, extractRecord, reviewReasons, EXTRACT_VERSION, REVIEW_BELOW } from './extract/extract.js';
 export { compareRecords } from './extract/compare.js';
 // Stage 5: store
 export { openDatabase, DEFAULT_DB_PATH } from './store/database.js';

@@ -4,7 +4,8 @@
  *   find files → (unchanged? rerun only stale stages) → read bytes, sha256 → (known bytes? record path:
  *   moved or copied) →
  *   → ingest (format by content, text layers) → OCR (pages without text)
- *   → normalize (repair spelling and hyphenation) → extract (the record, with evidence)
+ *   → normalize (repair spelling and hyphenation) → layout (blocks from any text form)
+ *   → extract (the record, with evidence and confidence)
  *   → store (one transaction) Every file ends as exactly one outcome
  * (ingested, unchanged, duplicate, skipped or failed); failures are values, and the batch goes on.
  */
@@ -23,6 +24,7 @@ import { ocrPages } from './ocr/ocr-pages.js';
 import { OcrPool } from './ocr/worker-pool.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
 import { extractDocument, EXTRACT_VERSION } from './extract/extract.js';
+import { layoutDocument } from './layout/stage.js';
 import { Archive, emptyCounts, type FileStatus, type OcrCache, type RunCounts, type StoredStages } from './store/archive.js';
 import type { Database } from 'better-sqlite3';
 import { openDatabase } from './store/database.js';
@@ -129,7 +131,9 @@ async function readFromBytes(input: Parameters<typeof readSource>[0], options: R
     const file = await ocrPages(source, { pool: options.pool, cache: options.cache, signal: options.signal });
     // Stage 3: repair the text (spelling, hyphenation), recording every change.
     normalizeDocument(file);
-    // Stage 4: extract the record, each value with its evidence.
+    // Stage 4: rebuild the blocks (paragraphs, items, tables, header) from the text, whatever its layout.
+    layoutDocument(file);
+    // Stage 5: extract the record, each value with its evidence and confidence.
     return extractDocument(file);
   } finally {
     await source.close();
@@ -147,15 +151,17 @@ export function staleStages(stored: StoredStages, ocrEngine: () => string, force
 /** Reruns normalize and/or extract on a stored document from its stored page text (never OCR). */
 export function rerunStages(archive: Archive, documentId: number, stages: { normalize: boolean; extract: boolean }): DocumentFile {
   const file = archive.loadDocument(documentId);
-  const run: Array<'normalize' | 'extract'> = [];
+  const run: Array<'normalize' | 'layout' | 'extract'> = [];
   if (stages.normalize) {
     file.messages = file.messages.filter((m) => m.stage !== 'normalize');
     normalizeDocument(file);
     run.push('normalize');
   }
   if (stages.extract || stages.normalize) {
+    file.messages = file.messages.filter((m) => m.stage !== 'layout');
+    layoutDocument(file);
     extractDocument(file);
-    run.push('extract');
+    run.push('layout', 'extract');
   }
   if (run.length) archive.replaceStages(documentId, file, run);
   return file;

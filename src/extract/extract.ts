@@ -70,10 +70,10 @@ function findYear(blocks: Block[], title: Block | null): { year: number; block: 
   return top ? { year: top[0], block: top[1].block, start: top[1].at, end: top[1].at + 4, rule: 'commonest-year', confidence: 0.5 } : null;
 }
 
-export function extractRecord(file: DocumentFile): Extraction & { layoutNotes: ReturnType<typeof layoutText>['notes'] } {
+export function extractRecord(file: DocumentFile): Extraction {
   const { text, evidence: evidenceAt } = docText(file);
-  const layout = layoutText(text);
-  const blocks = layout.blocks;
+  // The layout stage's blocks (rebuilt here when extraction runs alone, e.g. on a test document).
+  const blocks = file.layout?.text === text ? file.layout.blocks : layoutText(text).blocks;
   const evidence: Record<string, Evidence> = {};
   const ev = (start: number, end: number, rule: string, confidence: number): Evidence => ({ ...evidenceAt(start, end, rule), confidence: round(confidence) });
 
@@ -148,7 +148,7 @@ export function extractRecord(file: DocumentFile): Extraction & { layoutNotes: R
   record.units.forEach((_, i) => (evidence[`units[${i}]`] = ev(units[i]!.start, units[i]!.end, units[i]!.rule, units[i]!.confidence)));
   signatories.forEach((s, i) => (evidence[`signatories[${i}]`] = ev(s.start, s.end, s.rule, s.confidence)));
 
-  return { record, evidence, layoutNotes: layout.notes };
+  return { record, evidence };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -168,9 +168,8 @@ export function reviewReasons(extraction: Extraction): string[] {
 
 /** The stage: extracts, and records each value as a message (the audit trail of extraction). */
 export function extractDocument(file: DocumentFile): DocumentFile {
-  const { layoutNotes, ...extraction } = extractRecord(file);
+  const extraction = extractRecord(file);
   file.extraction = extraction;
-  for (const n of layoutNotes) addMessage(file, { stage: 'extract', rule: n.rule, severity: 'info', reason: n.reason });
   for (const [path, e] of Object.entries(extraction.evidence)) {
     addMessage(file, {
       stage: 'extract',

@@ -285,7 +285,7 @@ export class Archive {
    * Replaces what the rerun stages produced, in one transaction: the repaired text (when normalize
    * ran), the messages of the rerun stages, and the extracted record.
    */
-  replaceStages(documentId: number, file: DocumentFile, stages: Array<'normalize' | 'extract'>): void {
+  replaceStages(documentId: number, file: DocumentFile, stages: Array<'normalize' | 'layout' | 'extract'>): void {
     this.db.transaction(() => {
       if (stages.includes('normalize')) {
         const update = this.db.prepare('UPDATE pages SET repaired_text = ? WHERE document_id = ? AND page = ?');
