@@ -191,3 +191,58 @@ describe('classes, boards and signatures', () => {
     ]);
   });
 });
+
+describe('documents of other kinds', () => {
+  const extract = async (text: string) => {
+    const { extractRecord } = await import('../src/extract/extract.js');
+    return extractRecord({ path: '/x.txt', name: 'x.txt', size: text.length, mtimeMs: 0, sha256: '0'.repeat(64), format: 'txt', mediaType: 'text/plain', pages: [{ number: 1, text, source: 'text', confidence: null }], messages: [] }).record;
+  };
+
+  it('reads the award item of minutes and nothing of the other items', async () => {
+    const r = await extract([
+      'PROTOKOLL',
+      'Sammanträde 2011-04-07',
+      'Norrmalms stadsdelsnämnd',
+      '',
+      '§ 5 Budgetuppföljning per mars',
+      'Dnr 2011/0301',
+      'Nämnden godkänner uppföljningen. Förskolan Tulpanen deltar i ett projekt om matsvinn sedan den 1 mars 2011.',
+      '',
+      '§ 6 Anmälan till stadens kvalitetsutmärkelse 2011',
+      'Dnr 2011/0412',
+      'Handläggare: Planeringssekreterare Eva Lind, 508 12 345',
+      'Stadsdelsnämnden anmäler Hemtjänsten Vasastan och förskolan Lärkan till stadens kvalitetsutmärkelse 2011.',
+      'Protokollet ska ha nått stadsledningskontoret senast den 29 april 2011.',
+      '',
+      '§ 7 Anmälningsärenden',
+      'Nämnden lägger anmälningarna till handlingarna.',
+    ].join('\n'));
+    expect(r.topic).toBe('award_participation');
+    expect(r.year).toBe(2011);
+    expect(r.units.map((u) => u.name)).toEqual(['Hemtjänsten Vasastan', 'Förskolan Lärkan']);
+    expect(r.dates.map((d) => [d.kind, d.date])).toEqual([['board_meeting', '2011-04-07'], ['minutes_deadline', '2011-04-29']]);
+    expect(r.case_officer).toEqual({ name: 'Eva Lind', phone: '508 12 345' });
+  });
+
+  it('keeps a report about another prize "other", though it names units that took part in the award', async () => {
+    const r = await extract([
+      'Tjänsteutlåtande',
+      'Dnr 1.2-99/2019',
+      '2019-05-02',
+      '',
+      'Till',
+      'Farsta stadsdelsnämnd',
+      '2019-05-16',
+      '',
+      'Redovisning av stadens miljöpris 2018',
+      '',
+      'Förslag till beslut',
+      'Nämnden godkänner redovisningen.',
+      '',
+      'Förskolan Eken, som deltar i stadens kvalitetsutmärkelse i år, fick miljöpriset. Kvalitetsutmärkelsen nämns här bara i förbigående.',
+    ].join('\n'));
+    expect(r.topic).toBe('other');
+    expect(r.units).toEqual([]);
+    expect(r.dates.map((d) => d.kind).sort()).toEqual(['board_meeting', 'document']);
+  });
+});

@@ -26,12 +26,22 @@ const AWARD = /kvalitetsutmärkelse\w*|kvalitetspris\w*|kvalitetstävling\w*|utm
 function decisionBlocks(blocks: Block[]): Block[] {
   const i = blocks.findIndex((b) => /^(?:\S+\s+)?förslag till beslut\b/iu.test(b.text) && b.text.length < 60);
   if (i < 0) return [];
+  // The decision is its numbered items, or its first paragraph.
   const out: Block[] = [];
   for (const b of blocks.slice(i + 1)) {
-    if (b.kind === 'heading') break;
+    if (b.kind === 'page-header') continue;
+    if (b.kind === 'heading' || (out.length && b.kind !== 'item') || (out.length && out[0]!.kind !== 'item')) break;
     out.push(b);
   }
   return out;
+}
+
+/** The numbered item (§ N) about the award, when the document is minutes or an agenda of many items. */
+function awardItem(blocks: Block[]): Block[] | null {
+  const starts = blocks.map((b, i) => (/^§\s*\d+/u.test(b.text) && b.kind !== 'header' && b.kind !== 'page-header' ? i : -1)).filter((i) => i >= 0);
+  if (starts.length < 2) return null;
+  const items = starts.map((s, k) => blocks.slice(s, starts[k + 1] ?? blocks.length).filter((b) => b.kind !== 'page-header'));
+  return items.find((it) => AWARD.test(it[0]!.text)) ?? items.find((it) => it.some((b) => AWARD.test(b.text))) ?? null;
 }
 
 function titleBlock(blocks: Block[]): Block | null {
@@ -73,22 +83,28 @@ function findYear(blocks: Block[], title: Block | null): { year: number; block: 
 export function extractRecord(file: DocumentFile): Extraction {
   const { text, evidence: evidenceAt } = docText(file);
   // The layout stage's blocks (rebuilt here when extraction runs alone, e.g. on a test document).
-  const blocks = file.layout?.text === text ? file.layout.blocks : layoutText(text).blocks;
+  const allBlocks = file.layout?.text === text ? file.layout.blocks : layoutText(text).blocks;
   const evidence: Record<string, Evidence> = {};
   const ev = (start: number, end: number, rule: string, confidence: number): Evidence => ({ ...evidenceAt(start, end, rule), confidence: round(confidence) });
 
-  const title = titleBlock(blocks);
-  const decision = decisionBlocks(blocks);
+  // Minutes and agendas (protokoll, föredragningslista): the award is one numbered item (§) among
+  // many; only that item is read for units, dates and classes, and its heading is the title.
+  const item = awardItem(allBlocks);
+  const blocks = item ? [...allBlocks.filter((b) => b.kind === 'header' || b.kind === 'page-header'), ...item] : allBlocks;
+  const title = item ? item[0]! : titleBlock(blocks);
+  const decision = item ? item.slice(1) : decisionBlocks(blocks);
   const yearFound = findYear(blocks, title);
   const year = yearFound?.year ?? null;
-  const header = readHeader(blocks, year);
+  const header = readHeader(allBlocks, year);
   const units = findUnits(blocks, { administration: header.administration?.value ?? null, board: header.board?.value ?? null });
 
   const framing = [title, ...decision].filter((b): b is Block => !!b).map((b) => b.text).join(' ');
   const awardInFraming = AWARD.test(framing);
   const participationInFraming = PARTICIPATES.test(framing) || /\b(?:deltagande|anmälan|medverkan|nominering)\b/iu.test(title?.text ?? '');
   const mentions = blocks.reduce((n, b) => n + (b.text.match(new RegExp(AWARD.source, 'giu'))?.length ?? 0), 0);
-  const topic: Extracted['topic'] = (awardInFraming && participationInFraming) || (units.length > 0 && mentions >= 1 && (awardInFraming || !title || mentions >= 2)) ? 'award_participation' : 'other';
+  // A title about something else (another prize, a remiss, a plan) keeps the document `other`, even
+  // where it names units that once took part.
+  const topic: Extracted['topic'] = (awardInFraming && participationInFraming) || (units.length > 0 && mentions >= 1 && (awardInFraming || !title)) ? 'award_participation' : 'other';
   const topicConfidence = awardInFraming && participationInFraming ? 0.95 : units.length > 0 ? 0.75 : 0.8;
 
   const dates: Extracted['dates'] = [];
@@ -119,7 +135,7 @@ export function extractRecord(file: DocumentFile): Extraction {
 
   const target = topic === 'award_participation' ? findTarget(blocks) : null;
   const offered = topic === 'award_participation' ? offeredClasses(blocks) : null;
-  const signatories = findSignatories(blocks);
+  const signatories = findSignatories(allBlocks);
   const officer = header.caseOfficer;
 
   const record: Extracted = {

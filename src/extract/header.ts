@@ -120,6 +120,21 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
     if (out.board) break;
   }
 
+  // Minutes carry the meeting's date in a header or breadcrumb ("Nämndsammanträde 2011-04-07").
+  if (!out.meetingDate) {
+    for (const b of [...all, ...blocks.filter((x) => x.kind === 'page-header')]) {
+      const m = /\b(?:\p{L}*sammanträde(?:t)?|sammanträdesdatum|mötesdatum|nämndmöte(?:t)?)\s*(?:den\s+|:\s*)?/iu.exec(b.text);
+      if (!m) continue;
+      const after = b.text.slice(m.index + m[0].length, m.index + m[0].length + 30);
+      const d = findDates(after, year)[0];
+      if (d && d.start <= 2) {
+        const s = m.index + m[0].length + d.start;
+        out.meetingDate = loc(b, d.iso, s, s + d.text.length, 'meeting-date-label', 0.8);
+        break;
+      }
+    }
+  }
+
   // The report's date: "Datum: …", else a date standing alone in the header zone (not the meeting's).
   for (const b of all) {
     const label = /\bDatum\s*:?\s*/u.exec(b.text);

@@ -250,10 +250,16 @@ function pageHeaderLines(lines: Line[], headerEnd: number, doubleSpaced: boolean
 /** Where the letterhead zone ends: at the title, "Förslag till beslut", or the first sentence. */
 function findHeaderEnd(lines: Line[]): number {
   let sawMark = false;
+  let previous = '';
   for (let i = 0; i < Math.min(lines.length, 45); i++) {
     const t = plain(lines[i]!.trimmed);
     if (!t) continue;
+    const before = previous;
+    previous = t;
     if (lines[i]!.cells.length > 1) continue;
+    // A line of words after the header's last date is the title, whatever it is about.
+    const fieldsFollow = lines.slice(i + 1, i + 5).some((l) => /^(?:Dnr|Diarienummer|Sida|Datum|Till|Handläggare|Telefon|Tfn|Tel)\b/iu.test(plain(l.trimmed)));
+    if (sawMark && !fieldsFollow && /^\d{4}-\d{2}-\d{2}$/u.test(before) && t.split(/\s+/u).length >= 4 && !/:/u.test(t) && /^\p{Lu}/u.test(t) && !/^(?:Dnr|Diarienummer|Sida|Datum|Till|Handläggare|Telefon|Tfn|Tel|Avdelningen|Enheten|Staben|Kansliet)\b|förvaltning|kontoret/iu.test(t)) return i;
     if (/^(?:Dnr|Diarienummer|Sida|Datum|Till|Handläggare|Telefon|Tfn|Tel)\b/iu.test(t) || /^\d{4}-\d{2}-\d{2}$/u.test(t)) {
       sawMark = true;
       continue;
