@@ -57,51 +57,79 @@ function plausible(ch: string): boolean {
 /** While decoding a round, C1 controls may appear (Latin-1 mojibake read twice); they never survive to the end. */
 const C1 = /[\u0080-\u009f]/u;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The character a valid two- or three-byte UTF-8 sequence stands for, or null. */
+function utf8Char(b0: number, b1: number, b2: number): string | null {
+  if (b0 >= 0xc2 && b0 <= 0xdf) return String.fromCharCode(((b0 & 0x1f) << 6) | (b1 & 0x3f));
+  const cp = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+  // Overlong forms and surrogates are not UTF-8.
+  return cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ? null : String.fromCharCode(cp);
+}
+
+const isContinuation = (b: number) => b >= 0x80 && b <= 0xbf;
 
 /**
- * One round: every valid UTF-8 sequence of the characters' bytes, decoded; everything else kept.
- * Returns the string and whether a three- or four-byte sequence was decoded.
+ * One round: every valid UTF-8 sequence of the characters' bytes that decodes to a plausible
+ * character, decoded; everything else kept. (Four-byte sequences decode to nothing plausible.)
+ * Returns the string and whether a three-byte sequence was decoded.
  */
 function decodeRound(s: string): { text: string; long: boolean } {
   let out = '';
   let long = false;
-  const chars = [...s];
-  for (let i = 0; i < chars.length; i++) {
-    const b = sloppyByte(chars[i]!);
-    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
-    if (need && i + need < chars.length) {
-      const bytes = [b];
-      for (let k = 1; k <= need; k++) {
-        const c = sloppyByte(chars[i + k]!);
-        if (c < 0x80 || c > 0xbf) break;
-        bytes.push(c);
-      }
-      if (bytes.length === need + 1) {
-        let decoded: string | null = null;
-        try {
-          decoded = utf8.decode(Uint8Array.from(bytes));
-        } catch {
-          decoded = null;
-        }
+  for (let i = 0; i < s.length; i++) {
+    const b = sloppyByte(s[i]!);
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : 0;
+    if (need && i + need < s.length) {
+      const b1 = sloppyByte(s[i + 1]!);
+      const b2 = need === 2 ? sloppyByte(s[i + 2]!) : 0x80;
+      if (isContinuation(b1) && isContinuation(b2)) {
+        const decoded = utf8Char(b, b1, b2);
         if (decoded !== null && (plausible(decoded) || C1.test(decoded))) {
           out += decoded;
-          if (need >= 2) long = true;
+          if (need === 2) long = true;
           i += need;
           continue;
         }
       }
     }
-    out += chars[i]!;
+    out += s[i]!;
   }
   return { text: out, long };
 }
 
-/** A span of the text as read replaced by other text. */
-interface Replacement {
-  start: number;
-  end: number;
-  text: string;
+/** Spans of a text replaced by other text, in order, as parallel arrays (millions fit in little memory). */
+class Replacements {
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly text: string[] = [];
+
+  get length(): number {
+    return this.start.length;
+  }
+
+  add(start: number, end: number, text: string): void {
+    this.start.push(start);
+    this.end.push(end);
+    this.text.push(text);
+  }
+
+  /** The replacements `keep` accepts. */
+  filter(keep: (i: number) => boolean): Replacements {
+    const out = new Replacements();
+    for (let i = 0; i < this.length; i++) if (keep(i)) out.add(this.start[i]!, this.end[i]!, this.text[i]!);
+    return out;
+  }
+
+  apply(text: string): string {
+    if (this.length === 0) return text;
+    const parts: string[] = [];
+    let at = 0;
+    for (let i = 0; i < this.length; i++) {
+      parts.push(text.slice(at, this.start[i]), this.text[i]!);
+      at = this.end[i]!;
+    }
+    parts.push(text.slice(at));
+    return parts.join('');
+  }
 }
 
 /**
@@ -109,24 +137,22 @@ interface Replacement {
  * inside a replaced span maps to the start of the original span (as a start) or its end (as an end).
  */
 export class OffsetMap {
-  /** Per replacement: start and end in the new text, start and end in the old text. */
+  /** Per replacement: start and end in the new text (the old ones are the replacements'). */
   private readonly newStart: number[] = [];
   private readonly newEnd: number[] = [];
-  private readonly oldStart: number[] = [];
-  private readonly oldEnd: number[] = [];
 
   constructor(
-    replacements: Replacement[] = [],
+    private readonly replacements: Replacements = new Replacements(),
     /** The map of the text this one's old text was made from, if any. */
     private readonly inner?: OffsetMap,
   ) {
     let shift = 0;
-    for (const r of replacements) {
-      this.oldStart.push(r.start);
-      this.oldEnd.push(r.end);
-      this.newStart.push(r.start + shift);
-      shift += r.text.length - (r.end - r.start);
-      this.newEnd.push(r.end + shift);
+    for (let i = 0; i < replacements.length; i++) {
+      const start = replacements.start[i]!;
+      const end = replacements.end[i]!;
+      this.newStart.push(start + shift);
+      shift += replacements.text[i]!.length - (end - start);
+      this.newEnd.push(end + shift);
     }
   }
 
@@ -149,26 +175,15 @@ export class OffsetMap {
   private own(pos: number, side: 'start' | 'end'): number {
     const i = this.find(pos, side === 'end');
     if (i < 0) return pos;
-    if (side === 'start' ? pos < this.newEnd[i]! : pos <= this.newEnd[i]!) return side === 'start' ? this.oldStart[i]! : this.oldEnd[i]!;
-    return this.oldEnd[i]! + (pos - this.newEnd[i]!);
+    const { start, end } = this.replacements;
+    if (side === 'start' ? pos < this.newEnd[i]! : pos <= this.newEnd[i]!) return side === 'start' ? start[i]! : end[i]!;
+    return end[i]! + (pos - this.newEnd[i]!);
   }
 
   toOriginal(pos: number, side: 'start' | 'end'): number {
     const p = this.own(pos, side);
     return this.inner ? this.inner.toOriginal(p, side) : p;
   }
-}
-
-function applyReplacements(text: string, replacements: Replacement[]): string {
-  if (replacements.length === 0) return text;
-  const parts: string[] = [];
-  let at = 0;
-  for (const r of replacements) {
-    parts.push(text.slice(at, r.start), r.text);
-    at = r.end;
-  }
-  parts.push(text.slice(at));
-  return parts.join('');
 }
 
 const LETTER = /\p{L}/u;
@@ -199,7 +214,7 @@ function allWords(s: string, isWord: (w: string) => boolean): boolean {
 }
 
 /** E-mail addresses and URLs: never rewritten. */
-const PROTECTED = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?:\/\/|www\.)\S+/giu;
+const PROTECTED = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?:\/\/|www\.)\S+/giu;
 
 function protectedRanges(text: string): Array<[number, number]> {
   return [...text.matchAll(PROTECTED)].map((m) => [m.index, m.index + m[0].length] as [number, number]);
@@ -212,20 +227,26 @@ function overlaps(ranges: Array<[number, number]>, cursor: { i: number }, start:
 }
 
 interface PassResult {
-  replacements: Replacement[][];
+  /** Per page. */
+  replacements: Replacements[];
   /** What the pass found and did, for the document's message (null: nothing). */
   summary: string | null;
 }
 
 const quote = (s: string) => JSON.stringify(s);
 
+const STRONG = 4;
+const IMPROVED = 8;
+const WORSENED = 16;
+
 /** Mojibake: UTF-8 read as Windows-1252 or Latin-1, once or more. */
 function mojibakePass(texts: string[], isWord: (w: string) => boolean): PassResult {
-  interface Candidate { page: number; r: Replacement; rounds: number; long: boolean; improved: boolean; worsened: boolean; original: string }
-  const candidates: Candidate[] = [];
+  // Per page: every run that decodes, and per run its rounds (bits 0–1) and what the words say.
+  const found = texts.map(() => ({ replacements: new Replacements(), flags: [] as number[] }));
   let cp1252 = false;
   let c1 = false;
   texts.forEach((text, page) => {
+    const { replacements, flags } = found[page]!;
     for (const m of text.matchAll(ENCODABLE_RUN)) {
       let current = m[0];
       let rounds = 0;
@@ -244,50 +265,64 @@ function mojibakePass(texts: string[], isWord: (w: string) => boolean): PassResu
         start--;
         replacement = (text[start]! + current).normalize('NFC');
       }
-      if (/[\u0080-\u009f]/u.test(m[0])) c1 = true;
-      if ([...m[0]].some((ch) => ch in CP1252_SPECIAL)) cp1252 = true;
-      candidates.push({ page, r: { start, end: m.index + m[0].length, text: replacement }, rounds, long, improved: false, worsened: false, original: m[0] });
+      if (!c1 && C1.test(m[0])) c1 = true;
+      if (!cp1252 && [...m[0]].some((ch) => ch in CP1252_SPECIAL)) cp1252 = true;
+      replacements.add(start, m.index + m[0].length, replacement);
+      // Three-byte mojibake (â€“) and Â before a Latin-1 sign (Â§, Â°, Â + no-break space) are unmistakable.
+      flags.push(rounds | (long || /\u00c2[\u0080-\u00bf]/u.test(m[0]) ? STRONG : 0));
     }
   });
-  if (candidates.length === 0) return { replacements: texts.map(() => []), summary: null };
+  const none = { replacements: texts.map(() => new Replacements()), summary: null };
+  if (found.every((f) => f.replacements.length === 0)) return none;
 
   // Judge each decoded run by the word it lands in, in the text with every run decoded.
-  const byPage = texts.map((_, p) => candidates.filter((c) => c.page === p));
-  byPage.forEach((list, p) => {
+  let improved = 0;
+  let strong = 0;
+  let worsened = 0;
+  let total = 0;
+  let rounds = 0;
+  let example = null as [string, string] | null;
+  found.forEach(({ replacements: r, flags }, p) => {
     const text = texts[p]!;
-    const fixed = applyReplacements(text, list.map((c) => c.r));
+    const fixed = r.apply(text);
     let shift = 0;
-    for (const c of list) {
-      const ns = c.r.start + shift;
-      shift += c.r.text.length - (c.r.end - c.r.start);
-      const before = wordAround(text, c.r.start, c.r.end);
-      const after = wordAround(fixed, ns, ns + c.r.text.length);
-      const lettersAfter = /\p{L}/u.test(c.r.text);
-      const afterKnown = lettersAfter && after.length >= 2 && isWord(after);
+    for (let i = 0; i < r.length; i++) {
+      const start = r.start[i]!;
+      const end = r.end[i]!;
+      const replacement = r.text[i]!;
+      const ns = start + shift;
+      shift += replacement.length - (end - start);
+      const before = wordAround(text, start, end);
+      const after = wordAround(fixed, ns, ns + replacement.length);
+      const afterKnown = LETTER.test(replacement) && after.length >= 2 && isWord(after);
       const beforeKnown = allWords(before, isWord);
-      c.improved = afterKnown && !beforeKnown;
-      c.worsened = beforeKnown && !afterKnown;
+      total++;
+      if (beforeKnown && !afterKnown) {
+        flags[i]! |= WORSENED;
+        worsened++;
+        continue;
+      }
+      if (afterKnown && !beforeKnown) {
+        flags[i]! |= IMPROVED;
+        improved++;
+        example ??= [before, after];
+      }
+      if (flags[i]! & STRONG) strong++;
+      rounds = Math.max(rounds, flags[i]! & 3);
     }
   });
-  const improved = candidates.filter((c) => c.improved).length;
-  const strong = candidates.filter((c) => (c.long || /\u00c2[\u0080-\u00bf]/u.test(c.original)) && !c.worsened).length;
-  const worsened = candidates.filter((c) => c.worsened).length;
   // The document must be less weird decoded: words appear where mojibake was, far more often
   // than words are lost.
-  if (improved + strong === 0 || improved + strong < 3 * worsened) return { replacements: texts.map(() => []), summary: null };
-  const accepted = candidates.filter((c) => !c.worsened);
-  const rounds = Math.max(...accepted.map((c) => c.rounds));
+  if (improved + strong === 0 || improved + strong < 3 * worsened) return none;
+  const accepted = total - worsened;
   const as = c1 && !cp1252 ? 'Latin-1 (ISO-8859-1)' : cp1252 ? 'Windows-1252' : 'Windows-1252 or Latin-1';
-  const example = accepted.find((c) => c.improved) ?? accepted[0]!;
-  const exPage = texts[example.page]!;
-  const exWord = wordAround(exPage, example.r.start, example.r.end);
-  const exFixed = exWord.replace(exPage.slice(example.r.start, example.r.end), example.r.text);
+  const [exBefore, exAfter]: [string, string] = example ?? ['', ''];
   return {
-    replacements: byPage.map((list) => list.filter((c) => !c.worsened).map((c) => c.r)),
+    replacements: found.map(({ replacements: r, flags }) => (worsened ? r.filter((i) => !(flags[i]! & WORSENED)) : r)),
     summary:
       `UTF-8 read as ${as}${rounds > 1 ? (rounds === 2 ? ' twice' : ` ${rounds} times`) : ''}: ` +
-      `${accepted.length} sequence${accepted.length === 1 ? '' : 's'} decoded (e.g. ${quote(exWord)} → ${quote(exFixed)})` +
-      (candidates.length > accepted.length ? `, ${candidates.length - accepted.length} left as written` : ''),
+      `${accepted} sequence${accepted === 1 ? '' : 's'} decoded${example ? ` (e.g. ${quote(exBefore)} → ${quote(exAfter)})` : ''}` +
+      (worsened ? `, ${worsened} left as written (their letters are words as they are)` : ''),
   };
 }
 
@@ -330,8 +365,8 @@ function sevenBitPass(texts: string[], isWord: (w: string) => boolean): PassResu
   });
   const known = candidates.filter((c) => c.known).length;
   // Most words with these characters in them must become words: then the text is 7-bit Swedish.
-  if (known === 0 || known < 0.5 * candidates.length) return { replacements: texts.map(() => []), summary: null };
-  const replacements: Replacement[][] = texts.map(() => []);
+  if (known === 0 || known < 0.5 * candidates.length) return { replacements: texts.map(() => new Replacements()), summary: null };
+  const replacements: Replacements[] = texts.map(() => new Replacements());
   let changed = 0;
   for (const c of candidates) {
     let { word, fixed, start } = c;
@@ -345,7 +380,7 @@ function sevenBitPass(texts: string[], isWord: (w: string) => boolean): PassResu
         if (fixed === word) continue;
       }
     }
-    replacements[c.page]!.push({ start, end: start + word.length, text: fixed });
+    replacements[c.page]!.add(start, start + word.length, fixed);
     changed++;
   }
   const example = candidates.find((c) => c.known)!;
@@ -399,7 +434,7 @@ function bestReading(readings: string[], prev: string | null, next: string | nul
 function replacementCharPass(texts: string[], models: RepairModels): PassResult {
   const { lexicon, lm } = models;
   const names = gazetteerNames();
-  const replacements: Replacement[][] = texts.map(() => []);
+  const replacements: Replacements[] = texts.map(() => new Replacements());
   let fixed = 0;
   let guesses = 0;
   let left = 0;
@@ -443,7 +478,7 @@ function replacementCharPass(texts: string[], models: RepairModels): PassResult 
       let best = words.length === 1 ? words[0]! : bestReading(words, prev, next, models);
       // A lost capital in the middle of a sentence: a name (Älvsjö, Öberg) rather than a word (är, över).
       if (pieces[0] === '' && !capital && !upper && names.has(best) && lm.logUnigram(best) < RARE_WORD) best = best[0]!.toUpperCase() + best.slice(1);
-      replacements[page]!.push({ start, end: start + word.length, text: best });
+      replacements[page]!.add(start, start + word.length, best);
       if (guessed) guesses++;
       else fixed++;
       example ??= [word, best];
@@ -508,8 +543,8 @@ const INVISIBLE = /[\u00a0\u2007\u202f]|\u00ad(?:[ \t]*\n)?|[\u200b\u2060\ufeff]
 function invisiblePass(texts: string[]): PassResult {
   const counts = { nbsp: 0, shy: 0, zw: 0 };
   const replacements = texts.map((text) => {
-    if (!/[\u00a0\u2007\u202f\u00ad\u200b\u2060\ufeff]/u.test(text)) return [];
-    const list: Replacement[] = [];
+    const list = new Replacements();
+    if (!/[\u00a0\u2007\u202f\u00ad\u200b\u2060\ufeff]/u.test(text)) return list;
     for (const m of text.matchAll(INVISIBLE)) {
       const ch = m[0][0]!;
       let out = '';
@@ -522,7 +557,7 @@ function invisiblePass(texts: string[]): PassResult {
         counts.nbsp++;
         out = ' ';
       }
-      list.push({ start: m.index, end: m.index + m[0].length, text: out });
+      list.add(m.index, m.index + m[0].length, out);
     }
     return list;
   });
@@ -545,7 +580,16 @@ export interface EncodingRepair {
 
 /** Detects and reverses encoding damage across a document's pages (see the module comment). */
 export function repairEncoding(pages: string[], models: RepairModels): EncodingRepair {
-  const isWord = (w: string) => models.lexicon.isWord(w);
+  const known = new Map<string, boolean>();
+  const isWord = (w: string) => {
+    let k = known.get(w);
+    if (k === undefined) {
+      k = models.lexicon.isWord(w);
+      if (known.size > 100_000) known.clear();
+      known.set(w, k);
+    }
+    return k;
+  };
   let texts = pages;
   let maps = pages.map(() => new OffsetMap());
   const findings: string[] = [];
@@ -562,7 +606,7 @@ export function repairEncoding(pages: string[], models: RepairModels): EncodingR
     if (result.summary) findings.push(result.summary);
     if (result.replacements.every((r) => r.length === 0)) continue;
     const current = texts;
-    texts = current.map((t, i) => applyReplacements(t, result.replacements[i]!));
+    texts = current.map((t, i) => result.replacements[i]!.apply(t));
     maps = maps.map((m, i) => (result.replacements[i]!.length ? new OffsetMap(result.replacements[i], m) : m));
   }
   return { texts, maps, findings };
