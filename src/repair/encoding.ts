@@ -207,10 +207,10 @@ function wordAround(text: string, start: number, end: number): string {
   return text.slice(a, b);
 }
 
-/** Whether every run of letters (of two or more) in `s` is a word, and there is one. */
+/** Whether every run of letters in `s` is a word (of one letter: i, å, ö), and there is one. */
 function allWords(s: string, isWord: (w: string) => boolean): boolean {
-  const parts = s.match(/\p{L}{2,}/gu);
-  return !!parts && parts.every(isWord);
+  const parts = s.match(/\p{L}+/gu);
+  return !!parts && parts.every((p) => (p.length === 1 ? /^[iåö]$/iu.test(p) : isWord(p)));
 }
 
 /** E-mail addresses and URLs: never rewritten. */
@@ -229,6 +229,8 @@ function overlaps(ranges: Array<[number, number]>, cursor: { i: number }, start:
 interface PassResult {
   /** Per page. */
   replacements: Replacements[];
+  /** Per page, the texts with the replacements made, when the pass has them already. */
+  texts?: string[];
   /** What the pass found and did, for the document's message (null: nothing). */
   summary: string | null;
 }
@@ -282,7 +284,7 @@ function mojibakePass(texts: string[], isWord: (w: string) => boolean): PassResu
   let total = 0;
   let rounds = 0;
   let example = null as [string, string] | null;
-  found.forEach(({ replacements: r, flags }, p) => {
+  const fixedTexts = found.map(({ replacements: r, flags }, p) => {
     const text = texts[p]!;
     const fixed = r.apply(text);
     let shift = 0;
@@ -310,6 +312,7 @@ function mojibakePass(texts: string[], isWord: (w: string) => boolean): PassResu
       if (flags[i]! & STRONG) strong++;
       rounds = Math.max(rounds, flags[i]! & 3);
     }
+    return fixed;
   });
   // The document must be less weird decoded: words appear where mojibake was, far more often
   // than words are lost.
@@ -319,6 +322,7 @@ function mojibakePass(texts: string[], isWord: (w: string) => boolean): PassResu
   const [exBefore, exAfter]: [string, string] = example ?? ['', ''];
   return {
     replacements: found.map(({ replacements: r, flags }) => (worsened ? r.filter((i) => !(flags[i]! & WORSENED)) : r)),
+    texts: worsened ? undefined : fixedTexts,
     summary:
       `UTF-8 read as ${as}${rounds > 1 ? (rounds === 2 ? ' twice' : ` ${rounds} times`) : ''}: ` +
       `${accepted} sequence${accepted === 1 ? '' : 's'} decoded${example ? ` (e.g. ${quote(exBefore)} → ${quote(exAfter)})` : ''}` +
@@ -370,8 +374,10 @@ function sevenBitPass(texts: string[], isWord: (w: string) => boolean): PassResu
   let changed = 0;
   for (const c of candidates) {
     let { word, fixed, start } = c;
+    // Words joined by pipes or brackets (|Indikator|Utfall|, a[i]) are no word decoded: they stay.
+    if (!c.known && allWords(word, isWord)) continue;
     if (!c.known) {
-      // A bracket or pipe at the edge of a word that is a word without it is real (|Indikator|).
+      // A bracket or pipe at the edge of a word that is a word without it is real (|övrigt|).
       const core = /^[{}|[\]\\]*(.*?)[{}|[\]\\]*$/u.exec(word)![1]!;
       if (core !== word && core.length >= 2 && isWord(sevenBitDecode(core))) {
         start += word.indexOf(core);
@@ -606,7 +612,7 @@ export function repairEncoding(pages: string[], models: RepairModels): EncodingR
     if (result.summary) findings.push(result.summary);
     if (result.replacements.every((r) => r.length === 0)) continue;
     const current = texts;
-    texts = current.map((t, i) => result.replacements[i]!.apply(t));
+    texts = result.texts ?? current.map((t, i) => result.replacements[i]!.apply(t));
     maps = maps.map((m, i) => (result.replacements[i]!.length ? new OffsetMap(result.replacements[i], m) : m));
   }
   return { texts, maps, findings };
