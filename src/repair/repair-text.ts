@@ -180,6 +180,20 @@ export class TextRepairer {
     return list;
   }
 
+  private readonly strings = new Map<string, string>();
+
+  /**
+   * One copy of each replacement and reason: a damaged text repeats its damaged words, and a
+   * 10 MB one has hundreds of thousands of edits, each kept as a message.
+   */
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size > 50_000) this.strings.clear();
+    this.strings.set(s, s);
+    return s;
+  }
+
   private readonly knownMemo = new Map<string, boolean>();
 
   /** Whether the lexicon knows a word; remembered, since running text repeats its words. */
@@ -318,7 +332,9 @@ export class TextRepairer {
     const word = t.joined;
     const edit = (replacement: string, rule: Edit['rule'], confidence: number, reason: string): Edit | null => {
       if (replacement === t.text) return null;
-      if (!t.broken) return { start: t.start, end: t.end, actual: t.text, replacement, rule, confidence, reason };
+      replacement = this.intern(replacement);
+      reason = this.intern(reason);
+      if (!t.broken) return { start: t.start, end: t.end, actual: this.intern(t.text), replacement, rule, confidence, reason };
       // A word joined over a line break keeps the text's lines: the break moves to after the
       // word (taking the place of the space that followed it).
       const lineBreak = t.text.match(/-[ \t]*(\n\s*)/u)![1]!.replace(/[ \t]+$/u, '');
