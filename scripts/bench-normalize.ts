@@ -7,7 +7,7 @@
  *   - encoding damage (not OCR): the held-out text and the clean seeds as UTF-8 read as Windows-1252
  *     (once and twice) and as Latin-1, as 7-bit Swedish (ISO 646-SE), and through a lossy decode
  *     (U+FFFD) with no-break spaces and soft hyphens; and that the encoding stage leaves every seed
- *     and every devset text (/work/shared/devset/texts, when present) exactly as it is;
+ *     and every devset text (test/devset/texts) exactly as it is;
  *   - speed after loading (words per second, one core) and the load time of the models;
  *   - a 10 MB text through the whole normalize stage, in a fresh process each: seconds and peak
  *     RSS, clean, as mojibake and as OCR damage (the stage must be linear: ≤ 30 s, ≤ 500 MB);
@@ -189,8 +189,8 @@ for (const [name, damage] of encodingKinds) {
 }
 // The encoding stage never touches clean text: every seed (the damaged 2023 scan too: OCR damage
 // is not encoding damage) and every devset text (Markdown also as the pipeline reads it).
-const DEVSET = '/work/shared/devset/texts';
-const devset = existsSync(DEVSET) ? readdirSync(DEVSET).filter((f) => /\.(txt|md)$/.test(f)).sort().map((f) => ({ f, text: readFileSync(join(DEVSET, f), 'utf8') })) : [];
+const DEVSET = [join(ROOT, 'test/devset/texts'), '/work/shared/devset/texts'].find((d) => existsSync(d)) ?? '';
+const devset = DEVSET ? readdirSync(DEVSET).filter((f) => /\.(txt|md)$/.test(f)).sort().map((f) => ({ f, text: readFileSync(join(DEVSET, f), 'utf8') })) : [];
 const untouched = (texts: string[]) => texts.filter((t) => {
   const r = repairEncoding([t], models);
   return r.texts[0] === t && r.findings.length === 0;
