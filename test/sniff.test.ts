@@ -13,8 +13,20 @@ describe('sniffBytes decides the format by content', () => {
     expect(sniffBytes(bytes(0x4d, 0x4d, 0x00, 0x2a, 8), 'a.tif')).toMatchObject({ format: 'tiff' });
   });
 
-  it('finds a PDF header preceded by junk, as the PDF spec allows', () => {
-    expect(sniffBytes(Buffer.concat([Buffer.alloc(100, 0x20), Buffer.from('%PDF-1.4')]), 'a.pdf')).toMatchObject({ format: 'pdf' });
+  it('finds a PDF header preceded by junk, as PDF readers allow', () => {
+    // Binary junk (a MacBinary header) before the header.
+    const macBinary = Buffer.concat([Buffer.from([0, 9]), Buffer.from('report.pdf'), Buffer.alloc(116, 0), Buffer.from('%PDF-1.4\n%\xe2\xe3\n1 0 obj\n')]);
+    expect(sniffBytes(macBinary, 'a.pdf')).toMatchObject({ format: 'pdf' });
+    // Text junk (a mail header) before a header on its own line, in a file with the PDF trailer.
+    const mailed = Buffer.from('Received: from scanner\n\n%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\nstartxref\n9\n%%EOF\n');
+    expect(sniffBytes(mailed, 'a.pdf')).toMatchObject({ format: 'pdf' });
+  });
+
+  it('reads a text that mentions %PDF- near its top as text: only a header at byte 0, or behind junk, makes a PDF', () => {
+    const text = Buffer.from('Bilagor\n\nFilerna börjar med %PDF-1.7 och sparas som PDF/A. Förvaltningen föreslår …\n');
+    expect(sniffBytes(text, 'notes.txt')).toMatchObject({ kind: 'document', format: 'txt' });
+    expect(sniffBytes(Buffer.concat([Buffer.alloc(100, 0x20), Buffer.from('%PDF-1.4')]), 'a.txt')).toMatchObject({ format: 'txt' });
+    expect(sniffBytes(Buffer.from('%PDF-1.7\n...'), 'notes.txt')).toMatchObject({ format: 'pdf' });
   });
 
   it('names known formats it does not read', () => {
@@ -37,9 +49,11 @@ describe('sniffBytes decides the format by content', () => {
     expect(looksLikeMarkdown(Buffer.from('Dnr 1.11.1-266/2017 * not bold *\n'))).toBe(false);
   });
 
-  it('accepts Latin-1 text (å/ä/ö as single bytes) and UTF-16 with a byte-order mark as text', () => {
+  it('accepts Latin-1 text (å/ä/ö as single bytes) and UTF-16 with or without a byte-order mark as text', () => {
     expect(looksLikeText(Buffer.from('Förvaltningens förslag till beslut', 'latin1'))).toBe(true);
     expect(looksLikeText(Buffer.concat([bytes(0xff, 0xfe), Buffer.from('Nämnd', 'utf16le')]))).toBe(true);
+    expect(looksLikeText(Buffer.from('Förvaltningens förslag till beslut', 'utf16le'))).toBe(true);
+    expect(looksLikeText(Buffer.from('Förvaltningens förslag till beslut', 'utf16le').swap16())).toBe(true);
     expect(looksLikeText(Buffer.alloc(0))).toBe(false);
   });
 
@@ -58,5 +72,17 @@ describe('decodeText', () => {
     expect(decodeText(Buffer.concat([bytes(0xef, 0xbb, 0xbf), Buffer.from(s)]))).toEqual({ text: s, encoding: 'utf-8' });
     expect(decodeText(Buffer.concat([bytes(0xff, 0xfe), Buffer.from(s, 'utf16le')]))).toEqual({ text: s, encoding: 'utf-16le' });
     expect(decodeText(Buffer.from(s, 'latin1'))).toEqual({ text: s, encoding: 'windows-1252' });
+  });
+
+  it('decodes Windows-1252 quotes, dashes and the euro sign (not as Latin-1 control characters)', () => {
+    // ”Lärande” – 100 € … in Windows-1252.
+    const cp1252 = bytes(0x94, 0x4c, 0xe4, 0x72, 0x61, 0x6e, 0x64, 0x65, 0x94, 0x20, 0x96, 0x20, 0x31, 0x30, 0x30, 0x20, 0x80, 0x20, 0x85);
+    expect(decodeText(cp1252)).toEqual({ text: '”Lärande” – 100 € …', encoding: 'windows-1252' });
+  });
+
+  it('decodes UTF-16 without a byte-order mark, little- and big-endian', () => {
+    const s = 'Södermalms stadsdelsnämnd – åtgärd\n';
+    expect(decodeText(Buffer.from(s, 'utf16le'))).toEqual({ text: s, encoding: 'utf-16le' });
+    expect(decodeText(Buffer.from(s, 'utf16le').swap16())).toEqual({ text: s, encoding: 'utf-16be' });
   });
 });

@@ -15,7 +15,7 @@ import { renderReport } from '../query/report.js';
 import { resolve } from 'node:path';
 import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
-import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { DEFAULT_LIMITS, parseByteSize, type Limits } from '../limits.js';
 import { OcrPool } from '../ocr/worker-pool.js';
 import { ingest, readDocument, reprocess } from '../pipeline.js';
 import { Archive } from '../store/archive.js';
@@ -34,6 +34,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function byteSize(value: string): number {
+  const n = parseByteSize(value);
+  if (n === null) throw new InvalidArgumentError('must be a size such as 20M, 500k or 1048576');
+  return n;
+}
+
 const dbOption = () => new Option('--db <file>', 'SQLite database').default(DEFAULT_DB_PATH);
 
 function limitOptions(cmd: Command): Command {
@@ -46,12 +52,17 @@ function limitOptions(cmd: Command): Command {
       new Option('--max-file-size <MiB>', 'refuse files larger than this').argParser(positiveInt).default(DEFAULT_LIMITS.maxFileBytes / 2 ** 20),
     )
     .addOption(
+      new Option('--max-text-bytes <size>', 'skip text files larger than this (bytes, or with k, M, G)')
+        .argParser(byteSize)
+        .default(DEFAULT_LIMITS.maxTextBytes, `${DEFAULT_LIMITS.maxTextBytes / 2 ** 20}M`),
+    )
+    .addOption(
       new Option('--ocr-timeout <seconds>', 'give up on a page OCR has not finished by then').argParser(positiveInt).default(DEFAULT_LIMITS.ocrTimeoutMs / 1000),
     );
 }
 
-function limitsFrom(o: { maxPages: number; maxPixels: number; maxFileSize: number; ocrTimeout: number }): Limits {
-  return { maxPages: o.maxPages, maxPixels: o.maxPixels * 1e6, maxFileBytes: o.maxFileSize * 2 ** 20, ocrTimeoutMs: o.ocrTimeout * 1000 };
+function limitsFrom(o: { maxPages: number; maxPixels: number; maxFileSize: number; maxTextBytes: number; ocrTimeout: number }): Limits {
+  return { maxPages: o.maxPages, maxPixels: o.maxPixels * 1e6, maxFileBytes: o.maxFileSize * 2 ** 20, maxTextBytes: o.maxTextBytes, ocrTimeoutMs: o.ocrTimeout * 1000 };
 }
 
 export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, setExit: (code: number) => void): Command {

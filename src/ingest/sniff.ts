@@ -4,6 +4,7 @@
  */
 import { extname } from 'node:path';
 import type { Format } from '../document-file.js';
+import { decodeText, detectUtf16 } from './decode-text.js';
 
 export type Sniffed =
   | { kind: 'document'; format: Format; mediaType: string }
@@ -48,9 +49,7 @@ const KNOWN_UNSUPPORTED: Array<[number[], string, number?]> = [
 
 export function sniffBytes(bytes: Uint8Array, path: string): Sniffed {
   const ext = extname(path).toLowerCase();
-  // PDF: the header may be preceded by junk (the spec allows it within the first 1024 bytes).
-  const head = ascii(bytes, 0, Math.min(bytes.length, 1024));
-  if (head.includes('%PDF-')) return { kind: 'document', format: 'pdf', mediaType: 'application/pdf' };
+  if (isPdf(bytes)) return { kind: 'document', format: 'pdf', mediaType: 'application/pdf' };
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { kind: 'document', format: 'png', mediaType: 'image/png' };
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { kind: 'document', format: 'jpeg', mediaType: 'image/jpeg' };
   if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) {
@@ -71,6 +70,22 @@ export function sniffBytes(bytes: Uint8Array, path: string): Sniffed {
   return { kind: 'unsupported', description: 'binary data of no supported format' };
 }
 
+/**
+ * A PDF starts with `%PDF-`. Readers tolerate junk before the header within the first 1024 bytes
+ * (a mail or MacBinary header, a byte-order mark), so a header further in still makes a PDF when
+ * the file is not text (its streams are binary) or when, on a line of its own, it opens a file that
+ * ends in the `%%EOF` trailer. A text file that mentions `%PDF-` near its top, in prose, is text.
+ */
+export function isPdf(bytes: Uint8Array): boolean {
+  const at = ascii(bytes, 0, Math.min(bytes.length, 1024)).indexOf('%PDF-');
+  if (at === 0) return true;
+  if (at < 0) return false;
+  if (!looksLikeText(bytes)) return true;
+  const lineStart = bytes[at - 1] === 0x0a || bytes[at - 1] === 0x0d;
+  const tail = ascii(bytes, Math.max(0, bytes.length - 1024), bytes.length);
+  return lineStart && /%%EOF\s*$/.test(tail);
+}
+
 /** True when the extension promises something other than what the bytes are. */
 export function extensionMismatch(path: string, format: Format): string | null {
   const ext = extname(path).toLowerCase();
@@ -80,12 +95,14 @@ export function extensionMismatch(path: string, format: Format): string | null {
 }
 
 /**
- * Text if the sample has a byte-order mark, or no NUL bytes and few control characters.
- * Works for UTF-8 and single-byte encodings (Windows-1252, ISO-8859-1) alike.
+ * Text if the sample has a byte-order mark, is UTF-16 without one (NULs at every other byte,
+ * see {@link detectUtf16}), or has no NUL bytes and few control characters. Works for UTF-8 and
+ * single-byte encodings (Windows-1252, ISO-8859-1) alike.
  */
 export function looksLikeText(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return false;
   if (startsWith(bytes, [0xef, 0xbb, 0xbf]) || startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) return true;
+  if (detectUtf16(bytes)) return true;
   const sample = bytes.subarray(0, 64 * 1024);
   let control = 0;
   for (const b of sample) {
@@ -97,7 +114,8 @@ export function looksLikeText(bytes: Uint8Array): boolean {
 
 /** Markdown in a .txt file (conversions are often saved so): at least two kinds of Markdown syntax. */
 export function looksLikeMarkdown(bytes: Uint8Array): boolean {
-  const text = Buffer.from(bytes.subarray(0, 256 * 1024)).toString('utf8');
+  // Decoded as the file will be (UTF-16 too); a sample cut mid-character is fine for this.
+  const text = decodeText(bytes.subarray(0, 256 * 1024)).text;
   let signals = 0;
   if (/^#{1,6} \S/m.test(text)) signals++;
   if (/\*\*[^*\n]+\*\*/.test(text)) signals++;

@@ -2,13 +2,34 @@
  * Finding input files: folders are walked recursively in sorted order (so runs are repeatable),
  * hidden files and folders are left out, a `.beslutsarkivignore` file in a folder excludes files
  * below it by name pattern (like .gitignore), and paths that cannot be read are reported, not dropped.
+ *
+ * Names are kept as bytes: a file whose name is not valid UTF-8 (an old Latin-1 archive) is found
+ * and can be read through its `raw` path; its `path` shows the name with U+FFFD. Anything that is
+ * not a regular file or folder (a FIFO, a socket, a device) is reported as skipped, never opened.
+ * A folder reached again through a symbolic link inside itself (a loop) is not walked again.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { basename, relative, resolve, sep } from 'node:path';
 
-export type Found = { path: string } | { path: string; error: string };
+export type Found =
+  | {
+      path: string;
+      /** The path as bytes, when it is not valid UTF-8 (`path` then has U+FFFD in its place): open the file by this. */
+      raw?: Buffer;
+    }
+  | {
+      path: string;
+      error: string;
+      /** Not a failure: what the path is, is not a document (a FIFO, a socket, a device, a link loop). */
+      skipped?: boolean;
+      code?: 'not-a-regular-file';
+    };
 
 export const IGNORE_FILE = '.beslutsarkivignore';
+
+const SLASH = Buffer.from(sep);
 
 interface IgnoreRule {
   base: string;
@@ -33,10 +54,11 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-async function readIgnoreRules(folder: string): Promise<IgnoreRule[]> {
+async function readIgnoreRules(folder: string, raw: Buffer): Promise<IgnoreRule[]> {
   let text: string;
   try {
-    text = await readFile(join(folder, IGNORE_FILE), 'utf8');
+    const prefix = raw.subarray(raw.length - SLASH.length).equals(SLASH) ? raw : Buffer.concat([raw, SLASH]);
+    text = await readFile(Buffer.concat([prefix, Buffer.from(IGNORE_FILE)]), 'utf8');
   } catch {
     return [];
   }
@@ -57,36 +79,65 @@ function ignored(path: string, rules: IgnoreRule[]): boolean {
   });
 }
 
+/** What a path that is neither file nor folder is. */
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** Display text of a path given as bytes (invalid UTF-8 shown as U+FFFD). */
+const shown = (path: Buffer) => path.toString('utf8');
+
 export async function findFiles(inputs: string[], exclude: Set<string> = new Set()): Promise<Found[]> {
   const out: Found[] = [];
+  // Paths by their bytes: two names that differ only in invalid bytes are two files.
   const seen = new Set<string>();
-  const visit = async (path: string, explicit: boolean, rules: IgnoreRule[]): Promise<void> => {
-    if (seen.has(path) || exclude.has(path)) return;
-    seen.add(path);
+  const visit = async (raw: Buffer, explicit: boolean, rules: IgnoreRule[], ancestors: Set<string>): Promise<void> => {
+    const path = shown(raw);
+    const key = raw.toString('latin1');
+    if (seen.has(key) || exclude.has(path)) return;
+    seen.add(key);
     // Files named on the command line are always read; walked ones may be hidden or ignored.
     if (!explicit && (basename(path).startsWith('.') || ignored(path, rules))) return;
-    let info;
+    let info: Stats;
     try {
-      info = await stat(path);
+      info = await stat(raw);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      out.push({ path, error: code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${code})` });
+      if (code === 'ELOOP') out.push({ path, error: 'a symbolic link that points to itself (a loop)', skipped: true, code: 'not-a-regular-file' });
+      else out.push({ path, error: code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${code})` });
       return;
     }
     if (info.isDirectory()) {
-      let entries: string[];
+      // A folder that is its own ancestor (a symbolic link back up the tree) would be walked forever.
+      const id = `${info.dev}:${info.ino}`;
+      if (ancestors.has(id)) return;
+      let entries: Buffer[];
       try {
-        entries = (await readdir(path)).sort();
+        entries = await readdir(raw, { encoding: 'buffer' });
       } catch (error) {
         out.push({ path, error: `folder cannot be read (${(error as NodeJS.ErrnoException).code})` });
         return;
       }
-      const inner = [...rules, ...(await readIgnoreRules(path))];
-      for (const entry of entries) await visit(join(path, entry), false, inner);
+      // Sorted as names read (invalid bytes last among equals), so runs are repeatable.
+      entries.sort((a, b) => {
+        const x = shown(a);
+        const y = shown(b);
+        return x < y ? -1 : x > y ? 1 : Buffer.compare(a, b);
+      });
+      const inner = [...rules, ...(await readIgnoreRules(path, raw))];
+      const within = new Set(ancestors).add(id);
+      const prefix = raw.subarray(raw.length - SLASH.length).equals(SLASH) ? raw : Buffer.concat([raw, SLASH]);
+      for (const entry of entries) await visit(Buffer.concat([prefix, entry]), false, inner, within);
     } else if (info.isFile()) {
-      out.push({ path });
+      out.push(isUtf8(raw) ? { path } : { path, raw });
+    } else {
+      out.push({ path, error: `${kindOf(info)}, not a regular file: skipped`, skipped: true, code: 'not-a-regular-file' });
     }
   };
-  for (const input of inputs) await visit(resolve(input), true, []);
+  for (const input of inputs) await visit(Buffer.from(resolve(input)), true, [], new Set());
   return out;
 }

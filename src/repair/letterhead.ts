@@ -56,17 +56,23 @@ function sideColumnNames(text: string, spans: LetterheadSpan[]): LetterheadSpan[
     lines.push({ start: at, text: line });
     at += line.length + 1;
   }
+  // Spans come in text order: one pass pairs each with its line (linear in the text).
   const prefixed = new Set<number>();
-  lines.forEach((l, i) => {
-    const body = l.text.trim();
-    if (spans.some((s) => s.start >= l.start && s.start < l.start + l.text.length && s.kind !== 'administration' && s.kind !== 'garbage' && s.text.length < body.length)) prefixed.add(i);
-  });
+  const starts = new Set<number>();
+  let i = 0;
+  for (const s of spans) {
+    starts.add(s.start);
+    while (i < lines.length - 1 && lines[i + 1]!.start <= s.start) i++;
+    const l = lines[i]!;
+    if (s.start < l.start + l.text.length && s.kind !== 'administration' && s.kind !== 'garbage' && s.text.length < l.text.trim().length) prefixed.add(i);
+  }
   const out: LetterheadSpan[] = [];
   // Neighbours by non-blank lines: exports put blank lines between the merged lines.
   const filled = lines.map((l, i) => (l.text.trim() ? i : -1)).filter((i) => i >= 0);
+  const rank = new Map(filled.map((line, k) => [line, k]));
   lines.forEach((l, i) => {
     if (prefixed.has(i) || !l.text.trim()) return;
-    const k = filled.indexOf(i);
+    const k = rank.get(i)!;
     const after = [filled[k + 1], filled[k + 2]].filter((j): j is number => j !== undefined);
     const before = filled[k - 1];
     const lead = l.text.length - l.text.trimStart().length;
@@ -81,7 +87,7 @@ function sideColumnNames(text: string, spans: LetterheadSpan[]): LetterheadSpan[
     const beforeList = /^(?:[•·▪–]|\d{1,2}[.)]\s)/u.test(rest);
     const continues = /^\p{Ll}/u.test(rest) && (/\p{Ll}-$/u.test(previous) || (/[\p{Ll},]$/u.test(previous) && previous.length >= 45));
     if (!besideAddress && !beforeList && !continues) return;
-    if (spans.some((s) => s.start === l.start + lead)) return;
+    if (starts.has(l.start + lead)) return;
     out.push({ start: l.start + lead, end: l.start + lead + m[0].length, kind: 'administration', text: m[0] });
   });
   return out;

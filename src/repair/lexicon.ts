@@ -229,12 +229,20 @@ function dictionaryFiles(): { aff: string; dic: string } {
   return { aff: join(root, 'index.aff'), dic: join(root, 'index.dic') };
 }
 
-function gazetteerFiles(): string[] {
+export function gazetteerFiles(): string[] {
   const dir = join(DATA_DIR, 'gazetteer');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.txt'))
     .sort()
     .map((f) => join(dir, f));
+}
+
+let names: Set<string> | undefined;
+
+/** Every part of every name in the gazetteer (places, boards, given names, surnames), lowercase. */
+export function gazetteerNames(): Set<string> {
+  names ??= new Set(gazetteerFiles().flatMap((f) => readLines(f).flatMap((n) => n.toLowerCase().split(/[\s-]+/))));
+  return names;
 }
 
 /** Builds the role map from all sources (about 1–2 s). */

@@ -53,7 +53,7 @@ const CHEAP_CONFUSION = 1.6;
 export const DAMAGED_RATE = 0.02;
 
 const PROTECTED = [
-  /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu, // e-mail
+  /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu, // e-mail (from the start of its run: linear on long runs)
   /\b(?:https?:\/\/|www\.)\S+/giu, // URL
   /\b[\w-]+(?:\.[\w-]+)*\.(?:se|com|nu|org|net|eu|stockholm)\b/giu, // bare domain
   /\b(?:Dnr|dnr|DNR|Diarienummer|diarienummer)[\s.:]*[\w.\-/ ]*?\d{4}\b/gu, // registry number
@@ -77,10 +77,18 @@ interface Token {
   midSentenceCapital: boolean;
 }
 
+/** The protected spans of a text, sorted and merged (so one cursor can walk them with the tokens). */
 function protectedRanges(text: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   for (const re of PROTECTED) for (const m of text.matchAll(re)) ranges.push([m.index, m.index + m[0].length]);
-  return ranges;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged.at(-1);
+    if (last && r[0] < last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
 }
 
 /** A bullet OCR reads at the start of a line: o, •, *, -, –, ·, ►. */
@@ -105,26 +113,30 @@ function isLineStart(text: string, at: number): boolean {
   return i < 0 || text[i] === '\n';
 }
 
-function tokenize(text: string): Token[] {
+/**
+ * The tokens of a text, left to right, one at a time: time and memory stay linear in the text's
+ * size (a 10 MB text file is one page).
+ */
+function* tokenize(text: string): Generator<Token> {
   const ranges = protectedRanges(text);
-  const tokens: Token[] = [];
+  let r = 0;
   for (const m of text.matchAll(TOKEN_RE)) {
     const start = m.index;
     const end = start + m[0].length;
-    if (ranges.some(([a, b]) => start < b && end > a)) continue;
+    while (r < ranges.length && ranges[r]![1] <= start) r++;
+    if (r < ranges.length && ranges[r]![0] < end) continue;
     const broken = LINE_BREAK_HYPHEN.test(m[0]);
-    const joined = m[0].replace(/(\b[A-ZÅÄÖ]{2,})-[ \t]*\n\s*/gu, '$1-').replace(/-[ \t]*\n\s*/gu, '');
+    const joined = broken ? m[0].replace(/(\b[A-ZÅÄÖ]{2,})-[ \t]*\n\s*/gu, '$1-').replace(/-[ \t]*\n\s*/gu, '') : m[0];
     const first = m[0][0]!;
-    tokens.push({
+    yield {
       start,
       end,
       text: m[0],
       joined,
       broken,
       midSentenceCapital: first !== first.toLowerCase() && !isSentenceStart(text, start),
-    });
+    };
   }
-  return tokens;
 }
 
 const ALL_CAPS = /^[\p{Lu}\d]{2,}$/u;
@@ -168,8 +180,31 @@ export class TextRepairer {
     return list;
   }
 
+  private readonly strings = new Map<string, string>();
+
+  /**
+   * One copy of each replacement and reason: a damaged text repeats its damaged words, and a
+   * 10 MB one has hundreds of thousands of edits, each kept as a message.
+   */
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size > 50_000) this.strings.clear();
+    this.strings.set(s, s);
+    return s;
+  }
+
+  private readonly knownMemo = new Map<string, boolean>();
+
+  /** Whether the lexicon knows a word; remembered, since running text repeats its words. */
   private isKnown(word: string): boolean {
-    return this.m.lexicon.isWord(word);
+    let known = this.knownMemo.get(word);
+    if (known === undefined) {
+      known = this.m.lexicon.isWord(word);
+      if (this.knownMemo.size > 100_000) this.knownMemo.clear();
+      this.knownMemo.set(word, known);
+    }
+    return known;
   }
 
   /** Share of word tokens that are unknown but have a cheap repair: how damaged the text is. */
@@ -222,19 +257,31 @@ export class TextRepairer {
    * A valid word that another reading fits clearly better (damaged documents only): a diacritic
    * twin (for → för) or a cheap confusion reading (dr → är, lirande → lärande).
    */
-  private contextSwap(word: string, prev: string | null, next: string | null): Choice | null {
-    const lower = word.toLowerCase();
+  private readonly readingsMemo = new Map<string, Map<string, number>>();
+
+  /** The other words a valid word may be a damaged reading of, with their cost (they depend on the word alone). */
+  private swapReadings(lower: string): Map<string, number> {
+    const memo = this.readingsMemo.get(lower);
+    if (memo) return memo;
     const readings = new Map<string, number>();
     const { confusion } = this.m;
-    for (const t of this.m.lexicon.twins(word)) readings.set(t, editCost(lower, t, confusion));
+    for (const t of this.m.lexicon.twins(lower)) readings.set(t, editCost(lower, t, confusion));
     // Confusable valid words are short (dr/är, far/får); one edit finds every cheap reading.
     // Only forms the dictionary lists: an analysed compound (resurs|ser) is no reason to doubt a word.
     if (lower.length <= 8) {
-      for (const c of this.candidates(word, 1)) if (c.cost <= CHEAP_CONFUSION && !readings.has(c.word) && this.m.lexicon.hasForm(c.word)) readings.set(c.word, c.cost);
+      for (const c of this.candidates(lower, 1)) if (c.cost <= CHEAP_CONFUSION && !readings.has(c.word) && this.m.lexicon.hasForm(c.word)) readings.set(c.word, c.cost);
     }
     // A long compound may end in the stripped twin of a common word (stadsdelsdirektor).
     const parts = lower.length > 8 && !hasDiacritic(lower) ? this.m.lexicon.compound(lower) : null;
     if (parts) for (const c of this.m.lexicon.compoundsByFold(lower)) if (c !== lower && !readings.has(c)) readings.set(c, editCost(lower, c, confusion));
+    if (this.readingsMemo.size > 50_000) this.readingsMemo.clear();
+    this.readingsMemo.set(lower, readings);
+    return readings;
+  }
+
+  private contextSwap(word: string, prev: string | null, next: string | null): Choice | null {
+    const lower = word.toLowerCase();
+    const readings = this.swapReadings(lower);
     if (readings.size === 0) return null;
     const own = this.fit(lower, prev, next);
     let best: Choice | null = null;
@@ -262,17 +309,21 @@ export class TextRepairer {
 
   repair(text: string, damaged: boolean): Edit[] {
     this.text = text;
-    const tokens = tokenize(text);
     const edits: Edit[] = [];
     let prevWord: string | null = null;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      const nextTok = tokens[i + 1];
+    // One token of lookahead and one behind: the context model needs no more.
+    const tokens = tokenize(text);
+    let before: Token | undefined;
+    let t = tokens.next().value as Token | undefined;
+    while (t) {
+      const nextTok = tokens.next().value as Token | undefined;
       const next = nextTok && this.isKnown(nextTok.joined) ? nextTok.joined.toLowerCase() : null;
-      const edit = this.repairToken(t, prevWord, next, damaged, tokens[i - 1], nextTok);
+      const edit = this.repairToken(t, prevWord, next, damaged, before, nextTok);
       if (edit) edits.push(edit);
       const final = edit ? edit.replacement : t.joined;
       prevWord = /^[\p{L}]+$/u.test(final) ? final.toLowerCase() : null;
+      before = t;
+      t = nextTok;
     }
     return edits;
   }
@@ -281,7 +332,9 @@ export class TextRepairer {
     const word = t.joined;
     const edit = (replacement: string, rule: Edit['rule'], confidence: number, reason: string): Edit | null => {
       if (replacement === t.text) return null;
-      if (!t.broken) return { start: t.start, end: t.end, actual: t.text, replacement, rule, confidence, reason };
+      replacement = this.intern(replacement);
+      reason = this.intern(reason);
+      if (!t.broken) return { start: t.start, end: t.end, actual: this.intern(t.text), replacement, rule, confidence, reason };
       // A word joined over a line break keeps the text's lines: the break moves to after the
       // word (taking the place of the space that followed it).
       const lineBreak = t.text.match(/-[ \t]*(\n\s*)/u)![1]!.replace(/[ \t]+$/u, '');
