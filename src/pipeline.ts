@@ -17,6 +17,7 @@ import { basename, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import type { DocumentFile } from './document-file.js';
 import { DocumentError } from './errors.js';
+import { TextTooLargeError } from './ingest/decode-text.js';
 import { readSource, UnsupportedFileError } from './ingest/read-source.js';
 import { findFiles } from './ingest/walk.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -99,7 +100,7 @@ export async function readDocument(path: string, options: ReadOptions): Promise<
   return readFromBytes({ path: absolute, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha256(bytes) }, options);
 }
 
-async function statFile(path: string, name: string, limits: Limits) {
+async function statFile(path: string | Buffer, name: string, limits: Limits) {
   let info;
   try {
     info = await stat(path);
@@ -116,7 +117,7 @@ async function statFile(path: string, name: string, limits: Limits) {
   return info;
 }
 
-async function readBytes(path: string, name: string): Promise<Buffer> {
+async function readBytes(path: string | Buffer, name: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
@@ -207,7 +208,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       emit({ event: 'file', status: kind, path, file: f.file, code, reason, ms: Math.round(performance.now() - t0) });
     };
 
-    const processOne = async (path: string): Promise<void> => {
+    /** `raw`: the path as bytes, when it is not valid UTF-8 (`path` shows it with U+FFFD). */
+    const processOne = async (path: string, raw?: Buffer): Promise<void> => {
       const t0 = performance.now();
       const name = basename(path);
       counts.seen++;
@@ -252,14 +254,14 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         return false;
       };
       try {
-        const info = await statFile(path, name, limits);
+        const info = await statFile(raw ?? path, name, limits);
         // Cheap check first: same path, size and modification time as stored.
         const known = archive.knownFile(path);
         if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) {
           archive.touchPath(path, known.documentId);
           return done((await refresh(known.documentId, known.sha256, info)) ? 'reprocessed' : 'unchanged', known.sha256);
         }
-        const bytes = await readBytes(path, name);
+        const bytes = await readBytes(raw ?? path, name);
         const sha = sha256(bytes);
         // The same bytes under another path in this batch: wait for that file (files start in
         // sorted order, so the first path is the original) instead of reading and OCRing twice.
@@ -289,7 +291,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         done(saved.status, sha, saved.status === 'ingested' ? file : undefined);
       } catch (error) {
         if (options.signal?.aborted) return; // not a failure of the file: the run was stopped
-        if (error instanceof UnsupportedFileError) return fail(path, 'skipped', error.code, error.message, t0);
+        if (error instanceof UnsupportedFileError || error instanceof TextTooLargeError) return fail(path, 'skipped', error.code, error.message, t0);
         if (error instanceof DocumentError) return fail(path, 'failed', error.code, error.message, t0);
         // Anything else is a bug or an environment problem (OCR data missing): still this file's failure.
         const e = error as Error;
@@ -305,9 +307,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
             counts.seen++;
             // A known path that is gone is missing, not a failure.
             if (f.error === 'no such file or folder' && archive.knownFile(f.path)) return;
-            return fail(f.path, 'failed', 'unreadable', `${basename(f.path)}: ${f.error}`, performance.now());
+            return fail(f.path, f.skipped ? 'skipped' : 'failed', f.code ?? 'unreadable', `${basename(f.path)}: ${f.error}`, performance.now());
           }
-          await processOne(f.path);
+          await processOne(f.path, f.raw);
         }),
       ),
     );

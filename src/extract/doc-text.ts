@@ -15,14 +15,35 @@ export interface DocText {
 export function docText(file: DocumentFile): DocText {
   const starts: number[] = [];
   let text = '';
+  // Letterhead spans by page, in one pass over the messages.
+  const letterhead = new Map<number, Array<{ start: number; actual: string }>>();
+  for (const m of file.messages) {
+    if (m.rule !== 'letterhead' || m.page === undefined || m.start === undefined || m.end === undefined || !m.actual) continue;
+    const list = letterhead.get(m.page) ?? [];
+    list.push({ start: m.start, actual: m.actual });
+    letterhead.set(m.page, list);
+  }
   for (const p of file.pages) {
     starts.push(text.length);
     let page = p.repaired ?? p.text;
-    // Letterhead offsets refer to the text as read; blank them only where repair left the span as it was.
-    for (const m of file.messages) {
-      if (m.rule !== 'letterhead' || m.page !== p.number || m.start === undefined || m.end === undefined) continue;
-      const at = page.indexOf(m.actual ?? '\u0000', Math.max(0, m.start - 40));
-      if (at >= 0) page = page.slice(0, at) + ' '.repeat(m.actual!.length) + page.slice(at + m.actual!.length);
+    // Letterhead offsets refer to the text as read; blank them only where repair left the span as it
+    // was: looked for near its offset (word repair moves text by a few characters, encoding repair
+    // by as much as it shortened or lengthened the page), the page rebuilt once.
+    const spans = (letterhead.get(p.number) ?? []).sort((a, b) => a.start - b.start);
+    if (spans.length) {
+      const shorter = Math.max(0, p.text.length - page.length);
+      const longer = Math.max(0, page.length - p.text.length);
+      const parts: string[] = [];
+      let done = 0;
+      for (const { start, actual } of spans) {
+        const from = Math.max(done, start - 40 - shorter);
+        const at = page.slice(from, start + 200 + longer + actual.length).indexOf(actual);
+        if (at < 0) continue;
+        parts.push(page.slice(done, from + at), ' '.repeat(actual.length));
+        done = from + at + actual.length;
+      }
+      parts.push(page.slice(done));
+      page = parts.join('');
     }
     text += `${page}\n\n`;
   }

@@ -78,7 +78,7 @@ export async function readSource(input: FileBytes, limits: Limits): Promise<Sour
   switch (format) {
     case 'txt':
     case 'md':
-      return readText(file, bytes);
+      return readText(file, bytes, limits);
     case 'pdf':
       return readPdf(file, bytes, limits);
     case 'png':
@@ -96,8 +96,8 @@ export async function readSource(input: FileBytes, limits: Limits): Promise<Sour
   }
 }
 
-function readText(file: DocumentFile, bytes: Buffer): Source {
-  const { text: decoded, encoding } = decodeText(bytes);
+function readText(file: DocumentFile, bytes: Buffer, limits: Limits): Source {
+  const { text: decoded, encoding } = decodeText(bytes, { maxBytes: limits.maxTextBytes, name: file.name });
   if (encoding !== 'utf-8') {
     addMessage(file, { stage: 'ingest', rule: 'encoding', severity: 'info', reason: `decoded as ${encoding}` });
   }
