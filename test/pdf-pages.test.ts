@@ -151,6 +151,28 @@ describe('a page that is one full-page scan', () => {
     }
   });
 
+  it.each([
+    [90, 'turned 90° clockwise'],
+    [270, 'turned 90° counter-clockwise'],
+  ])('is turned upright when stored on its side on a page with /Rotate %i', async (rotate, step) => {
+    const upright = scanCanvas(['Rad ett med text här', 'Rad två']);
+    // Stored turned the other way, so that /Rotate turns it back.
+    const side = createCanvas(SCAN.height, SCAN.width);
+    const ctx = side.getContext('2d');
+    ctx.translate(rotate === 90 ? 0 : SCAN.height, rotate === 90 ? SCAN.width : 0);
+    ctx.rotate(rotate === 90 ? -Math.PI / 2 : Math.PI / 2);
+    ctx.drawImage(upright, 0, 0);
+    const [w, h] = [(SCAN.height * 72) / 96, (SCAN.width * 72) / 96];
+    const pdf = await makeImagePdf([{ width: w, height: h, rotate, content: `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`, images: { Im0: { bytes: toJpeg(side, 90), width: SCAN.height, height: SCAN.width, filter: 'DCTDecode' } } }]);
+    const prepared = await prepareForOcr({ ...(await pageImage(pdf)), nominalDpi: false, dpi: SCAN.dpi });
+    expect([prepared.width, prepared.height, prepared.steps[0]]).toEqual([SCAN.width, SCAN.height, step]);
+    const expected = greyOf(upright);
+    const offset = prepared.pgm.length - expected.length;
+    let diff = 0;
+    for (let i = 0; i < expected.length; i += 97) diff += Math.abs(expected[i]! - prepared.pgm[offset + i]!);
+    expect(diff / (expected.length / 97)).toBeLessThan(2);
+  });
+
   it('is found through pdf.js where pdf-lib cannot read the page (a scan encrypted with an owner password only)', async () => {
     const [w, h] = [(SCAN.width * 72) / 96, (SCAN.height * 72) / 96];
     const doc = new PDFDocument({ size: [w, h], margin: 0, autoFirstPage: false, ownerPassword: 'arkiv', permissions: { printing: 'highResolution' }, pdfVersion: '1.7' });
