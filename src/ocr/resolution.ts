@@ -59,21 +59,28 @@ export function estimateResolution(grey: Uint8Array, width: number, height: numb
   const y1 = height - y0;
   // About a sixteenth of the page: a few letters wide, so a line skewed by a degree moves a pixel or two.
   const stripWidth = Math.max(16, Math.round((x1 - x0) / 16));
-  const heights: number[] = [];
-  const profile = new Float64Array(y1 - y0);
-  for (let sx = x0; sx + stripWidth <= x1; sx += stripWidth) {
-    profile.fill(0);
-    for (let y = y0; y < y1; y++) {
-      const row = y * width;
+  const strips = Math.floor((x1 - x0) / stripWidth);
+  const rows = y1 - y0;
+  if (strips < 1 || rows < 1) return null;
+  // Ink per row of each strip, in one pass over the pixels in memory order.
+  const profiles = new Uint16Array(strips * rows);
+  for (let y = y0; y < y1; y++) {
+    const row = y * width;
+    for (let s = 0; s < strips; s++) {
+      const from = row + x0 + s * stripWidth;
       let n = 0;
-      for (let x = sx; x < sx + stripWidth; x++) if (grey[row + x]! < threshold) n++;
-      profile[y - y0] = n;
+      for (let x = from; x < from + stripWidth; x++) if (grey[x]! < threshold) n++;
+      profiles[s * rows + (y - y0)] = n;
     }
-    // A row belongs to a line when it holds more than a speck of noise.
-    const minInk = Math.max(2, stripWidth * 0.02);
+  }
+  const heights: number[] = [];
+  // A row belongs to a line when it holds more than a speck of noise.
+  const minInk = Math.max(2, stripWidth * 0.02);
+  for (let s = 0; s < strips; s++) {
+    const profile = profiles.subarray(s * rows, (s + 1) * rows);
     let start = -1;
-    for (let i = 0; i <= profile.length; i++) {
-      const inked = i < profile.length && profile[i]! >= minInk;
+    for (let i = 0; i <= rows; i++) {
+      const inked = i < rows && profile[i]! >= minInk;
       if (inked && start < 0) start = i;
       else if (!inked && start >= 0) {
         const measured = xHeightOf(profile, start, i);
@@ -92,7 +99,7 @@ export function estimateResolution(grey: Uint8Array, width: number, height: numb
  * x-height of one line in one strip: from the row where ink rises most to the row where it falls
  * most. Null for what is not a line of letters (a rule, a speck, a block of graphics).
  */
-function xHeightOf(profile: Float64Array, start: number, end: number): number | null {
+function xHeightOf(profile: Uint16Array, start: number, end: number): number | null {
   const rows = end - start;
   if (rows < 4) return null;
   let rise = 0;
