@@ -23,7 +23,7 @@ import { OcrPool } from '../src/ocr/worker-pool.js';
 import { prepareForOcr } from '../src/ocr/prepare-image.js';
 import { estimateResolution } from '../src/ocr/resolution.js';
 import { ingest, readDocument, sha256, type IngestEvent, type RunSummary } from '../src/pipeline.js';
-import { jpegScanPdf, makeImagePdf, paginate, renderScan, toJpeg, toPng } from '../scripts/fixtures.js';
+import { jpegScanPdf, makeImagePdf, paginate, renderScan, toJpeg, toPng, toPng1Bit } from '../scripts/fixtures.js';
 import { tempDir, wordAccuracy } from './helpers.js';
 
 const HAS_IMG2PDF = spawnSync('img2pdf', ['--version']).status === 0;
@@ -208,11 +208,21 @@ describe('a page that is one full-page scan', () => {
         images: { Im0: { bytes: deflateSync(bits), width, height: SCAN.height, filter: 'FlateDecode', colorSpace: 'DeviceGray', bitsPerComponent: 1 } },
       },
     ]);
-    const image = await pageImage(pdf);
-    expect(image).toMatchObject({ origin: 'embedded', width, height: SCAN.height });
-    let wrong = 0;
-    for (let p = 0; p < width * SCAN.height; p++) if ((image.rgba![p * 4]! === 255) !== (grey[p]! >= 128)) wrong++;
-    expect(wrong).toBe(0);
+    const pdfs = [pdf];
+    // img2pdf stores a 1-bit PNG as Flate with the PNG predictor.
+    if (HAS_IMG2PDF) {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'bitonal.png'), toPng1Bit(grey, width, SCAN.height));
+      expect(spawnSync('img2pdf', [join(dir, 'bitonal.png'), '-o', join(dir, 'bitonal.pdf')]).status).toBe(0);
+      pdfs.push(readFileSync(join(dir, 'bitonal.pdf')));
+    }
+    for (const bytes of pdfs) {
+      const image = await pageImage(bytes);
+      expect(image).toMatchObject({ origin: 'embedded', width, height: SCAN.height });
+      let wrong = 0;
+      for (let p = 0; p < width * SCAN.height; p++) if ((image.rgba![p * 4]! === 255) !== (grey[p]! >= 128)) wrong++;
+      expect(wrong).toBe(0);
+    }
   });
 });
 
