@@ -182,8 +182,9 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
       }
       if (--budget.operators < 0) return false;
       const op = token.value;
-      const numbers = operands.filter((o): o is { kind: 'number'; value: number } => o.kind === 'number').map((o) => o.value);
-      const lastName = [...operands].reverse().find((o) => o.kind === 'name')?.value;
+      // Only cm, Tr, gs and Do look at their operands.
+      const numbers = () => operands.filter((o): o is { kind: 'number'; value: number } => o.kind === 'number').map((o) => o.value);
+      const lastName = () => [...operands].reverse().find((o) => o.kind === 'name')?.value;
       switch (op) {
         case 'q':
           stack.push({ ctm, textMode });
@@ -191,11 +192,13 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
         case 'Q':
           ({ ctm, textMode } = stack.pop() ?? { ctm, textMode });
           break;
-        case 'cm':
-          if (numbers.length >= 6) ctm = transform(ctm, numbers.slice(-6) as Matrix);
+        case 'cm': {
+          const m = numbers();
+          if (m.length >= 6) ctm = transform(ctm, m.slice(-6) as Matrix);
           break;
+        }
         case 'Tr':
-          textMode = numbers.at(-1) ?? textMode;
+          textMode = numbers().at(-1) ?? textMode;
           break;
         case 'Tj':
         case 'TJ':
@@ -217,7 +220,8 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
           out.paths = true;
           break;
         case 'gs': {
-          const state = lastName ? states?.lookupMaybe(name(lastName), PDFDict) : undefined;
+          const key = lastName();
+          const state = key ? states?.lookupMaybe(name(key), PDFDict) : undefined;
           const smask = state?.lookup(name('SMask'));
           if (smask && smask !== name('None')) out.composed = true;
           break;
@@ -229,7 +233,8 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
           break;
         }
         case 'Do': {
-          const ref = lastName ? xobjects?.get(name(lastName)) : undefined;
+          const key = lastName();
+          const ref = key ? xobjects?.get(name(key)) : undefined;
           const stream = ref ? doc.context.lookup(ref) : undefined;
           if (!(stream instanceof PDFRawStream)) break;
           const dict = stream.dict;
