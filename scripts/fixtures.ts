@@ -10,6 +10,7 @@ import PDFDocument from 'pdfkit';
 import UTIF from 'utif2';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -249,4 +250,105 @@ export function randomBytes(length: number, seed = 7): Buffer {
   // Make sure the bytes do not begin with any known magic number.
   b[0] = 0x13;
   return b;
+}
+
+/** An image XObject for {@link makeImagePdf}: the stream as stored, and its dictionary entries. */
+export interface PdfImageSpec {
+  /** The stream's bytes as they are stored (a JPEG file for DCTDecode; deflated for FlateDecode). */
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+  filter?: 'DCTDecode' | 'FlateDecode';
+  colorSpace?: 'DeviceGray' | 'DeviceRGB';
+  bitsPerComponent?: number;
+  /** A stencil mask (painted in the fill colour where a bit is 0). */
+  imageMask?: boolean;
+}
+
+export interface PdfPageSpec {
+  /** Page size in points. */
+  width: number;
+  height: number;
+  /** /Rotate, clockwise degrees. */
+  rotate?: number;
+  /** The content stream, as PDF operators, e.g. `q 595 0 0 842 0 0 cm /Im0 Do Q`. */
+  content: string | Uint8Array;
+  /** Image XObjects by resource name. */
+  images?: Record<string, PdfImageSpec>;
+}
+
+/**
+ * A PDF written with pdf-lib's low-level API, page by page from content streams and image streams
+ * exactly as given: what scanners, img2pdf and MRC compressors write, and hostile variants of it.
+ */
+export async function makeImagePdf(pages: PdfPageSpec[]): Promise<Buffer> {
+  const { PDFDocument, PDFName, degrees } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  doc.setCreationDate(new Date(Date.UTC(2020, 0, 1)));
+  doc.setModificationDate(new Date(Date.UTC(2020, 0, 1)));
+  for (const spec of pages) {
+    const page = doc.addPage([spec.width, spec.height]);
+    if (spec.rotate) page.setRotation(degrees(spec.rotate));
+    for (const [name, image] of Object.entries(spec.images ?? {})) {
+      const dict: Record<string, string | number | boolean> = { Type: 'XObject', Subtype: 'Image', Width: image.width, Height: image.height, Length: image.bytes.length };
+      if (image.imageMask) dict.ImageMask = true;
+      else {
+        dict.ColorSpace = image.colorSpace ?? 'DeviceRGB';
+        dict.BitsPerComponent = image.bitsPerComponent ?? 8;
+      }
+      if (image.imageMask) dict.BitsPerComponent = 1;
+      if (image.filter) dict.Filter = image.filter;
+      const stream = doc.context.stream(image.bytes, dict);
+      page.node.setXObject(PDFName.of(name), doc.context.register(stream));
+    }
+    const content = typeof spec.content === 'string' ? Buffer.from(spec.content, 'latin1') : spec.content;
+    page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.stream(content, { Length: content.length })));
+  }
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
+/** A scan as img2pdf and scanners write it: one JPEG covering the page, the page sized at `nominalDpi`. */
+export function jpegScanPdf(jpeg: Buffer, width: number, height: number, nominalDpi: number, rotate = 0): Promise<Buffer> {
+  const w = (width * 72) / nominalDpi;
+  const h = (height * 72) / nominalDpi;
+  return makeImagePdf([{ width: w, height: h, rotate, content: `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`, images: { Im0: { bytes: jpeg, width, height, filter: 'DCTDecode' } } }]);
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * A 1-bit grey PNG (what a bitonal scanner writes): white where `grey` is at least 128. Rows are
+ * padded to whole bytes, as PNG and PDF both store them.
+ */
+export function toPng1Bit(grey: Uint8Array, width: number, height: number): Buffer {
+  const rowBytes = Math.ceil(width / 8);
+  const raw = Buffer.alloc((rowBytes + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (rowBytes + 1);
+    for (let x = 0; x < width; x++) if (grey[y * width + x]! >= 128) raw[row + 1 + (x >> 3)]! |= 0x80 >> (x & 7);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grey
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }

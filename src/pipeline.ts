@@ -15,13 +15,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import type { DocumentFile } from './document-file.js';
+import type { DocumentFile, Message } from './document-file.js';
 import { DocumentError } from './errors.js';
 import { TextTooLargeError } from './ingest/decode-text.js';
 import { readSource, UnsupportedFileError } from './ingest/read-source.js';
 import { findFiles } from './ingest/walk.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { ocrPages } from './ocr/ocr-pages.js';
+import { ocrPages, PAGE_FAILED } from './ocr/ocr-pages.js';
 import { OcrPool } from './ocr/worker-pool.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
 import { extractDocument, EXTRACT_VERSION } from './extract/extract.js';
@@ -42,15 +42,26 @@ export type IngestEvent =
       format?: string;
       pages?: number;
       ocr_pages?: number;
+      /** Pages that could not be read (each recorded as a page-failed message). */
+      page_failures?: number;
       ms: number;
     }
   | { event: 'file'; status: 'failed' | 'skipped'; path: string; file: string; code: string; reason: string; ms: number }
-  | { event: 'run-end'; run: number; status: 'completed' | 'interrupted'; counts: RunCounts; failures: Failure[]; ms: number };
+  | { event: 'run-end'; run: number; status: 'completed' | 'interrupted'; counts: RunCounts; failures: Failure[]; page_failures: PageFailure[]; ms: number };
 
 export interface Failure {
   path: string;
   file: string;
   kind: 'failed' | 'skipped';
+  code: string;
+  reason: string;
+}
+
+/** A page that could not be read in a document that was stored without it. */
+export interface PageFailure {
+  path: string;
+  file: string;
+  page: number;
   code: string;
   reason: string;
 }
@@ -75,6 +86,8 @@ export interface RunSummary {
   status: 'completed' | 'interrupted';
   counts: RunCounts;
   failures: Failure[];
+  /** Pages that could not be read, in documents stored with their other pages. */
+  pageFailures: PageFailure[];
 }
 
 /** Versions of the stages, recorded with every run (later issues re-run stages whose version changed). */
@@ -141,6 +154,11 @@ async function readFromBytes(input: Parameters<typeof readSource>[0], options: R
   }
 }
 
+/** The page-failed messages of a document: pages that could not be read. */
+export function failedPages(file: Pick<DocumentFile, 'messages'>): Message[] {
+  return file.messages.filter((m) => m.rule === PAGE_FAILED && m.page !== undefined);
+}
+
 /** Which stages of a stored document must run again, given the current versions. */
 export function staleStages(stored: StoredStages, ocrEngine: () => string, forceOcr: boolean): { ocr: boolean; normalize: boolean; extract: boolean } {
   const ocr = forceOcr || stored.ocrEngines.some((e) => e !== ocrEngine());
@@ -187,6 +205,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const started = performance.now();
   const counts = emptyCounts();
   const failures: Failure[] = [];
+  const pageFailures: PageFailure[] = [];
   const run = archive.startRun('ingest', paths, STAGE_VERSIONS);
   try {
     // The database's own files are never inputs.
@@ -223,6 +242,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           file: name,
           sha256: sha,
           ...(file ? { format: file.format, pages: file.pages.length, ocr_pages: file.pages.filter((p) => p.source === 'ocr').length } : {}),
+          ...(file && failedPages(file).length ? { page_failures: failedPages(file).length } : {}),
           ms: Math.round(performance.now() - t0),
         });
       };
@@ -231,7 +251,12 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         const ocrCache = fresh ? { get: () => undefined, put: cache.put } : cache;
         const reading = readFromBytes({ path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha }, { pool, limits, cache: ocrCache, signal: options.signal });
         inflight.set(sha, reading);
-        return reading.finally(() => inflight.delete(sha));
+        return reading
+          .then((file) => {
+            for (const m of failedPages(file)) pageFailures.push({ path, file: name, page: m.page!, code: m.actual ?? 'page-failed', reason: m.reason });
+            return file;
+          })
+          .finally(() => inflight.delete(sha));
       };
       /** A stored document whose stage versions are out of date: rerun what is stale. */
       const refresh = async (documentId: number, sha: string, info: { size: number; mtimeMs: number }, bytes?: Buffer): Promise<boolean> => {
@@ -318,8 +343,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     if (status === 'completed') counts.missing = archive.markMissing(paths.map((p) => resolve(p)), seen);
     archive.refreshSummaries();
     archive.finishRun(run, status, counts);
-    emit({ event: 'run-end', run, status, counts, failures, ms: Math.round(performance.now() - started) });
-    return { run, status, counts, failures };
+    emit({ event: 'run-end', run, status, counts, failures, page_failures: pageFailures, ms: Math.round(performance.now() - started) });
+    return { run, status, counts, failures, pageFailures };
   } finally {
     if (!options.pool) await pool.close();
     db.close();

@@ -17,9 +17,29 @@ export interface OcrImage {
   height: number;
   /** Resolution, measured or estimated: tells tesseract the text size. */
   dpi: number;
+  /**
+   * The resolution is only what a PDF page's size implies (tools that wrap a scan into a PDF make the
+   * page size up when the scan carries no resolution): the OCR stage checks it against the text.
+   */
+  nominalDpi?: boolean;
+  /** How the pixels are to be turned to stand upright (a PDF page's /Rotate, an image placed turned). */
+  orientation?: Orientation;
   /** How the image was obtained, for the audit trail. */
   origin: 'file' | 'embedded' | 'render' | 'tiff-page';
+  /**
+   * Another way to the same pixels when these bytes do not decode (a PDF's JPEG that Skia refuses
+   * is decoded by pdf.js instead).
+   */
+  fallback?: () => Promise<OcrImage>;
 }
+
+/**
+ * A quarter turn or mirroring of an image: pixel (x, y) goes to (a·x + c·y, b·x + d·y), moved back
+ * into view. Entries are -1, 0 or 1 (canvas `setTransform` order).
+ */
+export type Orientation = readonly [a: number, b: number, c: number, d: number];
+
+export const UPRIGHT: Orientation = [1, 0, 0, 1];
 
 /** A4 width in inches: scans without a usable resolution are assumed to be A4 pages. */
 const A4_WIDTH_IN = 8.27;
@@ -111,7 +131,8 @@ export async function tiffPages(bytes: Buffer, limits: Limits, what: string): Pr
           const dpi = resolution >= 100 && resolution <= 1200 ? Math.round(resolution) : estimateDpi(width);
           return { rgba, width, height, dpi, origin: 'tiff-page' };
         } catch (error) {
-          throw new DocumentError('corrupt-image', `${what} page ${index + 1} cannot be decoded: ${(error as Error).message}`, { cause: error });
+          // Said without the file and page, which the OCR stage adds when it records the page's failure.
+          throw new DocumentError('corrupt-image', `the TIFF page cannot be decoded (${(error as Error).message})`, { cause: error });
         }
       },
     };

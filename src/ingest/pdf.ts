@@ -1,15 +1,27 @@
 /**
  * PDFs through pdf-parse (pdf.js): the text layer of each page where it has one; for pages without
- * one, the image to OCR: the embedded full-page scan at its own resolution when there is one
- * (sharper and cheaper than re-rendering), else a render at 300 dpi. A scan stored as JPEG is taken
- * byte for byte (pdf-images.ts); other encodings are decoded by pdf.js.
+ * one, the image to OCR.
+ *
+ * A page that is one plain image covering the page (what scanners and img2pdf write) is OCRed at
+ * the image's own pixels, whatever the page size claims: tools that wrap a scan without a
+ * resolution into a PDF make the page size up (img2pdf: 96 dpi), so the resolution implied by the
+ * page is only nominal and the OCR stage checks it against the text (src/ocr/resolution.ts). A JPEG
+ * scan is taken byte for byte (pdf-images.ts); other encodings are decoded by pdf.js. Every other
+ * page is rendered by pdf.js: pages with inline images, several images, masks (MRC: a text mask over
+ * a background), vector text or paths. A page dominated by an image is rendered at that image's
+ * resolution, others at 300 dpi. /Rotate is applied either way.
+ *
+ * Errors about one page (it cannot be decoded or rendered) are thrown without the file and page,
+ * which the OCR stage adds when it records the page's failure.
  */
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError } from '../errors.js';
 import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
-import { assertPixelLimit, headerDimensions, isComplete, type OcrImage } from './image.js';
-import { indexPdfImages, type PdfImageIndex } from './pdf-images.js';
+import { assertPixelLimit, headerDimensions, isComplete, type OcrImage, type Orientation } from './image.js';
+import { IDENTITY, indexPdfImages, normalizeRotation, transform, type Matrix, type PageLayout, type PdfImageIndex, type PlacedImage } from './pdf-images.js';
 
 type PDFParseType = import('pdf-parse').PDFParse;
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 export interface PdfPage {
   number: number;
@@ -43,9 +55,19 @@ function classify(error: unknown, what: string): DocumentError {
   }
 }
 
-/** Width/height ratio of two boxes agree within 3 %: the image is the whole page. */
-function sameShape(aw: number, ah: number, bw: number, bh: number): boolean {
-  return Math.abs(aw / ah - bw / bh) / (bw / bh) < 0.03;
+/** A page-level failure in our words, with pdf.js's only as the detail. */
+function pageError(error: unknown, code: 'corrupt-pdf' | 'corrupt-image', doing: string): DocumentError {
+  if (error instanceof DocumentError) return error;
+  const detail = (error as Error)?.message ?? String(error);
+  return new DocumentError(code, `${doing} (pdf.js: ${detail})`, { cause: error });
+}
+
+interface Context {
+  limits: Limits;
+  /** The pdf.js document pdf-parse opened. */
+  doc(): Promise<PDFDocumentProxy>;
+  /** pdf-lib's reading of the page structures, opened once per file on the first page that needs an image. */
+  index(): Promise<PdfImageIndex>;
 }
 
 export async function openPdf(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
@@ -69,16 +91,15 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
     }
     if (info.total === 0) throw new DocumentError('corrupt-pdf', `${what} has no pages`);
     const text = await parser.getText({ pageJoiner: '' });
-    // Opened on the first page that needs an image, once per file.
-    let images: Promise<PdfImageIndex> | undefined;
-    const index = () => (images ??= indexPdfImages(bytes));
+    let index: Promise<PdfImageIndex> | undefined;
+    const context: Context = { limits, doc: () => pdfjsDocument(parser), index: () => (index ??= indexPdfImages(bytes)) };
     const pages: PdfPage[] = text.pages.map((p) => {
       const chars = nonSpaceChars(p.text);
       return {
         number: p.num,
         text: chars >= MIN_TEXT_LAYER_CHARS ? p.text : null,
         textLayerChars: chars,
-        loadImage: () => pageImage(parser, index, p.num, limits, what),
+        loadImage: () => pageImage(context, p.num),
       };
     });
     return { pages, close };
@@ -88,51 +109,317 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
   }
 }
 
-/** The JPEG is whole and itself says it has the size the PDF declares (else it goes the careful way, through pdf.js). */
-function sameSize(declared: { width: number; height: number }, jpeg: Buffer, what: string): boolean {
-  if (!isComplete(jpeg)) return false;
+/**
+ * The pdf.js document behind pdf-parse (its `load`, which every pdf-parse method calls first; not in
+ * its typings). pdf-parse is pinned exactly, so this cannot change under us unnoticed.
+ */
+async function pdfjsDocument(parser: PDFParseType): Promise<PDFDocumentProxy> {
+  const load = (parser as unknown as { load?: () => Promise<PDFDocumentProxy> }).load;
+  if (typeof load !== 'function') throw new Error('pdf-parse no longer exposes its pdf.js document (load); see src/ingest/pdf.ts');
+  return load.call(parser);
+}
+
+const pdfjs = (): Promise<PdfJs> => import('pdfjs-dist/legacy/build/pdf.mjs');
+
+async function pageImage(context: Context, number: number): Promise<OcrImage> {
+  let page: PDFPageProxy;
   try {
-    const real = headerDimensions(jpeg, what);
-    return real.width === declared.width && real.height === declared.height;
+    page = await (await context.doc()).getPage(number);
+  } catch (error) {
+    throw pageError(error, 'corrupt-pdf', 'the page cannot be read');
+  }
+  try {
+    const view = page.view as [number, number, number, number];
+    const rotate = normalizeRotation(page.rotate);
+    const index = await context.index();
+    const doc = await context.doc();
+    // pdf-lib and pdf.js must agree on the pages for pdf-lib's reading to be used.
+    let layout = index.pageCount === doc.numPages ? index.layout(number) : null;
+    let operators: Awaited<ReturnType<PDFPageProxy['getOperatorList']>> | undefined;
+    if (!layout) {
+      operators = await page.getOperatorList().catch((error) => {
+        throw pageError(error, 'corrupt-pdf', 'the page content cannot be read');
+      });
+      layout = layoutFromOperators(operators, await pdfjs());
+    }
+    layout = { ...layout, view, rotate };
+    const scan = fullPageImage(layout);
+    if (scan) {
+      const { image, dpi, orientation } = scan;
+      assertPixelLimit(image.width, image.height, context.limits, 'the page image');
+      const base = { width: image.width, height: image.height, dpi, nominalDpi: true, orientation, origin: 'embedded' as const };
+      const decoded = async (): Promise<OcrImage> => {
+        operators ??= await page.getOperatorList().catch((error) => {
+          throw pageError(error, 'corrupt-image', 'the page image cannot be decoded');
+        });
+        const rgba = await decodedImage(page, operators, image);
+        return rgba ? { ...base, rgba } : render(page, layout, context.limits);
+      };
+      if (image.jpeg && plainJpeg(image)) {
+        // pdf.js decodes the JPEG only when Skia refuses it (pdf.js reloads what cleanup released).
+        const fallback = () => decoded().finally(() => page.cleanup());
+        return { ...base, data: image.jpeg, fallback };
+      }
+      return await decoded();
+    }
+    return await render(page, layout, context.limits);
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** The JPEG is whole and its header says it has the size the PDF declares (else pdf.js decodes it). */
+function plainJpeg(image: PlacedImage): boolean {
+  if (!isComplete(image.jpeg!)) return false;
+  try {
+    const real = headerDimensions(image.jpeg!, 'the page image');
+    return real.width === image.width && real.height === image.height;
   } catch {
     return false;
   }
 }
 
-/** An embedded scan of at least this resolution is used as it is; a poorer one is better re-rendered at 300 dpi. */
-const MIN_SCAN_DPI = 150;
+/** The image covers at least this share of the page, and the page shows at least this share of it. */
+const FULL_PAGE = 0.85;
+/** Horizontal and vertical resolution of an image taken as it is agree this closely (else it is rendered). */
+const SQUARE_PIXELS = 0.03;
 
-/** The largest image with the page's shape (the scan of the whole page), when it is sharp enough to OCR as it is. */
-function fullPageScan<T extends { width: number; height: number }>(images: T[], page: { width: number; height: number }): { image: T; dpi: number } | null {
-  const image = images.filter((img) => sameShape(img.width, img.height, page.width, page.height)).sort((a, b) => b.width * b.height - a.width * a.height)[0];
-  const dpi = image ? (image.width / page.width) * 72 : 0;
-  return image && dpi >= MIN_SCAN_DPI ? { image, dpi: Math.round(dpi) } : null;
+/** The corners of a matrix's unit square: x0, y0, x1, y1. */
+function bounds(m: Matrix): [number, number, number, number] {
+  const xs = [m[4], m[4] + m[0], m[4] + m[2], m[4] + m[0] + m[2]];
+  const ys = [m[5], m[5] + m[1], m[5] + m[3], m[5] + m[1] + m[3]];
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-async function pageImage(parser: PDFParseType, index: () => Promise<PdfImageIndex>, page: number, limits: Limits, what: string): Promise<OcrImage> {
-  try {
-    const info = await parser.getInfo({ parsePageInfo: true, partial: [page] });
-    const size = info.pages[0];
-    if (!size) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be read`);
-    const jpeg = fullPageScan((await index()).jpegs(page).filter((img) => sameSize(img, img.bytes, what)), size);
-    if (jpeg) {
-      assertPixelLimit(jpeg.image.width, jpeg.image.height, limits, `${what} page ${page} image`);
-      return { data: jpeg.image.bytes, width: jpeg.image.width, height: jpeg.image.height, dpi: jpeg.dpi, origin: 'embedded' };
+function area(b: [number, number, number, number]): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+}
+
+function overlap(a: [number, number, number, number], b: [number, number, number, number]): number {
+  return area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+}
+
+/** Image pixels per point along the image's width and height. */
+function pixelsPerPoint(image: PlacedImage): { x: number; y: number } {
+  const [a, b, c, d] = image.matrix;
+  return { x: image.width / Math.hypot(a, b), y: image.height / Math.hypot(c, d) };
+}
+
+/** Clockwise quarter turns in device space (y down), as canvas matrices [a b c d]. */
+const ROTATIONS: Record<number, [number, number, number, number]> = { 0: [1, 0, 0, 1], 90: [0, 1, -1, 0], 180: [-1, 0, 0, -1], 270: [0, -1, 1, 0] };
+
+/**
+ * How an image's pixels stand on the page as shown: pixel (x, y), row 0 at the top of the image,
+ * maps through the image's unit square, the placing matrix, the flip to device space (y down) and
+ * the page's /Rotate. Null when the image is placed at an angle other than a quarter turn.
+ */
+export function imageOrientation(image: PlacedImage, rotate: number): Orientation | null {
+  // pixel → unit square: (x / w, 1 − y / h); then the matrix; then y flipped.
+  const [a, b, c, d] = image.matrix;
+  const pixel: Matrix = [1 / image.width, 0, 0, -1 / image.height, 0, 1];
+  const flip: Matrix = [1, 0, 0, -1, 0, 0];
+  const r = ROTATIONS[rotate] ?? ROTATIONS[0]!;
+  const m = transform([r[0], r[1], r[2], r[3], 0, 0], transform(flip, transform([a, b, c, d, 0, 0], pixel)));
+  const size = Math.max(Math.abs(m[0]), Math.abs(m[1]), Math.abs(m[2]), Math.abs(m[3]));
+  const snap = (v: number) => (Math.abs(v) < size * 1e-3 ? 0 : Math.sign(v));
+  const o = [snap(m[0]), snap(m[1]), snap(m[2]), snap(m[3])] as const;
+  // A quarter turn or mirror has exactly one non-zero entry in each row and column.
+  const ok = (o[0] !== 0 && o[3] !== 0 && o[1] === 0 && o[2] === 0) || (o[0] === 0 && o[3] === 0 && o[1] !== 0 && o[2] !== 0);
+  return ok ? o : null;
+}
+
+/**
+ * The page is one plain image covering it, nothing else painted: the scan, with its orientation and
+ * the resolution the page size implies. Null for every other page.
+ */
+export function fullPageImage(layout: PageLayout): { image: PlacedImage; dpi: number; orientation: Orientation } | null {
+  if (layout.images.length !== 1 || layout.text || layout.paths || layout.composed) return null;
+  const image = layout.images[0]!;
+  if (image.inline || image.masked || !(image.width > 0 && image.height > 0)) return null;
+  const orientation = imageOrientation(image, layout.rotate);
+  if (!orientation) return null;
+  const placed = bounds(image.matrix);
+  const shown = overlap(placed, layout.view);
+  if (shown < FULL_PAGE * area(layout.view) || shown < FULL_PAGE * area(placed)) return null;
+  const ppp = pixelsPerPoint(image);
+  if (Math.abs(ppp.x / ppp.y - 1) > SQUARE_PIXELS) return null;
+  return { image, dpi: Math.round(ppp.x * 72), orientation };
+}
+
+/**
+ * The page's layout from pdf.js's operator list, for pages pdf-lib cannot read (encrypted files,
+ * broken structures). pdf.js has decoded the images by then; inline images are never waited for.
+ */
+function layoutFromOperators(list: { fnArray: number[]; argsArray: unknown[][] }, { OPS }: PdfJs): PageLayout {
+  const layout: PageLayout = { view: [0, 0, 0, 0], rotate: 0, images: [], text: false, paths: false, composed: false };
+  let ctm = IDENTITY;
+  let textMode = 0;
+  const stack: Array<{ ctm: Matrix; textMode: number }> = [];
+  const image = (inline: boolean, width: number, height: number, masked = false) =>
+    layout.images.push({ inline, width, height, matrix: ctm, masked, filters: [] });
+  list.fnArray.forEach((fn, i) => {
+    const args = list.argsArray[i] ?? [];
+    switch (fn) {
+      case OPS.save:
+        stack.push({ ctm, textMode });
+        break;
+      case OPS.restore:
+        ({ ctm, textMode } = stack.pop() ?? { ctm, textMode });
+        break;
+      case OPS.transform:
+        ctm = transform(ctm, args as Matrix);
+        break;
+      case OPS.paintFormXObjectBegin:
+        stack.push({ ctm, textMode });
+        if (Array.isArray(args[0]) || ArrayBuffer.isView(args[0])) ctm = transform(ctm, Array.from(args[0] as number[]) as Matrix);
+        break;
+      case OPS.paintFormXObjectEnd:
+        ({ ctm, textMode } = stack.pop() ?? { ctm, textMode });
+        break;
+      case OPS.setTextRenderingMode:
+        textMode = Number(args[0]);
+        break;
+      case OPS.showText:
+      case OPS.showSpacedText:
+      case OPS.nextLineShowText:
+      case OPS.nextLineSetSpacingShowText:
+        if (textMode !== 3 && textMode !== 7) layout.text = true;
+        break;
+      case OPS.constructPath:
+        if (args[0] !== OPS.endPath) layout.paths = true;
+        break;
+      case OPS.stroke:
+      case OPS.closeStroke:
+      case OPS.fill:
+      case OPS.eoFill:
+      case OPS.fillStroke:
+      case OPS.eoFillStroke:
+      case OPS.closeFillStroke:
+      case OPS.closeEOFillStroke:
+      case OPS.shadingFill:
+      case OPS.rawFillPath:
+        layout.paths = true;
+        break;
+      case OPS.beginGroup:
+        layout.composed = true;
+        break;
+      case OPS.paintImageXObject:
+        image(false, Number(args[1]), Number(args[2]));
+        break;
+      case OPS.paintInlineImageXObject:
+      case OPS.paintInlineImageXObjectGroup:
+        image(true, 0, 0);
+        break;
+      case OPS.paintImageMaskXObject:
+      case OPS.paintImageMaskXObjectGroup:
+      case OPS.paintImageMaskXObjectRepeat:
+      case OPS.paintSolidColorImageMask:
+      case OPS.paintImageXObjectRepeat:
+        image(false, 0, 0, true);
+        break;
     }
-    const embedded = await parser.getImage({ partial: [page], imageBuffer: true, imageDataUrl: false, imageThreshold: 300 });
-    const scan = fullPageScan(embedded.pages[0]?.images ?? [], size);
-    if (scan) {
-      return { data: Buffer.from(scan.image.data), width: scan.image.width, height: scan.image.height, dpi: scan.dpi, origin: 'embedded' };
+  });
+  return layout;
+}
+
+/** How long a decoded image may take to arrive from pdf.js's worker once its operator is listed. */
+const IMAGE_WAIT_MS = 30_000;
+
+/**
+ * The page's one image as pdf.js decoded it, as RGBA; null when pdf.js holds it in a form this does
+ * not read (the page is then rendered). A 1-bit image's rows are padded to whole bytes.
+ */
+async function decodedImage(page: PDFPageProxy, list: { fnArray: number[]; argsArray: unknown[][] }, image: PlacedImage): Promise<Uint8Array | null> {
+  const { OPS, ImageKind } = await pdfjs();
+  const at = list.fnArray.findIndex((fn, i) => fn === OPS.paintImageXObject && Number(list.argsArray[i]![1]) === image.width && Number(list.argsArray[i]![2]) === image.height);
+  // pdf.js leaves out an image it could not decode.
+  if (at < 0) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  const id = String(list.argsArray[at]![0]);
+  const objects = id.startsWith('g_') ? page.commonObjs : page.objs;
+  const data = await new Promise<{ width: number; height: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DocumentError('corrupt-image', `the page image did not arrive from pdf.js within ${IMAGE_WAIT_MS / 1000} s`)), IMAGE_WAIT_MS);
+    objects.get(id, (value: unknown) => {
+      clearTimeout(timer);
+      resolve(value as never);
+    });
+  });
+  // pdf.js lists the image but hands over nothing when its data does not decode.
+  if (!data) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  if (!data.data || data.width !== image.width || data.height !== image.height) return null;
+  const { width, height } = data;
+  const src = data.data;
+  const rgba = new Uint8Array(width * height * 4);
+  switch (data.kind) {
+    case ImageKind.GRAYSCALE_1BPP: {
+      // Rows start on byte boundaries: a width that is not a multiple of 8 leaves padding bits.
+      const rowBytes = (width + 7) >> 3;
+      if (src.length < rowBytes * height) return null;
+      for (let y = 0, p = 0; y < height; y++) {
+        const row = y * rowBytes;
+        for (let x = 0; x < width; x++, p += 4) {
+          const v = (src[row + (x >> 3)]! >> (7 - (x & 7))) & 1 ? 255 : 0;
+          rgba[p] = rgba[p + 1] = rgba[p + 2] = v;
+          rgba[p + 3] = 255;
+        }
+      }
+      return rgba;
     }
-    const wanted = RENDER_DPI / 72;
-    // Never render more pixels than the limit allows (a page can declare an enormous MediaBox).
-    const scale = Math.min(wanted, Math.sqrt(limits.maxPixels / (size.width * size.height)));
-    assertPixelLimit(Math.floor(size.width * scale), Math.floor(size.height * scale), limits, `${what} page ${page} render`);
-    const shot = await parser.getScreenshot({ partial: [page], scale, imageBuffer: true, imageDataUrl: false });
-    const s = shot.pages[0];
-    if (!s) throw new DocumentError('corrupt-pdf', `${what} page ${page} cannot be rendered`);
-    return { data: Buffer.from(s.data), width: Math.round(s.width), height: Math.round(s.height), dpi: Math.round(scale * 72), origin: 'render' };
-  } catch (error) {
-    throw error instanceof DocumentError ? error : classify(error, `${what} page ${page}`);
+    case ImageKind.RGB_24BPP:
+      if (src.length < width * height * 3) return null;
+      for (let s = 0, p = 0; p < rgba.length; s += 3, p += 4) {
+        rgba[p] = src[s]!;
+        rgba[p + 1] = src[s + 1]!;
+        rgba[p + 2] = src[s + 2]!;
+        rgba[p + 3] = 255;
+      }
+      return rgba;
+    case ImageKind.RGBA_32BPP:
+      if (src.length < rgba.length) return null;
+      rgba.set(src.subarray(0, rgba.length));
+      return rgba;
+    default:
+      return null;
   }
+}
+
+/** Images covering at least this share of the page set the resolution of its render. */
+const LARGE_IMAGE = 0.25;
+
+/**
+ * Renders the page (with its /Rotate) into a canvas of whole pixels. A page dominated by images and
+ * without vector text is rendered at the resolution of its sharpest large image (its own pixels;
+ * the resolution is then nominal), others at 300 dpi; never above the pixel limit.
+ */
+async function render(page: PDFPageProxy, layout: PageLayout, limits: Limits): Promise<OcrImage> {
+  const large = layout.images.filter((i) => i.width > 0 && overlap(bounds(i.matrix), layout.view) >= LARGE_IMAGE * area(layout.view));
+  const imageScale = Math.max(0, ...large.map((i) => Math.max(pixelsPerPoint(i).x, pixelsPerPoint(i).y)));
+  const byImage = large.length > 0 && !layout.text;
+  const wanted = byImage ? imageScale : Math.max(RENDER_DPI / 72, imageScale);
+  const [x0, y0, x1, y1] = layout.view;
+  // Never render more pixels than the limit allows (a page can declare an enormous MediaBox).
+  const scale = Math.min(wanted, Math.sqrt(limits.maxPixels / ((x1 - x0) * (y1 - y0))));
+  const viewport = page.getViewport({ scale });
+  let width = Math.max(1, Math.round(viewport.width));
+  let height = Math.max(1, Math.round(viewport.height));
+  if (width * height > limits.maxPixels) [width, height] = [Math.floor(viewport.width), Math.floor(viewport.height)];
+  assertPixelLimit(width, height, limits, 'the page render');
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
+  try {
+    await page.render({ canvasContext: ctx as never, canvas: canvas as never, viewport }).promise;
+  } catch (error) {
+    throw pageError(error, 'corrupt-pdf', 'the page cannot be rendered');
+  }
+  const pixels = ctx.getImageData(0, 0, width, height).data;
+  return {
+    rgba: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    width,
+    height,
+    dpi: Math.round(scale * 72),
+    nominalDpi: byImage,
+    origin: 'render',
+  };
 }

@@ -4,12 +4,18 @@
  * never OCRed twice). Each page image is prepared first (decoded once, grey, at the resolution OCR
  * needs); a blank page stops there. Pages of one document go through the pool together; preparing
  * the next page overlaps with recognizing this one.
+ *
+ * A page that cannot be decoded, rendered or OCRed costs that page only: it is stored empty, with a
+ * `page-failed` error message naming the file and the page, and the other pages are kept. Only a
+ * document of which no page could be read fails as a whole.
  */
 import pLimit from 'p-limit';
 import { addMessage, type DocumentFile, type Page } from '../document-file.js';
+import { DocumentError, TrainedDataMissingError, type DocumentErrorCode } from '../errors.js';
+import type { OcrImage } from '../ingest/image.js';
 import type { Source } from '../ingest/read-source.js';
 import type { OcrCache } from '../store/archive.js';
-import { prepareForOcr } from './prepare-image.js';
+import { prepareForOcr, type PreparedImage } from './prepare-image.js';
 import type { OcrPool, OcrResult } from './worker-pool.js';
 
 export interface OcrStageOptions {
@@ -21,6 +27,25 @@ export interface OcrStageOptions {
 /** Below this mean confidence a page is flagged for an archivist to look at. */
 const LOW_CONFIDENCE = 60;
 
+/** Rule of the message recording a page that could not be read (counted as a page failure of the run). */
+export const PAGE_FAILED = 'page-failed';
+
+/**
+ * A failure of one page (its image cannot be decoded, rendered or OCRed), as opposed to one that
+ * stops the run: an interruption, or OCR that cannot start at all.
+ */
+function isPageFailure(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted || error instanceof TrainedDataMissingError) return false;
+  return !(error instanceof DocumentError && error.code === 'interrupted');
+}
+
+/** The code and our sentence for a page's failure; errors that are not ours are bugs, said so. */
+function describe(error: unknown): { code: DocumentErrorCode; detail: string } {
+  if (error instanceof DocumentError) return { code: error.code, detail: error.message };
+  const e = error as Error;
+  return { code: 'ocr-failed', detail: `the page could not be processed (${e?.name ?? 'Error'}: ${e?.message ?? String(error)})` };
+}
+
 export function ocrCacheKey(sha256: string, page: number, engineId: string): string {
   return `${sha256}:${page}:${engineId}`;
 }
@@ -29,6 +54,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
   const { file } = source;
   const needOcr = source.pages.filter((p) => p.text === null);
   const results = new Map<number, { result: OcrResult; cached: boolean; engine: string }>();
+  const failed = new Map<number, { code: DocumentErrorCode; reason: string }>();
   if (needOcr.length > 0) {
     const { pool, cache, signal } = options;
     const engine = pool.engine.engineId;
@@ -47,34 +73,72 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
       misses.map(({ page, key }) =>
         limit(async () => {
           signal?.throwIfAborted();
-          const image = await page.loadImage!();
-          const started = performance.now();
-          const prepared = await prepareForOcr(image);
-          const what = `${image.origin} image ${image.width}×${image.height} at ${image.dpi} dpi`;
-          if (prepared.blank) {
-            const result: OcrResult = { text: '', confidence: 0, blocks: [], blank: true };
-            cache?.put(key, engine, result);
-            results.set(page.number, { result, cached: false, engine });
-            addMessage(file, { stage: 'ocr', rule: 'ocr-blank', severity: 'info', page: page.number, reason: `page ${page.number} is blank (no ink in the ${what}): not OCRed` });
-            return;
+          try {
+            await ocrPage(page.number, page.loadImage!, key);
+          } catch (error) {
+            if (!isPageFailure(error, signal)) throw error;
+            const { code, detail } = describe(error);
+            failed.set(page.number, { code, reason: `${file.name} page ${page.number}: ${detail}` });
           }
-          const result = await pool.recognize(prepared, signal);
-          cache?.put(key, engine, result);
-          results.set(page.number, { result, cached: false, engine });
-          addMessage(file, {
-            stage: 'ocr',
-            rule: 'ocr-page',
-            severity: 'info',
-            page: page.number,
-            confidence: result.confidence,
-            reason: `page ${page.number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
-          });
         }),
       ),
     );
+    const ocred = needOcr.length - failed.size;
+    if (failed.size > 0 && ocred === 0 && source.pages.every((p) => p.text === null)) {
+      // Nothing of the document could be read: the document fails, for the first page's reason.
+      const [first] = [...failed.values()];
+      const more = failed.size > 1 ? ` (and ${failed.size - 1} more page${failed.size > 2 ? 's' : ''})` : '';
+      throw new DocumentError(first!.code, `${first!.reason}${more}`);
+    }
+    for (const [page, { code, reason }] of failed) {
+      addMessage(file, { stage: 'ocr', rule: PAGE_FAILED, severity: 'error', page, actual: code, reason: `${reason}: the page is stored without text, the other pages are kept` });
+    }
+
+    async function ocrPage(number: number, loadImage: () => Promise<OcrImage>, key: string): Promise<void> {
+      let image = await loadImage();
+      const started = performance.now();
+      let prepared: PreparedImage;
+      try {
+        prepared = await prepareForOcr(image);
+      } catch (error) {
+        if (!(image.fallback && error instanceof DocumentError && error.code === 'corrupt-image')) throw error;
+        // Skia refused the bytes: the other decoder is asked before the page is given up.
+        const first = error.message;
+        try {
+          image = await image.fallback();
+          prepared = await prepareForOcr(image);
+        } catch (second) {
+          throw new DocumentError('corrupt-image', `${first}, and pdf.js cannot decode it either (${(second as Error)?.message ?? String(second)})`, { cause: second });
+        }
+        // pdf.js fills what it cannot decode with nothing: a page without ink here is a lost page, not a blank one.
+        if (prepared.blank) throw new DocumentError('corrupt-image', `${first}, and pdf.js decodes it to an empty page`);
+        addMessage(file, { stage: 'ocr', rule: 'ocr-decoder', severity: 'warning', page: number, reason: `page ${number}: ${first}; decoded by pdf.js instead` });
+      }
+      const what = `${image.origin} image ${image.width}×${image.height} at ${image.dpi} dpi${image.nominalDpi ? ' (by its page size)' : ''}`;
+      if (prepared.blank) {
+        const result: OcrResult = { text: '', confidence: 0, blocks: [], blank: true };
+        cache?.put(key, engine, result);
+        results.set(number, { result, cached: false, engine });
+        addMessage(file, { stage: 'ocr', rule: 'ocr-blank', severity: 'info', page: number, reason: `page ${number} is blank (no ink in the ${what}): not OCRed` });
+        return;
+      }
+      const result = await pool.recognize(prepared, signal);
+      cache?.put(key, engine, result);
+      results.set(number, { result, cached: false, engine });
+      addMessage(file, {
+        stage: 'ocr',
+        rule: 'ocr-page',
+        severity: 'info',
+        page: number,
+        confidence: result.confidence,
+        reason: `page ${number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
+      });
+    }
   }
   file.pages = source.pages.map((p): Page => {
     if (p.text !== null) return { number: p.number, text: p.text, source: p.source, confidence: null };
+    // A failed page keeps its place, empty; it carries the engine so that it is not taken for stale.
+    if (failed.has(p.number)) return { number: p.number, text: '', source: 'ocr', confidence: null, ocrEngine: options.pool.engine.engineId, blocks: [] };
     const { result, cached, engine } = results.get(p.number)!;
     if (cached) {
       addMessage(file, { stage: 'ocr', rule: 'ocr-cache', severity: 'info', page: p.number, reason: `page ${p.number} OCR text taken from the cache` });

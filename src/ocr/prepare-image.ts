@@ -11,7 +11,8 @@
  * before tesseract binarises.
  */
 import { DocumentError } from '../errors.js';
-import type { OcrImage } from '../ingest/image.js';
+import { UPRIGHT, type OcrImage, type Orientation } from '../ingest/image.js';
+import { estimateResolution } from './resolution.js';
 
 /** Images sharper than this are scaled down to it before OCR. */
 export const OCR_DPI = 200;
@@ -37,34 +38,84 @@ export function ocrScale(dpi: number, targetDpi = OCR_DPI): number {
 }
 
 type Canvas = import('@napi-rs/canvas').Canvas;
+type Drawable = Canvas | Awaited<ReturnType<typeof import('@napi-rs/canvas').loadImage>>;
 
-async function drawSource(image: OcrImage, width: number, height: number): Promise<Canvas> {
+/** The image decoded once: a canvas (raw pixels) or a decoded image, at the image's own size. */
+async function decodeSource(image: OcrImage): Promise<{ source: Drawable; width: number; height: number }> {
   const { createCanvas, loadImage } = await import('@napi-rs/canvas');
-  let source: Canvas | Awaited<ReturnType<typeof loadImage>>;
   if (image.rgba) {
     const full = createCanvas(image.width, image.height);
-    const data = full.getContext('2d').createImageData(image.width, image.height);
+    const ctx = full.getContext('2d');
+    const data = ctx.createImageData(image.width, image.height);
     data.data.set(image.rgba);
-    full.getContext('2d').putImageData(data, 0, 0);
-    if (width === image.width && height === image.height) return full;
-    source = full;
-  } else {
-    try {
-      source = await loadImage(image.data!);
-    } catch (error) {
-      throw new DocumentError('corrupt-image', `the ${image.origin} image cannot be decoded: ${(error as Error).message}`, { cause: error });
-    }
-    if (source.width !== image.width || source.height !== image.height) {
-      throw new DocumentError('corrupt-image', `the ${image.origin} image decodes to ${source.width}×${source.height}, its header says ${image.width}×${image.height}`);
-    }
+    ctx.putImageData(data, 0, 0);
+    return { source: full, width: image.width, height: image.height };
   }
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'medium';
-  ctx.drawImage(source, 0, 0, width, height);
-  return canvas;
+  let source: Drawable;
+  try {
+    source = await loadImage(image.data!);
+  } catch (error) {
+    const kind = image.data![0] === 0xff && image.data![1] === 0xd8 ? 'JPEG' : image.data![0] === 0x89 ? 'PNG' : 'image';
+    throw new DocumentError('corrupt-image', `the ${image.origin} ${kind} cannot be decoded (Skia: ${(error as Error).message})`, { cause: error });
+  }
+  // A pixel more or less than the header or the PDF says is rounding, not damage; more is damage.
+  if (Math.abs(source.width - image.width) > 1 || Math.abs(source.height - image.height) > 1) {
+    throw new DocumentError('corrupt-image', `the ${image.origin} image decodes to ${source.width}×${source.height}, but its header says ${image.width}×${image.height}`);
+  }
+  return { source, width: source.width, height: source.height };
 }
+
+const swapsAxes = (o: Orientation) => o[0] === 0;
+
+/** Draws the source upright (see Orientation) and scaled, and returns its 8-bit grey pixels. */
+async function drawGrey(source: Drawable, width: number, height: number, orientation: Orientation, scale: number): Promise<{ grey: Uint8Array; width: number; height: number }> {
+  const [a, b, c, d] = orientation;
+  const upright = swapsAxes(orientation) ? { width: height, height: width } : { width, height };
+  const w = Math.max(1, Math.round(upright.width * scale));
+  const h = Math.max(1, Math.round(upright.height * scale));
+  let canvas: Canvas;
+  if (scale === 1 && a === 1 && d === 1 && (source as Canvas).getContext) {
+    canvas = source as Canvas;
+  } else {
+    const { createCanvas } = await import('@napi-rs/canvas');
+    canvas = createCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'medium';
+    // Turned back into view: a negative coefficient moves the image by its own extent.
+    const tx = -Math.min(0, a * width) - Math.min(0, c * height);
+    const ty = -Math.min(0, b * width) - Math.min(0, d * height);
+    const sx = w / upright.width;
+    const sy = h / upright.height;
+    ctx.setTransform(a * sx, b * sy, c * sx, d * sy, tx * sx, ty * sy);
+    ctx.drawImage(source, 0, 0);
+  }
+  const rgba = canvas.getContext('2d').getImageData(0, 0, w, h).data;
+  const grey = new Uint8Array(w * h);
+  // ITU-R BT.601 luma in fixed point.
+  for (let p = 0, k = 0; p < grey.length; p++, k += 4) grey[p] = (rgba[k]! * 77 + rgba[k + 1]! * 150 + rgba[k + 2]! * 29) >> 8;
+  return { grey, width: w, height: h };
+}
+
+/** A4 width in inches: a page whose text cannot be measured is taken to be A4 wide. */
+const A4_SHORT_SIDE_IN = 8.27;
+/** A nominal resolution this close to the measured one is kept (it is exact where it is right). */
+const NOMINAL_TOLERANCE = 0.25;
+
+/**
+ * The resolution of an image whose resolution is only nominal: measured from its text (on the image
+ * as drawn at `scale`), or from its size as an A4 page when there is no text to measure; the
+ * nominal value where it agrees.
+ */
+function checkedDpi(drawn: { grey: Uint8Array; width: number; height: number }, scale: number, nominal: number): { dpi: number; step?: string } {
+  const measured = estimateResolution(drawn.grey, drawn.width, drawn.height);
+  const dpi = Math.round(measured ? measured.dpi / scale : Math.min(drawn.width, drawn.height) / scale / A4_SHORT_SIDE_IN);
+  if (Math.abs(nominal / dpi - 1) <= NOMINAL_TOLERANCE) return { dpi: nominal };
+  const how = measured ? `measured from the text (x-height ${Math.round(measured.xHeight / scale)} px)` : 'from its size as an A4 page (too little text to measure)';
+  return { dpi, step: `resolution ${dpi} dpi ${how}, not the ${nominal} dpi its page size implies` };
+}
+
+const TURNS: Record<string, string> = { '0,1,-1,0': 'turned 90° clockwise', '-1,0,0,-1': 'turned 180°', '0,-1,1,0': 'turned 90° counter-clockwise' };
 
 /**
  * A page is blank when, away from its edges (where scanners leave shadows), no run of consecutive
@@ -108,19 +159,30 @@ export interface PrepareOptions {
 }
 
 export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {}): Promise<PreparedImage> {
-  const scale = ocrScale(image.dpi, options.targetDpi);
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  const dpi = Math.round(image.dpi * scale);
-  const canvas = await drawSource(image, width, height);
-  const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const orientation = image.orientation ?? UPRIGHT;
+  const { source, width: w0, height: h0 } = await decodeSource(image);
+  const steps: string[] = [];
+  if (orientation.join() !== UPRIGHT.join()) steps.push(TURNS[orientation.join()] ?? `mirrored (${orientation.join(' ')})`);
+  let dpi = image.dpi;
+  let scale = ocrScale(dpi, options.targetDpi);
+  let drawn = await drawGrey(source, w0, h0, orientation, scale);
+  if (image.nominalDpi) {
+    // Measured on the image as drawn for the nominal resolution: where that is right (most scans),
+    // nothing is drawn twice.
+    const checked = checkedDpi(drawn, scale, image.dpi);
+    dpi = checked.dpi;
+    if (checked.step) steps.push(checked.step);
+    const rescale = ocrScale(dpi, options.targetDpi);
+    if (rescale !== scale) {
+      scale = rescale;
+      drawn = await drawGrey(source, w0, h0, orientation, scale);
+    }
+  }
+  const { grey, width, height } = drawn;
+  const outDpi = Math.round(dpi * scale);
+  if (scale !== 1) steps.push(`scaled ${swapsAxes(orientation) ? `${h0}×${w0}` : `${w0}×${h0}`} at ${dpi} dpi to ${width}×${height} at ${outDpi} dpi`);
+  steps.push('grey');
   const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
-  const pgm = Buffer.allocUnsafe(header.length + width * height);
-  header.copy(pgm);
-  const grey = pgm.subarray(header.length);
-  // ITU-R BT.601 luma in fixed point.
-  for (let p = 0, k = 0; p < grey.length; p++, k += 4) grey[p] = (rgba[k]! * 77 + rgba[k + 1]! * 150 + rgba[k + 2]! * 29) >> 8;
-  const steps = ['grey'];
-  if (scale !== 1) steps.unshift(`scaled ${image.width}×${image.height} at ${image.dpi} dpi to ${width}×${height} at ${dpi} dpi`);
-  return { pgm, width, height, dpi, scale, blank: isBlank(grey, width, height, dpi), steps };
+  const pgm = Buffer.concat([header, grey]);
+  return { pgm, width, height, dpi: outDpi, scale, blank: isBlank(grey, width, height, outDpi), steps };
 }
