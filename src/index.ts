@@ -2,7 +2,7 @@
  * beslutsarkiv as a library: the CLI (src/cli) is a thin layer over these.
  */
 export { ingest, readDocument, reprocess, rerunStages, staleStages, sha256, STAGE_VERSIONS } from './pipeline.js';
-export type { IngestEvent, IngestOptions, ReadOptions, ReprocessOptions, RunSummary, Failure } from './pipeline.js';
+export type { IngestEvent, IngestOptions, ReadOptions, ReprocessOptions, RunSummary, Failure, PageFailure } from './pipeline.js';
 export { addMessage, fullText, isOcred } from './document-file.js';
 export type { DocumentFile, Extraction, Format, Message, OcrBlock, Page, PageSource, Stage } from './document-file.js';
 export { DocumentError, DatabaseLockedError, TrainedDataMissingError, EXIT } from './errors.js';

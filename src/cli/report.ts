@@ -84,12 +84,17 @@ export function formatSummary(summary: RunSummary, db: string): string {
     `  missing      ${counts.missing}   (known paths not found: marked, never deleted)`,
     `  skipped      ${counts.skipped}`,
     `  failed       ${counts.failed}`,
+    `  failed pages ${summary.pageFailures.length}   (pages that could not be read; the rest of each document is stored)`,
   ];
   const failed = summary.failures.filter((f) => f.kind === 'failed');
   const skipped = summary.failures.filter((f) => f.kind === 'skipped');
   if (failed.length) {
     lines.push('', 'Failed:');
     for (const f of failed) lines.push(`  ${f.path}\n    [${f.code}] ${f.reason}`);
+  }
+  if (summary.pageFailures.length) {
+    lines.push('', 'Failed pages:');
+    for (const f of summary.pageFailures) lines.push(`  ${f.path} page ${f.page}\n    [${f.code}] ${f.reason}`);
   }
   if (skipped.length) {
     lines.push('', 'Skipped:');
