@@ -123,13 +123,9 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
   // Minutes carry the meeting's date in a header or breadcrumb ("Nämndsammanträde 2011-04-07").
   if (!out.meetingDate) {
     for (const b of [...all, ...blocks.filter((x) => x.kind === 'page-header')]) {
-      const m = /\b(?:\p{L}*sammanträde(?:t)?|sammanträdesdatum|mötesdatum|nämndmöte(?:t)?)\s*(?:den\s+|:\s*)?/iu.exec(b.text);
-      if (!m) continue;
-      const after = b.text.slice(m.index + m[0].length, m.index + m[0].length + 30);
-      const d = findDates(after, year)[0];
-      if (d && d.start <= 2) {
-        const s = m.index + m[0].length + d.start;
-        out.meetingDate = loc(b, d.iso, s, s + d.text.length, 'meeting-date-label', 0.8);
+      const d = dateAfterLabel(b.text, /\b(?:\p{L}*sammanträde(?:t)?|sammanträdesdatum|mötesdatum|nämndmöte(?:t)?)\s*(?:den\s+|:\s*)?/iu, year);
+      if (d) {
+        out.meetingDate = loc(b, d.iso, d.start, d.end, 'meeting-date-label', 0.8);
         break;
       }
     }
@@ -137,15 +133,10 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
 
   // The report's date: "Datum: …", else a date standing alone in the header zone (not the meeting's).
   for (const b of all) {
-    const label = /\bDatum\s*:?\s*/u.exec(b.text);
-    if (label) {
-      const after = b.text.slice(label.index + label[0].length, label.index + label[0].length + 30);
-      const d = findDates(after, year)[0];
-      if (d && d.start <= 2) {
-        const s = label.index + label[0].length + d.start;
-        out.documentDate = loc(b, d.iso, s, s + d.text.length, 'datum-label', 0.95);
-        break;
-      }
+    const d = dateAfterLabel(b.text, /\bDatum\s*:?\s*/u, year);
+    if (d) {
+      out.documentDate = loc(b, d.iso, d.start, d.end, 'datum-label', 0.95);
+      break;
     }
   }
   if (!out.documentDate) {
@@ -235,6 +226,15 @@ export function readHeader(blocks: Block[], year: number | null): HeaderFields {
   }
   if (out.board && !out.administration && own) out.administration = { ...out.board, value: own, rule: 'administration-inferred-from-board', confidence: 0.75 };
   return out;
+}
+
+/** The date right after a label ("Datum: 2019-03-01", "Sammanträde den 7 april 2011"), with its offsets. */
+function dateAfterLabel(text: string, label: RegExp, year: number | null): { iso: string; start: number; end: number } | null {
+  const m = label.exec(text);
+  if (!m) return null;
+  const at = m.index + m[0].length;
+  const d = findDates(text.slice(at, at + 30), year)[0];
+  return d && d.start <= 2 ? { iso: d.iso, start: at + d.start, end: at + d.end } : null;
 }
 
 function lineAround(text: string, start: number, end: number): string {
