@@ -9,6 +9,7 @@ import { EXTRACT_VERSION } from '../extract/extract.js';
 import { REPAIR_VERSION } from '../repair/normalize.js';
 import { refreshSummaries, writeParticipation } from './migrations.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
+import { rebuildReportGroups, writeFingerprint } from './reports.js';
 
 /**
  * What happened to a file in a run: ingested (new content), changed (new content at a known path;
@@ -133,6 +134,7 @@ export class Archive {
       const documentId = Number(info.lastInsertRowid);
       this.upsertPath(documentId, file, t);
       this.insertPages(documentId, file);
+      writeFingerprint(this.db, documentId, file.pages);
       if (file.extraction) this.writeExtraction(documentId, file.extraction);
       this.insertMessages(documentId, file.messages);
       return { documentId, status: 'ingested' as const };
@@ -144,9 +146,12 @@ export class Archive {
     this.db.prepare('UPDATE summary_state SET dirty = 1 WHERE id = 1 AND dirty = 0').run();
   }
 
-  /** Rebuilds the trend summaries: at the end of every writer run. */
+  /** Rebuilds the report groups and the trend summaries: at the end of every writer run. */
   refreshSummaries(): void {
-    refreshSummaries(this.db);
+    this.db.transaction(() => {
+      rebuildReportGroups(this.db);
+      refreshSummaries(this.db);
+    })();
   }
 
   /** The extracted record in its tables (inside the caller's transaction). */
@@ -169,7 +174,9 @@ export class Archive {
     r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
     this.db.prepare('DELETE FROM participations WHERE document_id = ?').run(documentId);
     const current = (this.db.prepare('SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
-    this.db.prepare('UPDATE extractions SET current = ? WHERE document_id = ?').run(current, documentId);
+    // A document keeps its place in its report group until the groups are rebuilt at the end of the run.
+    const primary = this.db.prepare('SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
+    this.db.prepare('UPDATE extractions SET current = ?, counted = ? WHERE document_id = ?').run(current, current && (primary ?? 1) ? 1 : 0, documentId);
     for (const u of r.units) writeParticipation(this.db, documentId, u, r.year, r.board, current);
     const cls = this.db.prepare('INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
     r.classes.forEach((c, i) => cls.run(documentId, i, c));
@@ -210,8 +217,8 @@ export class Archive {
       this.db.prepare('UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, now(), older);
       // Trend queries count current versions only.
       this.markSummariesDirty();
-      this.db.prepare('UPDATE participations SET current = 0 WHERE document_id = ?').run(older);
-      this.db.prepare('UPDATE extractions SET current = 0 WHERE document_id = ?').run(older);
+      this.db.prepare('UPDATE participations SET current = 0, counted = 0 WHERE document_id = ?').run(older);
+      this.db.prepare('UPDATE extractions SET current = 0, counted = 0 WHERE document_id = ?').run(older);
     })();
   }
 
@@ -290,6 +297,7 @@ export class Archive {
       if (stages.includes('normalize')) {
         const update = this.db.prepare('UPDATE pages SET repaired_text = ? WHERE document_id = ? AND page = ?');
         for (const p of file.pages) update.run(p.repaired ?? p.text, documentId, p.number);
+        writeFingerprint(this.db, documentId, file.pages);
       }
       const del = this.db.prepare('DELETE FROM messages WHERE document_id = ? AND stage = ?');
       for (const stage of stages) del.run(documentId, stage);
@@ -315,6 +323,7 @@ export class Archive {
   saveDocumentContent(documentId: number, file: DocumentFile): void {
     this.db.prepare('UPDATE documents SET page_count = ?, ocr = ?, last_seen = ? WHERE id = ?').run(file.pages.length, isOcred(file) ? 1 : 0, now(), documentId);
     this.insertPages(documentId, file);
+    writeFingerprint(this.db, documentId, file.pages);
     if (file.extraction) this.writeExtraction(documentId, file.extraction);
     this.insertMessages(documentId, file.messages);
   }

@@ -5,6 +5,9 @@
  */
 import type { Database } from 'better-sqlite3';
 import { unitIdentityKey } from '../query/unit-identity.js';
+import { labelRows } from '../query/labels.js';
+import { rebuildReportGroups, writeFingerprint } from './reports.js';
+import { rescopeUnits, unitIdFor, unitKey } from './units.js';
 
 export interface Migration {
   version: number;
@@ -296,7 +299,7 @@ export const MIGRATIONS: Migration[] = [
            FROM units u JOIN extractions e ON e.document_id = u.document_id ORDER BY u.document_id, u.position`,
         )
         .all() as Array<Record<string, unknown>>;
-      for (const u of units) writeParticipation(db, u.document_id as number, u as never, u.year as number | null, u.board as string | null, u.current as number);
+      for (const u of units) writeParticipationV5(db, u.document_id as number, u as never, u.year as number | null, u.board as string | null, u.current as number);
     },
   },
   {
@@ -323,32 +326,228 @@ export const MIGRATIONS: Migration[] = [
         ALTER TABLE extractions ADD COLUMN review_reasons TEXT NOT NULL DEFAULT '[]';
       `),
   },
+  {
+    version: 8,
+    name: 'reports not files (report groups), distinct units within board lineages, FTS found by other tools, Swedish labels',
+    up: (db) => {
+      db.exec(`
+        -- Text fingerprint of each document (MinHash of word pairs, src/store/fingerprint.ts).
+        CREATE TABLE report_fingerprints (
+          document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+          minhash BLOB NOT NULL,
+          shingles INTEGER NOT NULL
+        );
+        -- An archivist's decisions: same = 1 (group join), same = 0 (group split: never one report).
+        CREATE TABLE report_decisions (
+          document_a INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          document_b INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+          same INTEGER NOT NULL CHECK (same IN (0, 1)),
+          decided_at TEXT NOT NULL,
+          PRIMARY KEY (document_a, document_b),
+          CHECK (document_a < document_b)
+        );
+        -- Report groups (rebuilt after each writer run and each decision): a report's id is its best document's id.
+        CREATE TABLE reports (
+          id INTEGER PRIMARY KEY,
+          documents INTEGER NOT NULL,
+          topic TEXT,
+          year INTEGER,
+          board TEXT,
+          units INTEGER NOT NULL,
+          missing TEXT              -- a report about taking part without year, board or units: which of them
+        );
+        CREATE INDEX reports_missing ON reports(missing) WHERE missing IS NOT NULL;
+        CREATE TABLE report_documents (
+          document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+          report_id INTEGER NOT NULL,
+          is_primary INTEGER NOT NULL,
+          joined_by TEXT NOT NULL CHECK (joined_by IN ('self', 'dnr', 'text', 'archivist'))
+        );
+        CREATE INDEX report_documents_report ON report_documents(report_id);
+
+        -- Board lineages: a board renamed or merged into another (beslutsarkiv lineage add).
+        CREATE TABLE board_successions (
+          board TEXT NOT NULL,
+          successor TEXT NOT NULL,
+          year INTEGER,
+          kind TEXT NOT NULL CHECK (kind IN ('renamed', 'merged')),
+          decided_at TEXT NOT NULL,
+          PRIMARY KEY (board, successor)
+        );
+        CREATE TABLE board_lineages (board_key TEXT PRIMARY KEY, lineage TEXT NOT NULL);
+        -- Confirmed aliases: a unit named so under one board is the unit named so under another (beslutsarkiv alias add).
+        CREATE TABLE unit_aliases (
+          board_a TEXT, name_a TEXT NOT NULL, board_b TEXT, name_b TEXT NOT NULL, decided_at TEXT NOT NULL,
+          PRIMARY KEY (board_a, name_a, board_b, name_b)
+        );
+        -- A distinct unit: a name (across spellings) within a board lineage; canonical_id when an alias makes it another unit.
+        CREATE TABLE distinct_units (
+          id INTEGER PRIMARY KEY,
+          lineage TEXT NOT NULL,
+          key TEXT NOT NULL,
+          name TEXT NOT NULL,
+          canonical_id INTEGER,
+          UNIQUE (lineage, key)
+        );
+        ALTER TABLE participations ADD COLUMN unit_id INTEGER;
+        -- counted: current, and of its report's best document; what every trend counts.
+        ALTER TABLE participations ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE extractions ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX participations_counted ON participations(counted, year, board, class, unit_id, document_id);
+        CREATE INDEX participations_unit ON participations(unit_id, year);
+        CREATE INDEX extractions_counted ON extractions(counted, year, board);
+        CREATE INDEX documents_file_name ON documents(file_name, id);
+
+        -- Swedish labels of stored keys, for any tool.
+        CREATE TABLE labels (kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, PRIMARY KEY (kind, key));
+
+        -- Full-text search declared as sqlite-utils and Datasette look for it (content="pages").
+        DROP TRIGGER pages_fts_delete;
+        DROP TRIGGER pages_fts_update;
+        DROP TABLE pages_fts;
+        CREATE VIRTUAL TABLE pages_fts USING fts5(repaired_text, content="pages", content_rowid="rowid", tokenize="unicode61 remove_diacritics 2");
+        INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');
+        CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages BEGIN
+          INSERT INTO pages_fts (pages_fts, rowid, repaired_text) VALUES ('delete', old.rowid, old.repaired_text);
+        END;
+        CREATE TRIGGER pages_fts_update AFTER UPDATE OF repaired_text ON pages BEGIN
+          INSERT INTO pages_fts (pages_fts, rowid, repaired_text) VALUES ('delete', old.rowid, old.repaired_text);
+          INSERT INTO pages_fts (rowid, repaired_text) VALUES (new.rowid, new.repaired_text);
+        END;
+
+        DROP TABLE summary_year_board;
+        DROP TABLE summary_year_class;
+        DROP TABLE summary_unit_spans;
+        DROP TABLE summary_classes;
+        DROP TABLE summary_deadlines;
+        -- level: y, yb, yc, ybc (year; board; class); board NULL = no board named; class 'unknown' = none named.
+        CREATE TABLE summary_participation (level TEXT NOT NULL, year INTEGER, board TEXT, class TEXT, reports INTEGER NOT NULL, units INTEGER NOT NULL, participations INTEGER NOT NULL);
+        CREATE INDEX summary_participation_level ON summary_participation(level, board, class, year);
+        -- class NULL: all classes.
+        CREATE TABLE summary_boards (class TEXT, board TEXT, years INTEGER NOT NULL, first INTEGER, last INTEGER, reports INTEGER NOT NULL, units INTEGER NOT NULL, participations INTEGER NOT NULL);
+        CREATE TABLE summary_classes (year INTEGER, board TEXT, class TEXT, reports INTEGER NOT NULL);
+        CREATE TABLE summary_deadlines (year INTEGER, board TEXT, kind TEXT, earliest TEXT, latest TEXT, reports INTEGER NOT NULL);
+        CREATE TABLE summary_unit_spans (unit_id INTEGER, board TEXT, first INTEGER, last INTEGER);
+        -- Every board named by a counted record, for matching --board quickly.
+        CREATE TABLE summary_board_names (board TEXT PRIMARY KEY, reports INTEGER NOT NULL);
+
+        DROP VIEW participation_by_year;
+        DROP VIEW participation_by_year_board;
+        DROP VIEW participation_by_year_class;
+        DROP VIEW unit_history;
+        DROP VIEW deadlines_by_year;
+        DROP VIEW classes_by_year;
+        DROP VIEW signatories_by_year;
+        CREATE VIEW participation_by_year AS
+          SELECT year, count(DISTINCT document_id) AS reports, count(DISTINCT unit_id) AS units, count(DISTINCT document_id << 32 | unit_id) AS participations
+          FROM participations WHERE counted GROUP BY year ORDER BY year IS NULL, year;
+        CREATE VIEW participation_by_year_board AS
+          SELECT year, board, count(DISTINCT document_id) AS reports, count(DISTINCT unit_id) AS units, count(DISTINCT document_id << 32 | unit_id) AS participations
+          FROM participations WHERE counted GROUP BY year, board ORDER BY year IS NULL, year, board;
+        CREATE VIEW participation_by_year_class AS
+          SELECT p.year, coalesce(p.class, 'unknown') AS class, l.label AS class_label, count(DISTINCT p.document_id) AS reports, count(DISTINCT p.unit_id) AS units,
+                 count(DISTINCT p.document_id << 32 | p.unit_id) AS participations
+          FROM participations p LEFT JOIN labels l ON l.kind = 'class' AND l.key = coalesce(p.class, 'unknown')
+          WHERE p.counted GROUP BY p.year, coalesce(p.class, 'unknown') ORDER BY p.year IS NULL, p.year, 2;
+        CREATE VIEW unit_history AS
+          SELECT u.name AS unit, p.unit_id, p.year, p.name, p.board, p.department, p.class, p.operator, p.provider, p.document_id AS report,
+                 (SELECT group_concat(d.file_name, '; ') FROM report_documents r JOIN documents d ON d.id = r.document_id
+                  WHERE r.report_id = p.document_id) AS documents
+          FROM participations p JOIN distinct_units u ON u.id = p.unit_id
+          WHERE p.counted ORDER BY u.name, p.unit_id, p.year;
+        CREATE VIEW report_groups AS
+          SELECT r.id AS report, r.year, r.board, r.topic, r.units, r.documents, d.file_name AS document, rd.is_primary, rd.joined_by, d.format, d.ocr
+          FROM reports r JOIN report_documents rd ON rd.report_id = r.id JOIN documents d ON d.id = rd.document_id
+          ORDER BY r.year, r.board, r.id, rd.is_primary DESC, d.id;
+        CREATE VIEW incomplete_reports AS
+          SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
+                 (SELECT group_concat(d.file_name, '; ') FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+          FROM reports r WHERE r.missing IS NOT NULL ORDER BY r.year, r.board, r.id;
+        CREATE VIEW deadlines_by_year AS
+          SELECT e.year, t.kind, l.label AS kind_label, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS reports
+          FROM event_dates t JOIN extractions e ON e.document_id = t.document_id LEFT JOIN labels l ON l.kind = 'date_kind' AND l.key = t.kind
+          WHERE e.counted AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline')
+          GROUP BY e.year, t.kind ORDER BY e.year, t.kind;
+        CREATE VIEW classes_by_year AS
+          SELECT e.year, c.class, l.label AS class_label, count(DISTINCT c.document_id) AS reports
+          FROM classes_offered c JOIN extractions e ON e.document_id = c.document_id LEFT JOIN labels l ON l.kind = 'class' AND l.key = c.class
+          WHERE e.counted GROUP BY e.year, c.class ORDER BY e.year, c.class;
+        CREATE VIEW signatories_by_year AS
+          SELECT e.year, e.board, s.name, s.title, d.file_name AS document
+          FROM signatories s JOIN extractions e ON e.document_id = s.document_id JOIN documents d ON d.id = s.document_id
+          WHERE e.counted ORDER BY e.year, e.board;
+      `);
+      const label = db.prepare('INSERT INTO labels (kind, key, label) VALUES (?, ?, ?)');
+      for (const l of labelRows()) label.run(l.kind, l.key, l.label);
+      // Existing documents: fingerprints from their stored pages, distinct units, report groups, summaries.
+      const pages = db.prepare('SELECT document_id, coalesce(repaired_text, text) AS text FROM pages ORDER BY document_id, page').all() as Array<{ document_id: number; text: string }>;
+      const byDoc = new Map<number, Array<{ text: string }>>();
+      for (const p of pages) (byDoc.get(p.document_id) ?? byDoc.set(p.document_id, []).get(p.document_id)!).push({ text: p.text });
+      for (const [id, texts] of byDoc) writeFingerprint(db, id, texts);
+      rescopeUnits(db);
+      rebuildReportGroups(db);
+      refreshSummaries(db);
+    },
+  },
 ];
 
 /**
- * Rebuilds the summary tables trend queries read (in one transaction): about a second for
- * 100,000 documents, done once at the end of a writer run. Until then (summary_state.dirty),
- * queries read the detail tables instead, so an answer is never stale.
+ * Rebuilds the summary tables trend queries read (in one transaction): a few seconds for 100,000
+ * documents, done once at the end of a writer run (after the report groups). Until then
+ * (summary_state.dirty), queries read the detail tables instead, so an answer is never stale.
+ * Distinct counts do not add up across groups, so each grouping has its rows.
  */
 export function refreshSummaries(db: Database): void {
   db.transaction(() => {
+    const p = (keys: string) =>
+      `SELECT ${keys}, count(DISTINCT document_id), count(DISTINCT unit_id), count(DISTINCT document_id << 32 | unit_id) FROM participations WHERE counted`;
     db.exec(`
-      DELETE FROM summary_year_board; DELETE FROM summary_year_class; DELETE FROM summary_classes;
-      DELETE FROM summary_deadlines; DELETE FROM summary_unit_spans;
-      INSERT INTO summary_year_board SELECT year, board, count(DISTINCT document_id), count(*) FROM participations WHERE current GROUP BY year, board;
-      INSERT INTO summary_year_class SELECT year, board, coalesce(class, 'unknown'), count(DISTINCT document_id), count(*) FROM participations WHERE current GROUP BY year, board, coalesce(class, 'unknown');
-      INSERT INTO summary_classes SELECT e.year, e.board, c.class, count(DISTINCT c.document_id) FROM classes_offered c JOIN extractions e ON e.document_id = c.document_id WHERE e.current GROUP BY e.year, e.board, c.class;
+      DELETE FROM summary_participation; DELETE FROM summary_boards; DELETE FROM summary_classes;
+      DELETE FROM summary_deadlines; DELETE FROM summary_unit_spans; DELETE FROM summary_board_names;
+      INSERT INTO summary_board_names SELECT board, count(*) FROM extractions WHERE counted AND board IS NOT NULL GROUP BY board;
+      INSERT INTO summary_participation ${p("'y', year, NULL, NULL")} GROUP BY year;
+      INSERT INTO summary_participation ${p("'yb', year, board, NULL")} GROUP BY year, board;
+      INSERT INTO summary_participation ${p("'yc', year, NULL, coalesce(class, 'unknown')")} GROUP BY year, coalesce(class, 'unknown');
+      INSERT INTO summary_participation ${p("'ybc', year, board, coalesce(class, 'unknown')")} GROUP BY year, board, coalesce(class, 'unknown');
+      INSERT INTO summary_boards SELECT NULL, board, count(DISTINCT year), min(year), max(year), count(DISTINCT document_id), count(DISTINCT unit_id), count(DISTINCT document_id << 32 | unit_id)
+        FROM participations WHERE counted GROUP BY board;
+      INSERT INTO summary_boards SELECT coalesce(class, 'unknown'), board, count(DISTINCT year), min(year), max(year), count(DISTINCT document_id), count(DISTINCT unit_id), count(DISTINCT document_id << 32 | unit_id)
+        FROM participations WHERE counted GROUP BY coalesce(class, 'unknown'), board;
+      INSERT INTO summary_classes SELECT e.year, e.board, c.class, count(DISTINCT c.document_id) FROM classes_offered c JOIN extractions e ON e.document_id = c.document_id WHERE e.counted GROUP BY e.year, e.board, c.class;
       INSERT INTO summary_deadlines SELECT e.year, e.board, t.kind, min(t.date), max(t.date), count(DISTINCT t.document_id)
         FROM extractions e JOIN event_dates t ON t.document_id = e.document_id
-        WHERE e.current AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline') GROUP BY e.year, e.board, t.kind;
-      INSERT INTO summary_unit_spans SELECT identity_id, board, min(year), max(year) FROM participations WHERE current AND year IS NOT NULL GROUP BY identity_id, board;
+        WHERE e.counted AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline') GROUP BY e.year, e.board, t.kind;
+      INSERT INTO summary_unit_spans SELECT unit_id, board, min(year), max(year) FROM participations WHERE counted AND year IS NOT NULL GROUP BY unit_id, board;
       UPDATE summary_state SET dirty = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1;
     `);
   })();
 }
 
-/** Records a unit's participation under its identity (used by the store and by migration 5). */
+/**
+ * Records a unit's participation in a document: its spelling identity, its distinct unit (name
+ * within the board's lineage, after confirmed aliases), and whether it counts (the document is
+ * current and its report's best document; a document not yet grouped counts as its own report).
+ */
 export function writeParticipation(
+  db: Database,
+  documentId: number,
+  unit: { name: string; department: string | null; operator: string | null; provider: string | null; class: string | null },
+  year: number | null,
+  board: string | null,
+  current = 1,
+): void {
+  const key = unitKey(unit.name);
+  db.prepare('INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)').run(key, unit.name);
+  const { id } = db.prepare('SELECT id FROM unit_identities WHERE key = ?').get(key) as { id: number };
+  const primary = db.prepare('SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
+  db.prepare(
+    `INSERT OR IGNORE INTO participations (document_id, identity_id, year, board, name, department, operator, provider, class, current, unit_id, counted)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(documentId, id, year, board, unit.name, unit.department, unit.operator, unit.provider, unit.class, current, unitIdFor(db, board, unit.name), current && (primary ?? 1) ? 1 : 0);
+}
+
+/** Records a unit's participation under its identity, as schema version 5 had it (used by migration 5 only). */
+function writeParticipationV5(
   db: Database,
   documentId: number,
   unit: { name: string; department: string | null; operator: string | null; provider: string | null; class: string | null },

@@ -40,78 +40,109 @@ interface ExtractionRow {
   review_reasons: string;
 }
 
-/** The extracted fields of a document, in the order of the record format, or {} when not extracted. */
-function extractedFields(db: Database, documentId: number, withEvidence: boolean): Partial<DocumentRecord> {
-  const e = db.prepare('SELECT * FROM extractions WHERE document_id = ?').get(documentId) as ExtractionRow | undefined;
-  if (!e) return {};
-  const all = <T>(sql: string) => db.prepare(sql).all(documentId) as T[];
-  const fields: Partial<DocumentRecord> = {
-    topic: e.topic,
-    year: e.year,
-    board: e.board,
-    administration: e.administration,
-    diarienummer: e.diarienummer,
-    document_date: e.document_date,
-    meeting_date: e.meeting_date,
-    units: all('SELECT name, department, operator, provider, class FROM units WHERE document_id = ? ORDER BY position'),
-    classes: all<{ class: string }>('SELECT class FROM classes_offered WHERE document_id = ? ORDER BY position').map((r) => r.class) as DocumentRecord['classes'],
-    dates: all('SELECT kind, date, text FROM event_dates WHERE document_id = ? ORDER BY position'),
-    signatories: all('SELECT name, title FROM signatories WHERE document_id = ? ORDER BY position'),
-    case_officer: e.has_case_officer ? { name: e.case_officer_name, phone: e.case_officer_phone } : null,
-    target_units: e.target_units,
-    confidence: Object.fromEntries(
-      all<{ path: string; confidence: number }>('SELECT path, confidence FROM evidence WHERE document_id = ? AND confidence IS NOT NULL ORDER BY rowid').map((x) => [x.path, x.confidence]),
-    ),
-    needs_review: e.needs_review === 1,
-    review_reasons: JSON.parse(e.review_reasons) as string[],
-  };
-  if (withEvidence) {
-    const rows = all<{ path: string; page: number; start: number; end: number; snippet: string; rule: string; confidence: number | null }>(
-      'SELECT path, page, start, "end", snippet, rule, confidence FROM evidence WHERE document_id = ? ORDER BY rowid',
-    );
-    fields.evidence = Object.fromEntries(rows.map(({ path, confidence, ...e }) => [path, confidence === null ? e : { ...e, confidence }]));
-  }
-  return fields;
+export interface ExportFilters {
+  from?: number;
+  to?: number;
+  /** A board exactly as stored (resolve a typed name with matchBoard first). */
+  board?: string;
+  /** A class key, or `unknown`: documents naming a unit of that class. */
+  class?: string;
 }
 
 export interface ExportOptions {
   /** Add `evidence`: page, offsets, snippet and rule of every extracted value. */
   withEvidence?: boolean;
+  /** Only documents whose report has this year, board or class (a document with no record is left out by any filter). */
+  filters?: ExportFilters;
 }
 
-export function exportRecords(db: Database, options: ExportOptions = {}): DocumentRecord[] {
-  const rows = db
-    .prepare(
-      `SELECT d.*, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence,
-              NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id AND f.missing_since IS NULL) AS missing,
-              (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) AS newer
-       FROM documents d ORDER BY d.file_name, d.id`,
-    )
-    .all() as DocumentRow[];
-  const paths = db.prepare('SELECT path FROM files WHERE document_id = ? ORDER BY first_seen, path');
-  return rows.map((r) => {
-    const all = (paths.all(r.id) as Array<{ path: string }>).map((p) => p.path);
-    const first = all.find((p) => p.endsWith(`/${r.file_name}`)) ?? all[0] ?? r.file_name;
-    return DocumentRecordSchema.parse({
+const jsonList = (select: string, from: string, order: string) => `(SELECT json_group_array(${select} ORDER BY ${order}) FROM ${from} WHERE x.document_id = d.id)`;
+
+/**
+ * The export records one at a time, in file-name order, from one streamed statement (the lists of
+ * each record gathered by SQLite as JSON): constant memory, about 20 µs a record.
+ */
+export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<DocumentRecord & { report: number | null }> {
+  const f = options.filters ?? {};
+  const where: string[] = [];
+  const args: Array<string | number> = [];
+  if (f.from !== undefined) where.push('coalesce(r.year, e.year) >= ?') && args.push(f.from);
+  if (f.to !== undefined) where.push('coalesce(r.year, e.year) <= ?') && args.push(f.to);
+  if (f.board !== undefined) where.push('coalesce(r.board, e.board) = ?') && args.push(f.board);
+  if (f.class !== undefined) where.push(`EXISTS (SELECT 1 FROM units u WHERE u.document_id = d.id AND coalesce(u.class, 'unknown') = ?)`) && args.push(f.class);
+  const stmt = db.prepare(
+    `SELECT d.id, d.sha256, d.file_name, d.format, d.media_type, d.bytes, d.page_count, d.ocr, d.first_seen, d.last_seen,
+            (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence,
+            NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id AND f.missing_since IS NULL) AS missing,
+            (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) AS newer,
+            ${jsonList('x.path', 'files x', 'x.first_seen, x.path')} AS paths,
+            rd.report_id AS report, e.document_id IS NOT NULL AS extracted, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
+            e.target_units, e.case_officer_name, e.case_officer_phone, e.has_case_officer, e.needs_review, e.review_reasons,
+            (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL) AS confidence,
+            ${jsonList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units x', 'x.position')} AS units,
+            ${jsonList('x.class', 'classes_offered x', 'x.position')} AS classes,
+            ${jsonList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates x', 'x.position')} AS dates,
+            ${jsonList("json_object('name', x.name, 'title', x.title)", 'signatories x', 'x.position')} AS signatories
+            ${options.withEvidence ? `, ${jsonList("json_array(x.path, x.page, x.start, x.\"end\", x.snippet, x.rule, x.confidence)", 'evidence x', 'x.rowid')} AS evidence` : ''}
+     FROM documents d LEFT JOIN extractions e ON e.document_id = d.id
+          LEFT JOIN report_documents rd ON rd.document_id = d.id LEFT JOIN reports r ON r.id = rd.report_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY d.file_name, d.id`,
+  );
+  for (const row of stmt.iterate(...args) as IterableIterator<Record<string, unknown>>) {
+    const paths = JSON.parse(row.paths as string) as string[];
+    const name = row.file_name as string;
+    const record: Record<string, unknown> = {
       source: {
-        file: r.file_name,
-        path: first,
-        paths: all,
-        sha256: r.sha256,
-        format: r.format,
-        media_type: r.media_type,
-        bytes: r.bytes,
-        pages: r.page_count,
-        ocr: r.ocr === 1,
-        ocr_confidence: r.ocr_confidence === null ? null : Math.round(r.ocr_confidence * 10) / 10,
-        first_seen: r.first_seen,
-        last_seen: r.last_seen,
-        missing: r.missing === 1,
-        superseded_by: r.newer,
+        file: name,
+        path: paths.find((p) => p.endsWith(`/${name}`)) ?? paths[0] ?? name,
+        paths,
+        sha256: row.sha256,
+        format: row.format,
+        media_type: row.media_type,
+        bytes: row.bytes,
+        pages: row.page_count,
+        ocr: row.ocr === 1,
+        ocr_confidence: row.ocr_confidence === null ? null : Math.round((row.ocr_confidence as number) * 10) / 10,
+        first_seen: row.first_seen,
+        last_seen: row.last_seen,
+        missing: row.missing === 1,
+        superseded_by: row.newer,
       },
-      ...extractedFields(db, r.id, options.withEvidence ?? false),
-    });
-  });
+    };
+    if (row.extracted) {
+      Object.assign(record, {
+        topic: row.topic,
+        year: row.year,
+        board: row.board,
+        administration: row.administration,
+        diarienummer: row.diarienummer,
+        document_date: row.document_date,
+        meeting_date: row.meeting_date,
+        units: JSON.parse(row.units as string),
+        classes: JSON.parse(row.classes as string),
+        dates: JSON.parse(row.dates as string),
+        signatories: JSON.parse(row.signatories as string),
+        case_officer: row.has_case_officer ? { name: row.case_officer_name, phone: row.case_officer_phone } : null,
+        target_units: row.target_units,
+        confidence: JSON.parse((row.confidence as string | null) ?? '{}'),
+        needs_review: row.needs_review === 1,
+        review_reasons: JSON.parse(row.review_reasons as string),
+      });
+      if (options.withEvidence) {
+        const ev = JSON.parse(row.evidence as string) as Array<[string, number, number, number, string, string, number | null]>;
+        record.evidence = Object.fromEntries(
+          ev.map(([path, page, start, end, snippet, rule, confidence]) => [path, confidence === null ? { page, start, end, snippet, rule } : { page, start, end, snippet, rule, confidence }]),
+        );
+      }
+    }
+    yield Object.assign(DocumentRecordSchema.parse(record), { report: (row.report as number | null) ?? null });
+  }
+}
+
+/** Every record (see iterateRecords), without the report id. */
+export function exportRecords(db: Database, options: ExportOptions = {}): DocumentRecord[] {
+  return Array.from(iterateRecords(db, options), ({ report: _report, ...r }) => r as DocumentRecord);
 }
 
 export interface StatusReport {
@@ -134,6 +165,12 @@ export interface StatusReport {
   missing_files: number;
   /** Older versions replaced by a changed file. */
   superseded_documents: number;
+  /** Report groups of current documents (a report archived as several documents counts once), as of the last writer run. */
+  reports: number;
+  /** Reports found in more than one document. */
+  reports_in_several_documents: number;
+  /** Reports about taking part that lack a year, a board or units (listed by `query incomplete`). */
+  incomplete_reports: number;
   /** Failures and skips of the last run. */
   failures: Array<{ path: string; name: string; kind: string; code: string; reason: string }>;
   /** Current documents whose extraction needs a person's look, with why (at most 50 listed). */
@@ -178,6 +215,9 @@ export function status(db: Database): StatusReport {
     ) as StatusReport['runs'],
     missing_files: (db.prepare('SELECT count(*) AS n FROM files WHERE missing_since IS NOT NULL').get() as { n: number }).n,
     superseded_documents: (db.prepare('SELECT count(*) AS n FROM documents WHERE superseded_by IS NOT NULL').get() as { n: number }).n,
+    reports: db.prepare('SELECT count(*) FROM reports').pluck().get() as number,
+    reports_in_several_documents: db.prepare('SELECT count(*) FROM reports WHERE documents > 1').pluck().get() as number,
+    incomplete_reports: db.prepare('SELECT count(*) FROM reports WHERE missing IS NOT NULL').pluck().get() as number,
     failures,
     needs_review: (db.prepare('SELECT count(*) AS n FROM extractions WHERE needs_review = 1 AND current').get() as { n: number }).n,
     review: (

@@ -1,0 +1,245 @@
+/**
+ * Reports, not files. Documents that are the same report form one report group:
+ *
+ * - the same Dnr (registry number) under the same board;
+ * - near-identical repaired text (MinHash of word pairs, estimated Jaccard ≥ TEXT_THRESHOLD),
+ *   unless their extracted values contradict each other (two different years, boards or Dnr, or
+ *   unit lists that mostly differ: a template filled in for another board is another report);
+ * - an archivist's decision (`beslutsarkiv group join`), which also overrides the rules the other
+ *   way (`group split`: never the same report).
+ *
+ * A report is counted once, with the values of its best document: the most complete one (year,
+ * board, units), then born-digital before OCRed, then the higher OCR confidence, then the first
+ * archived. Its id is that document's id. Only current documents (not superseded) are grouped.
+ * Groups are rebuilt at the end of every writer run and after every archivist decision.
+ */
+import type { Database } from 'better-sqlite3';
+import { BANDS, bandKeys, fingerprint, fromBlob, MIN_SHINGLES, similarity, toBlob } from './fingerprint.js';
+import { boardKey } from './units.js';
+
+/** Estimated Jaccard of word pairs above which two documents are the same report (when nothing contradicts it). */
+export const TEXT_THRESHOLD = 0.6;
+/** A band bucket holding more documents than this is template text shared by many reports: not used for candidates. */
+export const MAX_BUCKET = 64;
+
+export type JoinedBy = 'self' | 'archivist' | 'dnr' | 'text';
+
+/** A Dnr as compared: case, spaces and the letters OCR puts for digits (O/o → 0, l/I → 1) ignored. */
+export function dnrKey(dnr: string | null): string | null {
+  if (!dnr) return null;
+  const k = dnr.toLowerCase().replace(/\s+/g, '').replace(/o/g, '0').replace(/[li|]/g, '1');
+  return k.length >= 3 ? k : null;
+}
+
+/** Stores (or replaces) a document's text fingerprint, from its repaired pages. */
+export function writeFingerprint(db: Database, documentId: number, pages: Array<{ text: string; repaired?: string }>): void {
+  const f = fingerprint(pages.map((p) => p.repaired ?? p.text).join('\n'));
+  db.prepare('INSERT OR REPLACE INTO report_fingerprints (document_id, minhash, shingles) VALUES (?, ?, ?)').run(documentId, toBlob(f.minhash), f.shingles);
+}
+
+interface Doc {
+  id: number;
+  ocr: number;
+  confidence: number | null;
+  topic: string | null;
+  year: number | null;
+  board: string | null;
+  dnr: string | null;
+  units: number;
+  minhash: Buffer | null;
+  shingles: number | null;
+}
+
+export interface GroupSummary {
+  documents: number;
+  reports: number;
+  /** Documents counted in another document's report. */
+  grouped: number;
+  ms: number;
+}
+
+/** Rebuilds report_documents and reports, and which participations and records count. */
+export function rebuildReportGroups(db: Database): GroupSummary {
+  const t0 = performance.now();
+  const docs = db
+    .prepare(
+      `SELECT d.id, d.ocr, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS confidence,
+              e.topic, e.year, e.board, e.diarienummer AS dnr,
+              (SELECT count(*) FROM units u WHERE u.document_id = d.id) AS units, f.minhash, f.shingles
+       FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_fingerprints f ON f.document_id = d.id
+       WHERE d.superseded_by IS NULL ORDER BY d.id`,
+    )
+    .all() as Doc[];
+  const byId = new Map(docs.map((d) => [d.id, d]));
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
+    let y = x;
+    while (y !== r) {
+      const next = parent.get(y)!;
+      parent.set(y, r);
+      y = next;
+    }
+    return r;
+  };
+  const members = new Map<number, number[]>(docs.map((d) => [d.id, [d.id]]));
+  const cannot = new Map<number, Set<number>>();
+  const joinedBy = new Map<number, JoinedBy>();
+  for (const r of db.prepare('SELECT document_a, document_b FROM report_decisions WHERE same = 0').all() as Array<{ document_a: number; document_b: number }>) {
+    if (!byId.has(r.document_a) || !byId.has(r.document_b)) continue;
+    (cannot.get(r.document_a) ?? cannot.set(r.document_a, new Set()).get(r.document_a)!).add(r.document_b);
+    (cannot.get(r.document_b) ?? cannot.set(r.document_b, new Set()).get(r.document_b)!).add(r.document_a);
+  }
+  const union = (a: number, b: number, kind: JoinedBy): boolean => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return false;
+    const ma = members.get(ra)!;
+    const mb = members.get(rb)!;
+    // An archivist said some document of one is not the same report as some document of the other.
+    const [small, large] = ma.length <= mb.length ? [ma, rb] : [mb, ra];
+    for (const x of small) for (const y of cannot.get(x) ?? []) if (find(y) === large) return false;
+    const [keep, drop] = ra < rb ? [ra, rb] : [rb, ra];
+    parent.set(drop, keep);
+    members.set(keep, [...members.get(keep)!, ...members.get(drop)!]);
+    members.delete(drop);
+    if (!joinedBy.has(a)) joinedBy.set(a, kind);
+    if (!joinedBy.has(b)) joinedBy.set(b, kind);
+    return true;
+  };
+
+  // 1. The archivist's joins.
+  for (const r of db.prepare('SELECT document_a, document_b FROM report_decisions WHERE same = 1').all() as Array<{ document_a: number; document_b: number }>) {
+    if (byId.has(r.document_a) && byId.has(r.document_b)) union(r.document_a, r.document_b, 'archivist');
+  }
+  // 2. The same Dnr under the same board.
+  const byDnr = new Map<string, number>();
+  for (const d of docs) {
+    const k = dnrKey(d.dnr);
+    if (!k || !d.board) continue;
+    const key = `${boardKey(d.board)}\u0000${k}`;
+    const first = byDnr.get(key);
+    if (first === undefined) byDnr.set(key, d.id);
+    else union(first, d.id, 'dnr');
+  }
+  // 3. Near-identical text, found through LSH bands and checked against the signatures and the records.
+  const signatures = new Map<number, Uint32Array>();
+  const buckets: Array<Map<number, number[]>> = Array.from({ length: BANDS }, () => new Map());
+  for (const d of docs) {
+    if (!d.minhash || (d.shingles ?? 0) < MIN_SHINGLES) continue;
+    const m = fromBlob(d.minhash);
+    signatures.set(d.id, m);
+    bandKeys(m).forEach((k, b) => {
+      const list = buckets[b]!.get(k);
+      if (list) list.push(d.id);
+      else buckets[b]!.set(k, [d.id]);
+    });
+  }
+  const unitKeys = db.prepare('SELECT DISTINCT identity_id FROM participations WHERE document_id = ?').pluck();
+  const checked = new Set<string>();
+  for (const band of buckets) {
+    for (const ids of band.values()) {
+      if (ids.length < 2 || ids.length > MAX_BUCKET) continue;
+      for (let i = 0; i < ids.length; i++) {
+        for (let j = i + 1; j < ids.length; j++) {
+          const a = ids[i]!;
+          const b = ids[j]!;
+          const pair = `${a} ${b}`;
+          if (checked.has(pair)) continue;
+          checked.add(pair);
+          if (find(a) === find(b)) continue;
+          if (similarity(signatures.get(a)!, signatures.get(b)!) < TEXT_THRESHOLD) continue;
+          if (contradict(byId.get(a)!, byId.get(b)!, (id) => unitKeys.all(id) as number[])) continue;
+          union(a, b, 'text');
+        }
+      }
+    }
+  }
+
+  // The groups: each counted once, with the values of its best document.
+  const complete = (d: Doc) => (d.year !== null ? 1 : 0) + (d.board ? 1 : 0) + (d.units > 0 ? 1 : 0) + (d.topic ? 1 : 0);
+  const better = (a: Doc, b: Doc) =>
+    complete(b) - complete(a) || a.ocr - b.ocr || (b.confidence ?? 100) - (a.confidence ?? 100) || a.id - b.id;
+  db.prepare('DELETE FROM report_documents').run();
+  db.prepare('DELETE FROM reports').run();
+  const member = db.prepare('INSERT INTO report_documents (document_id, report_id, is_primary, joined_by) VALUES (?, ?, ?, ?)');
+  const report = db.prepare('INSERT INTO reports (id, documents, topic, year, board, units, missing) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  let grouped = 0;
+  for (const ids of members.values()) {
+    const list = ids.map((id) => byId.get(id)!).sort(better);
+    const best = list[0]!;
+    const missing =
+      best.topic === 'award_participation'
+        ? [best.year === null ? 'year' : '', best.board ? '' : 'board', best.units > 0 ? '' : 'units'].filter(Boolean).join(', ') || null
+        : null;
+    report.run(best.id, list.length, best.topic, best.year, best.board, best.units, missing);
+    for (const d of list) member.run(d.id, best.id, d === best ? 1 : 0, list.length === 1 ? 'self' : (joinedBy.get(d.id) ?? 'self'));
+    grouped += list.length - 1;
+  }
+  // What counts: the current version of a report's best document (documents stored since the last
+  // rebuild have no group yet and count as reports of their own).
+  db.exec(`
+    UPDATE participations SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = participations.document_id), 1);
+    UPDATE extractions SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = extractions.document_id), 1);
+  `);
+  return { documents: docs.length, reports: members.size, grouped, ms: performance.now() - t0 };
+}
+
+/** Two documents whose records say they are different reports, however alike their text. */
+function contradict(a: Doc, b: Doc, units: (id: number) => number[]): boolean {
+  if (a.year !== null && b.year !== null && a.year !== b.year) return true;
+  if (a.board && b.board && boardKey(a.board) !== boardKey(b.board)) return true;
+  const da = dnrKey(a.dnr);
+  const db = dnrKey(b.dnr);
+  if (da && db && da !== db) return true;
+  if (a.units > 0 && b.units > 0) {
+    const ua = new Set(units(a.id));
+    const ub = units(b.id);
+    const shared = ub.filter((u) => ua.has(u)).length;
+    if (shared / new Set([...ua, ...ub]).size < 0.5) return true;
+  }
+  return false;
+}
+
+/** Resolves how a user names a document: its id, a sha256 prefix (8+ hex digits), a file name or a path. */
+export function findDocuments(db: Database, ref: string): Array<{ id: number; file_name: string; sha256: string }> {
+  const cols = 'd.id, d.file_name, d.sha256';
+  if (/^\d+$/.test(ref)) {
+    const byId = db.prepare(`SELECT ${cols} FROM documents d WHERE d.id = ?`).all(Number(ref)) as Array<{ id: number; file_name: string; sha256: string }>;
+    if (byId.length) return byId;
+  }
+  if (/^[0-9a-f]{8,64}$/i.test(ref)) {
+    const bySha = db.prepare(`SELECT ${cols} FROM documents d WHERE d.sha256 LIKE ?`).all(`${ref.toLowerCase()}%`) as Array<{ id: number; file_name: string; sha256: string }>;
+    if (bySha.length) return bySha;
+  }
+  return db
+    .prepare(`SELECT DISTINCT ${cols} FROM documents d LEFT JOIN files f ON f.document_id = d.id WHERE d.file_name = ? OR f.name = ? OR f.path = ? ORDER BY d.id`)
+    .all(ref, ref, ref) as Array<{ id: number; file_name: string; sha256: string }>;
+}
+
+/** Records that documents are one report (join) or that one is a report of its own (split). */
+export function decide(db: Database, documents: number[], same: boolean): void {
+  const t = new Date().toISOString();
+  const put = db.prepare('INSERT OR REPLACE INTO report_decisions (document_a, document_b, same, decided_at) VALUES (?, ?, ?, ?)');
+  db.transaction(() => {
+    if (same) {
+      for (let i = 1; i < documents.length; i++) {
+        const [a, b] = [documents[0]!, documents[i]!].sort((x, y) => x - y);
+        if (a !== b) put.run(a, b, 1, t);
+      }
+      return;
+    }
+    // Split: each named document is not the same report as any other document of its group now.
+    for (const id of documents) {
+      const group = db
+        .prepare('SELECT document_id FROM report_documents WHERE report_id = (SELECT report_id FROM report_documents WHERE document_id = ?) AND document_id <> ?')
+        .pluck()
+        .all(id, id) as number[];
+      for (const other of group) {
+        const [a, b] = [id, other].sort((x, y) => x - y);
+        put.run(a, b, 0, t);
+      }
+    }
+  })();
+}
