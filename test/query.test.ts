@@ -29,19 +29,23 @@ const gold = expectedIn('test/gold');
 /** The seeds and the variant documents: the archive the trend tests run on. */
 const expected = [...gold, ...expectedIn('test/variants')];
 
-/** What the gold records imply for participation grouped by `key`. */
+/**
+ * What the gold records imply for participation grouped by `key`: reports, distinct units (a name
+ * within its board), participations (a unit in a report).
+ */
 function implied(key: (g: Gold, u: Gold['units'][number]) => string) {
-  const out = new Map<string, { documents: Set<Gold>; units: number }>();
+  const out = new Map<string, { reports: Set<Gold>; units: Set<string>; participations: number }>();
   for (const g of expected.filter((x) => x.topic === 'award_participation')) {
     for (const u of g.units) {
       const k = key(g, u);
-      const e = out.get(k) ?? { documents: new Set(), units: 0 };
-      e.documents.add(g);
-      e.units++;
+      const e = out.get(k) ?? { reports: new Set(), units: new Set(), participations: 0 };
+      e.reports.add(g);
+      e.units.add(`${g.board} ${unitIdentityKey(u.name)}`);
+      e.participations++;
       out.set(k, e);
     }
   }
-  return [...out].map(([k, v]) => [k, v.documents.size, v.units]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return [...out].map(([k, v]) => [k, v.reports.size, v.units.size, v.participations]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
 beforeAll(async () => {
@@ -54,27 +58,39 @@ const open = () => openDatabase(db, { readonly: true });
 describe('trend queries on the seeds and variants agree with what their expected records imply', () => {
   it('participation by year (2024: 6 units from 2 documents)', () => {
     const rows = q.participation(open(), ['year']);
-    expect(rows.map((r) => [String(r.year), r.documents, r.units])).toEqual(implied((g) => String(g.year)));
+    expect(rows.map((r) => [String(r.year), r.reports, r.units, r.participations])).toEqual(implied((g) => String(g.year)));
     // The seeds alone: 2024 has 6 units from 2 documents.
-    expect(q.participation(open(), ['year'], { board: 'Socialnämnden', from: 2024 })[0]).toEqual({ year: 2024, documents: 1, units: 2 });
+    expect(q.participation(open(), ['year'], { board: 'Socialnämnden', from: 2024 })[0]).toEqual({ year: 2024, reports: 1, units: 2, participations: 2 });
     expect(q.participation(open(), ['year', 'board'], { from: 2024, to: 2024 }).filter((r) => /Social|Söder/.test(String(r.board))).reduce((n, r) => n + Number(r.units), 0)).toBe(6);
   });
 
   it('participation by year and board, and by year and class', () => {
-    expect(q.participation(open(), ['year', 'board']).map((r) => [`${r.year} ${r.board}`, r.documents, r.units])).toEqual(implied((g) => `${g.year} ${g.board}`));
-    expect(q.participation(open(), ['year', 'class']).map((r) => [`${r.year} ${r.class}`, r.documents, r.units])).toEqual(implied((g, u) => `${g.year} ${u.class ?? 'unknown'}`));
+    const cells = (r: q.Row, k: string) => [k, r.reports, r.units, r.participations];
+    expect(q.participation(open(), ['year', 'board']).map((r) => cells(r, `${r.year} ${r.board}`))).toEqual(implied((g) => `${g.year} ${g.board}`));
+    expect(q.participation(open(), ['year', 'class']).map((r) => cells(r, `${r.year} ${r.class}`))).toEqual(implied((g, u) => `${g.year} ${u.class ?? 'unknown'}`));
+    expect(q.participation(open(), ['year', 'board', 'class']).map((r) => cells(r, `${r.year} ${r.board} ${r.class}`))).toEqual(implied((g, u) => `${g.year} ${g.board} ${u.class ?? 'unknown'}`));
   });
 
   it('gives the same answers from the summaries and from the detail tables and views', () => {
     const fresh = open();
-    const answers = (d: BetterSqlite3.Database) => [q.participation(d, ['year']), q.participation(d, ['year', 'class'], { board: 'socialnämnden' }), q.classesOffered(d), q.deadlines(d), q.boards(d), q.unitAliases(d)];
+    const answers = (d: BetterSqlite3.Database) => [
+      q.participation(d, ['year']),
+      q.participation(d, ['year', 'class'], { board: 'socialnämnden' }),
+      q.participation(d, ['year'], { class: 'forskola' }),
+      q.participation(d, ['year', 'board'], { class: 'äldreomsorg', from: 2017 }),
+      q.classesOffered(d),
+      q.deadlines(d),
+      q.boards(d),
+      q.boards(d, { class: 'unknown' }),
+      q.unitAliases(d),
+    ];
     expect(q.summariesFresh(fresh)).toBe(true);
     const fromSummaries = answers(fresh);
     const raw = new BetterSqlite3(db);
     raw.prepare('UPDATE summary_state SET dirty = 1').run();
     expect(q.summariesFresh(raw)).toBe(false);
     expect(answers(raw)).toEqual(fromSummaries);
-    expect(raw.prepare('SELECT year, documents, units FROM participation_by_year').all()).toEqual(fromSummaries[0]);
+    expect(raw.prepare('SELECT year, reports, units, participations FROM participation_by_year').all()).toEqual(fromSummaries[0]);
     raw.prepare('UPDATE summary_state SET dirty = 0').run();
     raw.close();
   });
@@ -90,25 +106,32 @@ describe('trend queries on the seeds and variants agree with what their expected
 
   it('lists deadlines per year', () => {
     const kinds = ['award', 'minutes_deadline', 'registration_deadline', 'submission_deadline'];
-    const wanted = new Map<string, { earliest: string; latest: string; documents: number }>();
+    const wanted = new Map<string, { earliest: string; latest: string; reports: number }>();
     for (const g of expected.filter((x) => x.topic === 'award_participation')) {
       const seen = new Set<string>();
       for (const d of (g as unknown as { dates: Array<{ kind: string; date: string }> }).dates) {
         if (!kinds.includes(d.kind)) continue;
         const k = `${g.year} ${d.kind}`;
-        const w = wanted.get(k) ?? { earliest: d.date, latest: d.date, documents: 0 };
+        const w = wanted.get(k) ?? { earliest: d.date, latest: d.date, reports: 0 };
         if (d.date < w.earliest) w.earliest = d.date;
         if (d.date > w.latest) w.latest = d.date;
-        if (!seen.has(k)) w.documents++;
+        if (!seen.has(k)) w.reports++;
         seen.add(k);
         wanted.set(k, w);
       }
     }
     const rows = q.deadlines(open());
-    expect(rows.map((r) => [`${r.year} ${r.kind}`, { earliest: r.earliest, latest: r.latest, documents: r.documents }])).toEqual(
+    expect(rows.map((r) => [`${r.year} ${r.kind}`, { earliest: r.earliest, latest: r.latest, reports: r.reports }])).toEqual(
       [...wanted].sort((a, b) => a[0].localeCompare(b[0])),
     );
-    expect(q.deadlines(open(), { from: 2024, to: 2024, board: 'Socialnämnden' })).toContainEqual({ year: 2024, kind: 'minutes_deadline', earliest: '2024-06-28', latest: '2024-06-28', documents: 1 });
+    expect(q.deadlines(open(), { from: 2024, to: 2024, board: 'Socialnämnden' })).toContainEqual({
+      year: 2024,
+      kind: 'minutes_deadline',
+      label: 'Sista dag för protokollsutdrag',
+      earliest: '2024-06-28',
+      latest: '2024-06-28',
+      reports: 1,
+    });
   });
 });
 
@@ -124,7 +147,7 @@ describe('units', () => {
 
   it('suggest likely renames without merging them', () => {
     expect(q.unitAliases(open())).toEqual([
-      { board: 'Socialnämnden', name: 'LSS-hälsan', years: '2023–2023', possibly_renamed_to: 'LSS/SoL-hälsan', from: 2024, similarity: expect.any(Number) },
+      { board: 'Socialnämnden', name: 'LSS-hälsan', years: '2023–2023', possibly_renamed_to: 'LSS/SoL-hälsan', to_board: 'Socialnämnden', from: 2024, similarity: expect.any(Number) },
     ]);
     expect(q.unitHistory(open(), 'LSS-hälsan').map((r) => r.year)).toEqual([2023]);
   });
@@ -137,11 +160,11 @@ describe('units', () => {
     writeFileSync(file, report('Biblioteket Tornet och Musikskolan Lyran'));
     const d = join(dir, 'a.sqlite');
     await ingest([dir], { db: d });
-    expect(q.participation(openDatabase(d, { readonly: true }), ['year'])).toEqual([{ year: 2024, documents: 1, units: 2 }]);
+    expect(q.participation(openDatabase(d, { readonly: true }), ['year'])).toEqual([{ year: 2024, reports: 1, units: 2, participations: 2 }]);
     writeFileSync(file, report('Biblioteket Tornet'));
     await ingest([dir], { db: d });
     const rows = q.participation(openDatabase(d, { readonly: true }), ['year']);
-    expect(rows).toEqual([{ year: 2024, documents: 1, units: 1 }]);
+    expect(rows).toEqual([{ year: 2024, reports: 1, units: 1, participations: 1 }]);
   });
 });
 
@@ -163,13 +186,14 @@ describe('beslutsarkiv query and report', () => {
 
   it('prints JSON in a pipe, CSV and tables on request', () => {
     expect(JSON.parse(cli('query', 'participation', '--by', 'year,board', '--from', '2024').stdout)).toEqual([
-      { year: 2024, board: 'Skärholmens stadsdelsnämnd', documents: 1, units: 3 },
-      { year: 2024, board: 'Socialnämnden', documents: 1, units: 2 },
-      { year: 2024, board: 'Södermalms stadsdelsnämnd', documents: 1, units: 4 },
+      { year: 2024, board: 'Skärholmens stadsdelsnämnd', reports: 1, units: 3, participations: 3 },
+      { year: 2024, board: 'Socialnämnden', reports: 1, units: 2, participations: 2 },
+      { year: 2024, board: 'Södermalms stadsdelsnämnd', reports: 1, units: 4, participations: 4 },
     ]);
-    expect(cli('query', 'participation', '--format', 'csv').stdout.split('\n')[0]).toBe('year,documents,units');
+    expect(cli('query', 'participation', '--format', 'csv').stdout.split('\n')[0]).toBe('year,reports,units,participations');
     const table = cli('query', 'unit', 'lönnen', '--format', 'table').stdout;
-    expect(table).toMatch(/│ 2012 │ Stödboendet Lönnen │ Socialnämnden/);
+    expect(table).toMatch(/│ 2012 │ Stödboendet Lönnen │ \d+ +│ Socialnämnden/);
+    expect(table).toMatch(/\n1 row\n$/);
     expect(cli('query', 'boards', '--board', 'SOCIALNÄMNDEN').stdout).toContain('"units": 11');
   });
 
@@ -186,7 +210,7 @@ describe('beslutsarkiv query and report', () => {
     const html = renderReport(open(), { dbPath: db });
     expect(html).not.toMatch(/<script|<link|@import|src="http|href="http/i);
     expect((html.match(/<svg /g) ?? []).length).toBe(3);
-    for (const text of ['Stödboendet Lönnen', 'LSS/SoL-hälsan', 'Södermalms stadsdelsnämnd', 'Annan vård och omsorg', 'minutes_deadline', 'date-under-addressee']) expect(html).toContain(text);
+    for (const text of ['Stödboendet Lönnen', 'LSS/SoL-hälsan', 'Södermalms stadsdelsnämnd', 'Annan vård och omsorg', 'Sista dag för protokollsutdrag', 'date-under-addressee']) expect(html).toContain(text);
     expect(html).toMatch(/href="file:\/\/[^"]*004_6306731b55b2ba86\.txt"/);
     const out = join(tempDir(), 'r.html');
     expect(cli('report', '--html', out).status).toBe(0);

@@ -4,14 +4,17 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import Table from 'cli-table3';
-import { stringify } from 'csv-stringify/sync';
+import { once } from 'node:events';
 import type { Database } from 'better-sqlite3';
-import {
-  boards, classesOffered, deadlines, participation, ReadOnlyQueryError, search, signatories, sql, unitAliases, unitHistory,
-  type Filters, type ParticipationKey, type Row,
-} from '../query/queries.js';
+import { findUnitIdentities, matchBoard, matchClass, QueryUsageError, ReadOnlyQueryError } from '../query/queries.js';
+import { QUERY_NAMES, runNamedQuery, type QueryOption } from '../query/named.js';
+import { toCsv, toJson, toTable, toXlsx } from '../query/format.js';
+import { datasetteMetadata } from '../query/datasette.js';
 import { renderReport } from '../query/report.js';
+import { decide, findDocuments, rebuildReportGroups } from '../store/reports.js';
+import { addAlias, addSuccession, listAliases, listSuccessions, removeAlias, removeSuccession } from '../store/units.js';
+import { acquireWriterLock } from '../store/lock.js';
+import { refreshSummaries } from '../store/migrations.js';
 import { resolve } from 'node:path';
 import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
@@ -20,7 +23,7 @@ import { OcrPool } from '../ocr/worker-pool.js';
 import { ingest, readDocument, reprocess } from '../pipeline.js';
 import { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
-import { exportRecords, status } from '../store/read.js';
+import { iterateRecords, status, type ExportFilters } from '../store/read.js';
 import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
 
 function packageVersion(): string {
@@ -38,6 +41,12 @@ function byteSize(value: string): number {
   const n = parseByteSize(value);
   if (n === null) throw new InvalidArgumentError('must be a size such as 20M, 500k or 1048576');
   return n;
+}
+
+/** A year of four digits (`--from 17` is refused, not read as year 17). */
+function year(value: string): number {
+  if (!/^\d{4}$/.test(value.trim())) throw new InvalidArgumentError('a year has four digits, e.g. 2017');
+  return Number(value);
 }
 
 const dbOption = () => new Option('--db <file>', 'SQLite database').default(DEFAULT_DB_PATH);
@@ -129,29 +138,35 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);
     });
 
-  const query = program
+  program
     .command('query')
-    .description('answer a trend question from the archive (read-only): participation, unit, unit-aliases, classes, deadlines, boards, signatories, sql, search')
-    .argument('<name>', 'participation | unit | unit-aliases | classes | deadlines | boards | signatories | sql | search')
+    .description(`answer a trend question from the archive (read-only): ${QUERY_NAMES.join(', ')}`)
+    .argument('<name>', QUERY_NAMES.join(' | '))
     .argument('[args...]', 'the unit name, the SELECT statement, or the search words')
     .addOption(dbOption())
-    .addOption(new Option('--format <format>', 'table (default on a terminal), csv or json (default in a pipe)').choices(['table', 'csv', 'json']))
-    .addOption(new Option('--from <year>', 'from this year').argParser(positiveInt))
-    .addOption(new Option('--to <year>', 'up to this year').argParser(positiveInt))
-    .addOption(new Option('--board <name>', 'one board only'))
-    .addOption(new Option('--by <keys>', 'participation: year, year,board or year,class').default('year'))
-    .action((name: string, args: string[], o) => {
+    .addOption(new Option('--format <format>', 'table (default on a terminal), json (default in a pipe), csv or xlsx').choices(['table', 'csv', 'json', 'xlsx']))
+    .addOption(new Option('--excel', 'CSV for Swedish Excel: UTF-8 byte-order mark, ";" between fields, CRLF, decimal comma (implies --format csv)'))
+    .addOption(new Option('--from <year>', 'from this year (four digits)').argParser(year))
+    .addOption(new Option('--to <year>', 'up to this year (four digits)').argParser(year))
+    .addOption(new Option('--board <name>', 'one board: its name or part of it, any case, with or without å/ä/ö'))
+    .addOption(new Option('--class <class>', 'one award class: its key (forskola, unknown) or Swedish name, or part of it'))
+    .addOption(new Option('--by <keys>', 'participation: year (default), year,board, year,class or year,board,class'))
+    .addOption(new Option('--limit <n>', 'search: the most pages to show (default 50)').argParser(positiveInt))
+    .action(async (name: string, args: string[], o) => {
+      const format = outputFormat(o, io.stdout);
       const db = openDatabase(o.db, { readonly: true });
       try {
-        const filters = { from: o.from, to: o.to, board: o.board };
-        const rows = runQuery(db, name, args.join(' '), filters, o.by);
-        const format = o.format ?? (io.stdout.isTTY ? 'table' : 'json');
-        out(formatRows(rows, format));
+        const given = (['from', 'to', 'board', 'class', 'by', 'limit'] as QueryOption[]).filter((k) => o[k] !== undefined);
+        const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: o.limit }, given);
+        for (const note of answer.notes) io.stderr.write(`beslutsarkiv: ${note}\n`);
+        if (format === 'xlsx') io.stdout.write(await toXlsx(answer.columns, answer.rows, name));
+        else if (format === 'csv') out(toCsv(answer.columns, answer.rows, { excel: o.excel }));
+        else if (format === 'json') out(toJson(answer.rows));
+        else out(toTable(answer.columns, answer.rows));
       } finally {
         db.close();
       }
     });
-  void query;
 
   program
     .command('report')
@@ -159,25 +174,194 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(dbOption())
     .addOption(new Option('--html <file>', 'the HTML file to write').makeOptionMandatory())
     .action((o) => {
-    const db = openDatabase(o.db, { readonly: true });
-    try {
-      writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
-      out(`wrote ${resolve(o.html)}\n`);
-    } finally {
-      db.close();
-    }
-  });
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
+        out(`wrote ${resolve(o.html)}\n`);
+      } finally {
+        db.close();
+      }
+    });
 
   program
     .command('export')
-    .description('print the archive as records, one per document')
+    .description('print the archive as records, one per document, streamed')
     .addOption(dbOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['json']).default('json'))
-    .addOption(new Option('--with-evidence', 'add where each value came from: page, offsets, snippet, rule'))
+    .addOption(new Option('--format <format>', 'json (an array), ndjson (one record a line) or csv (one row a document)').choices(['json', 'ndjson', 'csv']).default('json'))
+    .addOption(new Option('--excel', 'with --format csv: for Swedish Excel (byte-order mark, ";", CRLF, decimal comma)'))
+    .addOption(new Option('--with-evidence', 'add where each value came from: page, offsets, snippet, rule (json and ndjson)'))
+    .addOption(new Option('--from <year>', "documents whose report's year is this or later").argParser(year))
+    .addOption(new Option('--to <year>', "documents whose report's year is this or earlier").argParser(year))
+    .addOption(new Option('--board <name>', 'documents of one board: its name or part of it'))
+    .addOption(new Option('--class <class>', 'documents naming a unit of this award class'))
+    .action(async (o) => {
+      if (o.excel && o.format !== 'csv') throw new UsageError('--excel goes with --format csv');
+      if (o.withEvidence && o.format === 'csv') throw new UsageError('--with-evidence needs --format json or ndjson (evidence does not fit in a CSV row)');
+      if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        const filters: ExportFilters = { from: o.from, to: o.to };
+        if (o.board !== undefined) {
+          const m = matchBoard(db, o.board);
+          if (m.how !== 'exact') io.stderr.write(`beslutsarkiv: --board "${o.board}": ${m.board}\n`);
+          filters.board = m.board;
+        }
+        if (o.class !== undefined) filters.class = matchClass(o.class);
+        const records = iterateRecords(db, { withEvidence: o.withEvidence, filters });
+        await writeChunks(io.stdout, exportChunks(records, o.format, o.excel ?? false));
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('datasette-metadata')
+    .description("print a metadata.json for Datasette: tables and views described, the pages' full-text index, Swedish labels")
+    .addOption(dbOption())
     .action((o) => {
       const db = openDatabase(o.db, { readonly: true });
       try {
-        out(`${JSON.stringify(exportRecords(db, { withEvidence: o.withEvidence }), null, 2)}\n`);
+        out(`${JSON.stringify(datasetteMetadata(db, resolve(o.db)), null, 2)}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  const group = program.command('group').description('show, split or join report groups (documents that are the same report)');
+  group
+    .command('show')
+    .description('the report a document belongs to, with its documents')
+    .argument('<document>', 'document id, sha256 (8+ hex digits), file name or path')
+    .addOption(dbOption())
+    .action((ref: string, o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        out(describeGroups(db, [documentId(db, ref)]));
+      } finally {
+        db.close();
+      }
+    });
+  group
+    .command('split')
+    .description('take documents out of their report: each becomes a report of its own, and stays so')
+    .argument('<documents...>', 'document ids, sha256 prefixes, file names or paths')
+    .addOption(dbOption())
+    .action((refs: string[], o) =>
+      withWriter(o.db, (db) => {
+        const ids = refs.map((r) => documentId(db, r));
+        rebuildReportGroups(db);
+        decide(db, ids, false);
+        rebuildReportGroups(db);
+        refreshSummaries(db);
+        out(describeGroups(db, ids));
+      }),
+    );
+  group
+    .command('join')
+    .description('make documents one report, whatever their Dnr or text say')
+    .argument('<documents...>', 'two or more: document ids, sha256 prefixes, file names or paths')
+    .addOption(dbOption())
+    .action((refs: string[], o) =>
+      withWriter(o.db, (db) => {
+        if (refs.length < 2) throw new UsageError('group join needs two or more documents');
+        const ids = refs.map((r) => documentId(db, r));
+        decide(db, ids, true);
+        rebuildReportGroups(db);
+        refreshSummaries(db);
+        out(describeGroups(db, ids));
+      }),
+    );
+
+  const lineage = program.command('lineage').description("declare boards renamed or merged into others: a unit's identity is scoped to its board's lineage");
+  lineage
+    .command('add')
+    .description('declare that <board> was renamed or merged into <successor>')
+    .argument('<board>', 'the earlier board (name or part of it)')
+    .argument('<successor>', 'the board it became part of (name or part of it)')
+    .addOption(dbOption())
+    .addOption(new Option('--year <year>', 'the year the successor took over').argParser(year))
+    .addOption(new Option('--kind <kind>', 'renamed or merged').choices(['renamed', 'merged']).default('merged'))
+    .action((board: string, successor: string, o) =>
+      withWriter(o.db, (db) => {
+        const a = matchBoard(db, board).board;
+        const b = matchBoard(db, successor).board;
+        addSuccession(db, { board: a, successor: b, year: o.year ?? null, kind: o.kind });
+        refreshSummaries(db);
+        out(`${a} → ${b}${o.year ? ` (${o.year})` : ''}: ${o.kind}\n`);
+      }),
+    );
+  lineage
+    .command('remove')
+    .description('take a declared succession back')
+    .argument('<board>')
+    .argument('<successor>')
+    .addOption(dbOption())
+    .action((board: string, successor: string, o) =>
+      withWriter(o.db, (db) => {
+        const a = matchBoard(db, board).board;
+        const b = matchBoard(db, successor).board;
+        if (!removeSuccession(db, a, b)) throw new UsageError(`no succession ${a} → ${b} was declared`);
+        refreshSummaries(db);
+        out(`removed ${a} → ${b}\n`);
+      }),
+    );
+  lineage
+    .command('list')
+    .description('the declared successions')
+    .addOption(dbOption())
+    .action((o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        const rows = listSuccessions(db);
+        out(toTable(['board', 'successor', 'year', 'kind', 'lineage'], rows as never));
+      } finally {
+        db.close();
+      }
+    });
+
+  const alias = program.command('alias').description('confirm that two names, under their boards, are one unit (a rename, or a unit that moved board)');
+  alias
+    .command('add')
+    .description('confirm that <name> and <other-name> are one unit')
+    .argument('<name>', 'a unit name as in query unit')
+    .argument('<other-name>', 'the other name')
+    .addOption(dbOption())
+    .addOption(new Option('--board <board>', 'the board of <name> (and of <other-name> unless --other-board)').makeOptionMandatory())
+    .addOption(new Option('--other-board <board>', 'the board of <other-name>'))
+    .action((name: string, other: string, o) =>
+      withWriter(o.db, (db) => {
+        const a = unitUnder(db, name, o.board);
+        const b = unitUnder(db, other, o.otherBoard ?? o.board);
+        addAlias(db, { board_a: a.board, name_a: a.name, board_b: b.board, name_b: b.name });
+        refreshSummaries(db);
+        out(`one unit: ${a.name} (${a.board}) = ${b.name} (${b.board})\n`);
+      }),
+    );
+  alias
+    .command('remove')
+    .description('take a confirmed alias back')
+    .argument('<name>')
+    .argument('<other-name>')
+    .addOption(dbOption())
+    .addOption(new Option('--board <board>').makeOptionMandatory())
+    .addOption(new Option('--other-board <board>'))
+    .action((name: string, other: string, o) =>
+      withWriter(o.db, (db) => {
+        const a = unitUnder(db, name, o.board);
+        const b = unitUnder(db, other, o.otherBoard ?? o.board);
+        if (!removeAlias(db, { board_a: a.board, name_a: a.name, board_b: b.board, name_b: b.name })) throw new UsageError('no such alias was confirmed');
+        refreshSummaries(db);
+        out(`removed: ${a.name} (${a.board}) = ${b.name} (${b.board})\n`);
+      }),
+    );
+  alias
+    .command('list')
+    .description('the confirmed aliases')
+    .addOption(dbOption())
+    .action((o) => {
+      const db = openDatabase(o.db, { readonly: true });
+      try {
+        out(toTable(['board_a', 'name_a', 'board_b', 'name_b'], listAliases(db) as never));
       } finally {
         db.close();
       }
@@ -219,7 +403,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         lines.push('format  documents  pages  OCRed documents');
         for (const f of s.by_format) lines.push(`${f.format.padEnd(8)}${String(f.documents).padStart(9)}${String(f.pages).padStart(7)}${String(f.ocr_documents).padStart(17)}`);
         const r = s.last_run;
-        lines.push('', `${s.missing_files} paths missing, ${s.superseded_documents} documents superseded by a newer version`, '');
+        lines.push('', `${s.missing_files} paths missing, ${s.superseded_documents} documents superseded by a newer version`);
+        lines.push(`${s.reports} reports (${s.reports_in_several_documents} of them in more than one document), ${s.incomplete_reports} incomplete (without year, board or units: beslutsarkiv query incomplete)`, '');
         if (r) {
           lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${r.started_at}${r.finished_at ? `, finished ${r.finished_at}` : ''}`);
           lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -264,47 +449,114 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const QUERY_NAMES = ['participation', 'unit', 'unit-aliases', 'classes', 'deadlines', 'boards', 'signatories', 'sql', 'search'];
+type Format = 'table' | 'csv' | 'json' | 'xlsx';
 
-function runQuery(db: Database, name: string, arg: string, filters: Filters, by: string): Row[] {
-  switch (name) {
-    case 'participation': {
-      const keys = by.split(',').map((k) => k.trim());
-      if (!keys.every((k) => ['year', 'board', 'class'].includes(k))) throw new UsageError(`--by takes year, board and class, not "${by}"`);
-      return participation(db, keys as ParticipationKey[], filters);
+/** The query's output format: --excel implies csv; a binary workbook is not written to a terminal. */
+function outputFormat(o: { format?: Format; excel?: boolean }, stdout: NodeJS.WriteStream): Format {
+  if (o.excel && o.format && o.format !== 'csv') throw new UsageError(`--excel goes with --format csv, not ${o.format}`);
+  const format = o.format ?? (o.excel ? 'csv' : stdout.isTTY ? 'table' : 'json');
+  if (format === 'xlsx' && stdout.isTTY) throw new UsageError('an .xlsx workbook is binary: redirect it to a file, e.g. beslutsarkiv query participation --format xlsx > deltagande.xlsx');
+  return format;
+}
+
+/** Writes text in chunks of about 64 KiB, waiting when the stream asks to. */
+async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  let buffer = '';
+  for (const c of chunks) {
+    buffer += c;
+    if (buffer.length >= 1 << 16) {
+      if (!stream.write(buffer)) await once(stream, 'drain');
+      buffer = '';
     }
-    case 'unit':
-      if (!arg) throw new UsageError('query unit needs a unit name, e.g. beslutsarkiv query unit "Lönnen"');
-      return unitHistory(db, arg, filters);
-    case 'unit-aliases':
-      return unitAliases(db, filters);
-    case 'classes':
-      return classesOffered(db, filters);
-    case 'deadlines':
-      return deadlines(db, filters);
-    case 'boards':
-      return boards(db, filters);
-    case 'signatories':
-      return signatories(db, filters);
-    case 'sql':
-      if (!arg) throw new UsageError('query sql needs a SELECT statement');
-      return sql(db, arg);
-    case 'search':
-      if (!arg) throw new UsageError('query search needs words to look for');
-      return search(db, arg);
-    default:
-      throw new UsageError(`no query named "${name}": use one of ${QUERY_NAMES.join(', ')}`);
+  }
+  if (buffer && !stream.write(buffer)) await once(stream, 'drain');
+}
+
+const EXPORT_CSV_COLUMNS = [
+  'file', 'path', 'sha256', 'format', 'pages', 'ocr', 'ocr_confidence', 'missing', 'superseded_by', 'report', 'topic', 'year', 'board',
+  'administration', 'diarienummer', 'document_date', 'meeting_date', 'units', 'classes', 'target_units', 'case_officer',
+];
+
+function* exportChunks(records: ReturnType<typeof iterateRecords>, format: string, excel: boolean): Generator<string> {
+  if (format === 'csv') {
+    yield toCsv(EXPORT_CSV_COLUMNS, [], { excel });
+    for (const r of records) {
+      const row = {
+        file: r.source.file, path: r.source.path, sha256: r.source.sha256, format: r.source.format, pages: r.source.pages, ocr: r.source.ocr ? 1 : 0,
+        ocr_confidence: r.source.ocr_confidence, missing: r.source.missing ? 1 : 0, superseded_by: r.source.superseded_by, report: r.report,
+        topic: r.topic ?? null, year: r.year ?? null, board: r.board ?? null, administration: r.administration ?? null, diarienummer: r.diarienummer ?? null,
+        document_date: r.document_date ?? null, meeting_date: r.meeting_date ?? null, units: r.units ? r.units.map((u) => u.name).join('; ') : null,
+        classes: r.classes ? r.classes.join('; ') : null, target_units: r.target_units ?? null, case_officer: r.case_officer?.name ?? null,
+      };
+      // The header was written once; each row alone (the BOM only once, at the start).
+      yield toCsv(EXPORT_CSV_COLUMNS, [row], { excel }).replace(/^\ufeff?[^\n]*\n/, '');
+    }
+    return;
+  }
+  let first = true;
+  if (format === 'json') yield '[';
+  for (const { report: _report, ...r } of records) {
+    if (format === 'ndjson') yield `${JSON.stringify(r)}\n`;
+    else {
+      yield `${first ? '\n' : ',\n'}${JSON.stringify(r)}`;
+      first = false;
+    }
+  }
+  if (format === 'json') yield first ? ']\n' : '\n]\n';
+}
+
+/** Runs `fn` holding the writer lock, on the database opened for writing (which must exist). */
+function withWriter(dbPath: string, fn: (db: Database) => void): void {
+  if (!existsSync(resolve(dbPath))) throw new UsageError(`no database at ${resolve(dbPath)}: run "beslutsarkiv ingest <paths>" first, or pass --db`);
+  const lock = acquireWriterLock(dbPath);
+  try {
+    const db = openDatabase(dbPath);
+    try {
+      fn(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    lock.release();
   }
 }
 
-function formatRows(rows: Row[], format: string): string {
-  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
-  const columns = rows.length ? Object.keys(rows[0]!) : [];
-  if (format === 'csv') return stringify(rows, { header: true, columns });
-  if (!rows.length) return '(no rows)\n';
-  const table = new Table({ head: columns, style: { head: [], border: [] } });
-  for (const r of rows) table.push(columns.map((c) => (r[c] === null ? '' : String(r[c]))));
-  return `${table.toString()}\n${rows.length} rows\n`;
+/** The one document a user names; refuses names that match none or several. */
+function documentId(db: Database, ref: string): number {
+  const found = findDocuments(db, ref);
+  if (found.length === 1) return found[0]!.id;
+  if (!found.length) throw new UsageError(`no document matches "${ref}": give its id, a sha256 prefix, its file name or its path`);
+  throw new UsageError(`"${ref}" matches ${found.length} documents; give one of their ids:\n${found.map((d) => `  ${d.id}  ${d.sha256.slice(0, 12)}  ${d.file_name}`).join('\n')}`);
+}
+
+/** The report groups of these documents, each with its documents. */
+function describeGroups(db: Database, ids: number[]): string {
+  const reports = [...new Set(ids.map((id) => (db.prepare('SELECT report_id FROM report_documents WHERE document_id = ?').pluck().get(id) as number | undefined) ?? id))];
+  const lines: string[] = [];
+  for (const id of reports) {
+    const r = db.prepare('SELECT id, year, board, units, documents FROM reports WHERE id = ?').get(id) as { id: number; year: number | null; board: string | null; units: number; documents: number } | undefined;
+    if (!r) {
+      lines.push(`document ${id} is in no report (not current, or not grouped yet)`);
+      continue;
+    }
+    lines.push(`report ${r.id}: ${r.year ?? 'no year'}, ${r.board ?? 'no board'}, ${r.units} units, ${r.documents} ${r.documents === 1 ? 'document' : 'documents'}`);
+    const docs = db
+      .prepare('SELECT d.id, d.file_name, d.format, d.ocr, rd.is_primary, rd.joined_by FROM report_documents rd JOIN documents d ON d.id = rd.document_id WHERE rd.report_id = ? ORDER BY rd.is_primary DESC, d.id')
+      .all(id) as Array<{ id: number; file_name: string; format: string; ocr: number; is_primary: number; joined_by: string }>;
+    for (const d of docs) lines.push(`  ${String(d.id).padStart(6)}  ${d.is_primary ? 'counted' : `joined by ${d.joined_by}`.padEnd(7)}  ${d.format}${d.ocr ? ' (OCR)' : ''}  ${d.file_name}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A unit name as it took part under a board (matched forgivingly), for an alias. */
+function unitUnder(db: Database, name: string, boardName: string): { name: string; board: string } {
+  const board = matchBoard(db, boardName).board;
+  const ids = findUnitIdentities(db, name).map((i) => i.id);
+  const row = ids.length
+    ? (db.prepare(`SELECT name FROM participations WHERE board = ? AND identity_id IN (${ids.map(() => '?').join(',')}) LIMIT 1`).pluck().get(board, ...ids) as string | undefined)
+    : undefined;
+  if (!row) throw new UsageError(`no unit named "${name}" took part under ${board}; see beslutsarkiv query unit "${name}"`);
+  return { name: row, board };
 }
 
 function readOnlyCache(archive: Archive) {
@@ -329,7 +581,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stderr.write(`beslutsarkiv: ${e.message}\n`);
       return EXIT.locked;
     }
-    if (error instanceof UsageError || error instanceof ReadOnlyQueryError) {
+    if (error instanceof UsageError || error instanceof ReadOnlyQueryError || error instanceof QueryUsageError) {
       io.stderr.write(`beslutsarkiv: ${e.message}\n`);
       return EXIT.error;
     }

@@ -1,12 +1,16 @@
 /**
  * The analysts' questions, as a library: participation over years, boards and classes; a unit's
- * history; likely renames; classes offered; deadlines; signatories; read-only SQL; full-text
- * search. Only current versions of award-participation documents count (a superseded version is
- * history, not a second participation). The SQL views in the database answer the same questions.
+ * history; likely renames; classes offered; deadlines; signatories; incomplete reports; read-only
+ * SQL; full-text search. What counts is reports, not files: each report group once, with the
+ * values of its best document (src/store/reports.ts), and only current versions. `units` are
+ * distinct units (a name within its board's lineage, src/store/units.ts); `participations` are
+ * (report, unit) pairs. The SQL views in the database answer the same questions.
  */
 import { createRequire } from 'node:module';
 import type { Database } from 'better-sqlite3';
-import { searchText } from '../store/read.js';
+import { fold } from '../repair/fold.js';
+import { boardKey } from '../store/units.js';
+import { LABELS } from './labels.js';
 import { unitIdentityKey } from './unit-identity.js';
 
 // natural by module path (its index loads database drivers and prints); this module exports the function itself.
@@ -21,74 +25,148 @@ export type Row = Record<string, string | number | null>;
 export interface Filters {
   from?: number;
   to?: number;
-  /** Board name; matched without regard to case. */
+  /** A board: its name, or part of it, in any case, with or without å/ä/ö (see matchBoard). */
   board?: string;
+  /** An award class: its key (`forskola`, `unknown`) or Swedish label (`Förskola`), or part of it. */
+  class?: string;
 }
 
-/**
- * The board as stored, for a name typed in any case (SQLite's NOCASE folds ASCII only, not
- * Å/Ä/Ö). An unknown board stays as typed, and matches nothing.
- */
-function resolveBoard(db: Database, board: string | undefined): string | undefined {
-  if (!board) return board;
-  const wanted = board.trim().toLocaleLowerCase('sv');
-  const boards = db.prepare('SELECT DISTINCT board FROM extractions WHERE board IS NOT NULL').all() as Array<{ board: string }>;
-  return boards.find((b) => b.board.toLocaleLowerCase('sv') === wanted)?.board ?? board;
+/** A filter or argument that cannot be applied: the CLI exits with 2 and this reason. */
+export class QueryUsageError extends Error {
+  override name = 'QueryUsageError';
 }
-
-function where(f: Filters, alias = ''): { sql: string; args: Array<string | number> } {
-  const a = alias ? `${alias}.` : '';
-  const parts: string[] = [];
-  const args: Array<string | number> = [];
-  if (f.from !== undefined) {
-    parts.push(`${a}year >= ?`);
-    args.push(f.from);
-  }
-  if (f.to !== undefined) {
-    parts.push(`${a}year <= ?`);
-    args.push(f.to);
-  }
-  if (f.board) {
-    parts.push(`${a}board = ?`);
-    args.push(f.board);
-  }
-  return { sql: parts.map((p) => ` AND ${p}`).join(''), args };
-}
-
-export type ParticipationKey = 'year' | 'board' | 'class';
 
 /**
  * Whether the summary tables match the detail tables (they are rebuilt at the end of each writer
- * run). Summaries are exact: each document has one year and one board, so counts add up over boards.
+ * run, after the report groups).
  */
 export function summariesFresh(db: Database): boolean {
   const row = db.prepare('SELECT dirty FROM summary_state WHERE id = 1').get() as { dirty: number } | undefined;
   return row?.dirty === 0;
 }
 
-/** `{year, [board|class,] documents, units}`: distinct documents, and units counted once a document. */
+const foldName = (s: string) => fold(s).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+function allBoards(db: Database): string[] {
+  const sql = summariesFresh(db)
+    ? 'SELECT board FROM summary_board_names'
+    : 'SELECT DISTINCT board FROM extractions WHERE current AND board IS NOT NULL';
+  return (db.prepare(sql).pluck().all() as string[]).sort((a, b) => a.localeCompare(b, 'sv'));
+}
+
+export interface BoardMatch {
+  board: string;
+  /** exact: as stored; folded: the same but for case and å/ä/ö; partial: the words typed are part of its name. */
+  how: 'exact' | 'folded' | 'partial';
+}
+
+/**
+ * The board meant by a name typed in any case, with or without å/ä/ö, in full or in part
+ * (`södermalm`, `sodermalms sdn` no: every typed word must begin a word of the name or be inside it).
+ * Throws QueryUsageError listing the candidates when several boards match, or the closest when none does.
+ */
+export function matchBoard(db: Database, typed: string): BoardMatch {
+  const boards = allBoards(db);
+  if (boards.includes(typed)) return { board: typed, how: 'exact' };
+  const want = foldName(typed);
+  if (!want) throw new QueryUsageError('--board needs a name');
+  const folded = boards.filter((b) => foldName(b) === want || boardKey(b) === boardKey(typed));
+  if (folded.length === 1) return { board: folded[0]!, how: 'folded' };
+  const words = want.split(' ');
+  const partial = boards.filter((b) => {
+    const name = foldName(b);
+    return words.every((w) => name.includes(w));
+  });
+  if (partial.length === 1) return { board: partial[0]!, how: 'partial' };
+  if (partial.length > 1) {
+    throw new QueryUsageError(`--board "${typed}" matches ${partial.length} boards; give more of the name:\n${partial.map((b) => `  ${b}`).join('\n')}`);
+  }
+  const close = boards
+    .map((b) => ({ b, s: JaroWinklerDistance(foldName(b), want) }))
+    .sort((x, y) => y.s - x.s)
+    .slice(0, 5)
+    .map((x) => `  ${x.b}`);
+  throw new QueryUsageError(`no board matches --board "${typed}"${close.length ? `; the closest names:\n${close.join('\n')}` : ' (the archive names no boards)'}`);
+}
+
+/** The class key meant by a key or a Swedish label, in full or in part. */
+export function matchClass(typed: string): string {
+  const keys = Object.keys(LABELS.class);
+  if (keys.includes(typed)) return typed;
+  const want = foldName(typed);
+  const hits = keys.filter((k) => foldName(k.replace(/_/g, ' ')).includes(want) || foldName(LABELS.class[k]!).includes(want));
+  const exact = hits.filter((k) => foldName(LABELS.class[k]!) === want || k === want);
+  if (exact.length === 1) return exact[0]!;
+  if (hits.length === 1) return hits[0]!;
+  const list = keys.map((k) => `  ${k} (${LABELS.class[k]})`).join('\n');
+  throw new QueryUsageError(`${hits.length ? `--class "${typed}" matches several classes` : `no class matches --class "${typed}"`}; the classes:\n${list}`);
+}
+
+interface Resolved {
+  from?: number;
+  to?: number;
+  board?: string;
+  class?: string;
+}
+
+/** Filters checked and resolved to stored values; throws QueryUsageError. */
+export function resolveFilters(db: Database, f: Filters): Resolved {
+  for (const k of ['from', 'to'] as const) {
+    const v = f[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1000 && v <= 9999)) throw new QueryUsageError(`--${k} takes a year of four digits, e.g. 2017, not ${v}`);
+  }
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to) throw new QueryUsageError(`--from ${f.from} is after --to ${f.to}`);
+  return {
+    from: f.from,
+    to: f.to,
+    board: f.board === undefined ? undefined : matchBoard(db, f.board).board,
+    class: f.class === undefined ? undefined : matchClass(f.class),
+  };
+}
+
+function where(f: Resolved, cols: { year?: string; board?: string; class?: string } = {}): { sql: string; args: Array<string | number> } {
+  const parts: string[] = [];
+  const args: Array<string | number> = [];
+  const year = cols.year ?? 'year';
+  if (f.from !== undefined) parts.push(`${year} >= ?`) && args.push(f.from);
+  if (f.to !== undefined) parts.push(`${year} <= ?`) && args.push(f.to);
+  if (f.board !== undefined) parts.push(`${cols.board ?? 'board'} = ?`) && args.push(f.board);
+  if (f.class !== undefined) parts.push(`${cols.class ?? "coalesce(class, 'unknown')"} = ?`) && args.push(f.class);
+  return { sql: parts.map((p) => ` AND ${p}`).join(''), args };
+}
+
+export type ParticipationKey = 'year' | 'board' | 'class';
+
+const DISTINCT_COUNTS = 'count(DISTINCT document_id) AS reports, count(DISTINCT unit_id) AS units, count(DISTINCT document_id << 32 | unit_id) AS participations';
+
+/**
+ * `{year, [board,] [class,] reports, units, participations}`: reports counted once (not their
+ * files), distinct units, and participations (a unit in a report).
+ */
 export function participation(db: Database, by: ParticipationKey[] = ['year'], filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
-  const keys = by.length ? by : ['year'];
-  const w = where(filters);
+  const f = resolveFilters(db, filters);
+  const keys = by.length ? by : (['year'] as ParticipationKey[]);
+  const order = keys.map((k) => `${k} IS NULL, ${k}`).join(', ');
   if (summariesFresh(db)) {
-    const table = keys.includes('class') ? 'summary_year_class' : 'summary_year_board';
+    const dims = new Set<string>(keys);
+    if (f.board !== undefined) dims.add('board');
+    if (f.class !== undefined) dims.add('class');
+    const level = `y${dims.has('board') ? 'b' : ''}${dims.has('class') ? 'c' : ''}`;
+    const w = where(f, { class: 'class' });
     return db
-      .prepare(`SELECT ${keys.join(', ')}, sum(documents) AS documents, sum(units) AS units FROM ${table} WHERE 1${w.sql} GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`)
-      .all(...w.args) as Row[];
+      .prepare(`SELECT ${keys.join(', ')}, reports, units, participations FROM summary_participation WHERE level = ?${w.sql} ORDER BY ${order}`)
+      .all(level, ...w.args) as Row[];
   }
   const cols = keys.map((k) => (k === 'class' ? `coalesce(class, 'unknown') AS class` : k)).join(', ');
+  const w = where(f);
   return db
-    .prepare(
-      `SELECT ${cols}, count(DISTINCT document_id) AS documents, count(*) AS units
-       FROM participations WHERE current${w.sql} GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`,
-    )
+    .prepare(`SELECT ${cols}, ${DISTINCT_COUNTS} FROM participations WHERE counted${w.sql} GROUP BY ${keys.join(', ')} ORDER BY ${order}`)
     .all(...w.args) as Row[];
 }
 
 /**
- * Identities matching a name forgivingly: case, diacritics, punctuation, a leading type word
- * ("stödboendet Lönnen" / "Lönnen"), an abbreviation in brackets.
+ * Spelling identities matching a name forgivingly: case, diacritics, punctuation, a leading type
+ * word ("stödboendet Lönnen" / "Lönnen"), an abbreviation in brackets.
  */
 export function findUnitIdentities(db: Database, name: string): Array<{ id: number; name: string }> {
   // Typed input may write the type word in lower case ("stödboendet lönnen"): try without it too.
@@ -102,139 +180,181 @@ export function findUnitIdentities(db: Database, name: string): Array<{ id: numb
   return db.prepare(`SELECT id, name FROM unit_identities WHERE key LIKE ? ESCAPE '\\' ORDER BY length(key) LIMIT 20`).all(`%${key.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: number; name: string }>;
 }
 
-/** Every participation of a unit: `{year, name, board, department, class, operator, document}`. */
+/**
+ * Every participation of the units of that name: `{year, name, unit_id, board, department, class,
+ * operator, report, documents}`. The same name under unrelated boards is different units (different
+ * `unit_id`); a confirmed alias brings in the unit's other names.
+ */
 export function unitHistory(db: Database, name: string, filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
+  const f = resolveFilters(db, filters);
   const ids = findUnitIdentities(db, name).map((i) => i.id);
   if (!ids.length) return [];
-  const w = where(filters, 'p');
+  const w = where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
   return db
     .prepare(
-      `SELECT p.year, p.name, p.board, p.department, p.class, p.operator, d.file_name AS document
-       FROM participations p JOIN documents d ON d.id = p.document_id
-       WHERE p.current AND p.identity_id IN (${ids.map(() => '?').join(',')})${w.sql}
-       ORDER BY p.year, p.board, p.name`,
+      `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report,
+              (SELECT group_concat(d.file_name, '; ') FROM report_documents r JOIN documents d ON d.id = r.document_id WHERE r.report_id = p.document_id) AS documents
+       FROM participations p
+       WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}
+       ORDER BY p.year IS NULL, p.year, p.board, p.name`,
     )
-    .all(...ids, ...w.args) as Row[];
+    .all(...ids, ...w.args)
+    .map((r) => {
+      const row = r as Row;
+      // A report not grouped yet (stored during a run) is its only document.
+      if (row.documents === null) row.documents = (db.prepare('SELECT file_name FROM documents WHERE id = ?').pluck().get(row.report) as string) ?? null;
+      return row;
+    }) as Row[];
 }
 
 /**
- * Likely renames, offered, never merged: two identities of the same board whose years do not
- * overlap, the later starting within two years of the earlier's last, with similar names
- * (Jaro–Winkler, or one name's words contained in the other's: LSS-hälsan → LSS/SoL-hälsan).
+ * Likely renames, offered, never merged (`beslutsarkiv alias add` confirms one): two units of the
+ * same board lineage whose years do not overlap, the later starting within two years of the
+ * earlier's last, with similar names (Jaro–Winkler, or one name's words contained in the other's:
+ * LSS-hälsan → LSS/SoL-hälsan).
  */
 export function unitAliases(db: Database, filters: Filters = {}, minSimilarity = 0.85): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
-  const w = where(filters, 'p');
-  const useSummary = filters.from === undefined && filters.to === undefined && summariesFresh(db);
-  const spans = (
+  const f = resolveFilters(db, filters);
+  const useSummary = f.from === undefined && f.to === undefined && f.class === undefined && summariesFresh(db);
+  const w = useSummary ? where({ board: f.board }, { board: 's.board' }) : where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
+  const rows = (
     useSummary
-      ? db
-          .prepare(
-            `SELECT i.id, i.name, i.key, s.board, s.first, s.last FROM summary_unit_spans s JOIN unit_identities i ON i.id = s.identity_id
-             WHERE 1${where({ board: filters.board }, 's').sql}`,
-          )
-          .all(...where({ board: filters.board }).args)
+      ? db.prepare(`SELECT s.unit_id AS id, u.name, u.key, u.lineage, s.board, s.first, s.last FROM summary_unit_spans s JOIN distinct_units u ON u.id = s.unit_id WHERE 1${w.sql}`).all(...w.args)
       : db
           .prepare(
-            `SELECT i.id, i.name, i.key, p.board, min(p.year) AS first, max(p.year) AS last
-             FROM participations p JOIN unit_identities i ON i.id = p.identity_id
-             WHERE p.current AND p.year IS NOT NULL${w.sql} GROUP BY i.id, p.board`,
+            `SELECT p.unit_id AS id, u.name, u.key, u.lineage, p.board, min(p.year) AS first, max(p.year) AS last
+             FROM participations p JOIN distinct_units u ON u.id = p.unit_id
+             WHERE p.counted AND p.year IS NOT NULL${w.sql} GROUP BY p.unit_id, p.board`,
           )
           .all(...w.args)
-  ) as Array<{ id: number; name: string; key: string; board: string; first: number; last: number }>;
-  const byBoard = new Map<string, typeof spans>();
-  for (const s of spans) byBoard.set(s.board, [...(byBoard.get(s.board) ?? []), s]);
-  const out: Row[] = [];
+  ) as Array<{ id: number; name: string; key: string; lineage: string; board: string | null; first: number; last: number }>;
+  // One span per unit (a unit may have taken part under several boards of its lineage).
+  const spans = new Map<number, { id: number; name: string; key: string; lineage: string; board: string | null; first: number; last: number }>();
+  for (const r of rows) {
+    const s = spans.get(r.id);
+    if (!s) spans.set(r.id, { ...r });
+    else {
+      if (r.last > s.last) s.board = r.board;
+      s.first = Math.min(s.first, r.first);
+      s.last = Math.max(s.last, r.last);
+    }
+  }
+  const byStart = new Map<string, typeof rows>();
+  for (const s of spans.values()) {
+    const k = `${s.lineage}\u0000${s.first}`;
+    (byStart.get(k) ?? byStart.set(k, []).get(k)!).push(s);
+  }
   const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((x) => x.length > 1));
-  for (const [board, list] of byBoard) {
-    list.sort((a, b) => a.first - b.first);
-    for (let i = 0; i < list.length; i++) {
-      for (let j = 0; j < list.length; j++) {
-        const a = list[i]!;
-        const b = list[j]!;
-        if (a.id === b.id || a.last >= b.first || b.first - a.last > 2) continue;
+  const out: Row[] = [];
+  for (const a of spans.values()) {
+    for (const gap of [1, 2]) {
+      for (const b of byStart.get(`${a.lineage}\u0000${a.last + gap}`) ?? []) {
+        if (a.id === b.id) continue;
         const similarity = JaroWinklerDistance(a.key, b.key);
         const wa = words(a.name);
         const wb = words(b.name);
         const contained = [...wa].every((x) => wb.has(x)) || [...wb].every((x) => wa.has(x));
         if (similarity < minSimilarity && !contained) continue;
-        out.push({ board, name: a.name, years: `${a.first}–${a.last}`, possibly_renamed_to: b.name, from: b.first, similarity: Math.round(similarity * 100) / 100 });
+        out.push({ board: a.board, name: a.name, years: `${a.first}–${a.last}`, possibly_renamed_to: b.name, to_board: b.board, from: b.first, similarity: Math.round(similarity * 100) / 100 });
       }
     }
   }
-  return out.sort((x, y) => String(x.board).localeCompare(String(y.board)) || Number(x.from) - Number(y.from));
+  return out.sort((x, y) => String(x.board).localeCompare(String(y.board), 'sv') || Number(x.from) - Number(y.from) || String(x.name).localeCompare(String(y.name), 'sv'));
 }
 
-/** Classes offered per year (the 2017 change shows as annan_vard_omsorg giving way). */
+/** Classes offered per year (the 2017 change shows as annan_vard_omsorg giving way): `{year, class, label, reports}`. */
 export function classesOffered(db: Database, filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
+  const f = resolveFilters(db, filters);
+  const withLabel = (rows: Row[]): Row[] => rows.map((r) => ({ year: r.year, class: r.class, label: LABELS.class[String(r.class)] ?? r.class, reports: r.reports }) as Row);
   if (summariesFresh(db)) {
-    const f = where(filters);
-    return db.prepare(`SELECT year, class, sum(documents) AS documents FROM summary_classes WHERE 1${f.sql} GROUP BY year, class ORDER BY year, class`).all(...f.args) as Row[];
+    const w = where(f, { class: 'class' });
+    return withLabel(db.prepare(`SELECT year, class, sum(reports) AS reports FROM summary_classes WHERE 1${w.sql} GROUP BY year, class ORDER BY year IS NULL, year, class`).all(...w.args) as Row[]);
   }
-  const w = where(filters, 'e');
-  return db
-    .prepare(
-      `SELECT e.year, c.class, count(DISTINCT c.document_id) AS documents
-       FROM classes_offered c JOIN extractions e ON e.document_id = c.document_id
-       WHERE e.current${w.sql} GROUP BY e.year, c.class ORDER BY e.year, c.class`,
-    )
-    .all(...w.args) as Row[];
+  const w = where(f, { year: 'e.year', board: 'e.board', class: 'c.class' });
+  return withLabel(
+    db
+      .prepare(
+        `SELECT e.year, c.class, count(DISTINCT c.document_id) AS reports
+         FROM classes_offered c JOIN extractions e ON e.document_id = c.document_id
+         WHERE e.counted${w.sql} GROUP BY e.year, c.class ORDER BY e.year IS NULL, e.year, c.class`,
+      )
+      .all(...w.args) as Row[],
+  );
 }
 
-/** Registration, submission and minutes deadlines (and the award day) per year. */
+/** Registration, submission and minutes deadlines (and the award day) per year: `{year, kind, label, earliest, latest, reports}`. */
 export function deadlines(db: Database, filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
+  const f = resolveFilters(db, filters);
+  const withLabel = (rows: Row[]): Row[] =>
+    rows.map((r) => ({ year: r.year, kind: r.kind, label: LABELS.date_kind[String(r.kind)] ?? r.kind, earliest: r.earliest, latest: r.latest, reports: r.reports }) as Row);
   if (summariesFresh(db)) {
-    const f = where(filters);
-    return db
-      .prepare(
-        `SELECT year, kind, min(earliest) AS earliest, max(latest) AS latest, sum(documents) AS documents
-         FROM summary_deadlines WHERE 1${f.sql} GROUP BY year, kind ORDER BY year, kind`,
-      )
-      .all(...f.args) as Row[];
+    const w = where(f);
+    return withLabel(
+      db
+        .prepare(`SELECT year, kind, min(earliest) AS earliest, max(latest) AS latest, sum(reports) AS reports FROM summary_deadlines WHERE 1${w.sql} GROUP BY year, kind ORDER BY year IS NULL, year, kind`)
+        .all(...w.args) as Row[],
+    );
   }
-  const w = where(filters, 'e');
-  return db
-    .prepare(
-      `SELECT e.year, t.kind, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS documents
-       FROM extractions e JOIN event_dates t ON t.document_id = e.document_id
-       WHERE e.current AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline')${w.sql}
-       GROUP BY e.year, t.kind ORDER BY e.year, t.kind`,
-    )
-    .all(...w.args) as Row[];
+  const w = where(f, { year: 'e.year', board: 'e.board' });
+  return withLabel(
+    db
+      .prepare(
+        `SELECT e.year, t.kind, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS reports
+         FROM extractions e JOIN event_dates t ON t.document_id = e.document_id
+         WHERE e.counted AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline')${w.sql}
+         GROUP BY e.year, t.kind ORDER BY e.year IS NULL, e.year, t.kind`,
+      )
+      .all(...w.args) as Row[],
+  );
 }
 
-/** Participation per board over the years: `{board, years, first, last, documents, units}`. */
+/** Participation per board over the years: `{board, years, first, last, reports, units, participations}`. */
 export function boards(db: Database, filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
-  const w = where(filters);
-  if (summariesFresh(db)) {
+  const f = resolveFilters(db, filters);
+  if (f.from === undefined && f.to === undefined && summariesFresh(db)) {
+    const w = where({ board: f.board });
     return db
       .prepare(
-        `SELECT board, count(DISTINCT year) AS years, min(year) AS first, max(year) AS last, sum(documents) AS documents, sum(units) AS units
-         FROM summary_year_board WHERE 1${w.sql} GROUP BY board ORDER BY units DESC, board`,
+        `SELECT board, years, first, last, reports, units, participations FROM summary_boards
+         WHERE class IS ?${w.sql} ORDER BY units DESC, board IS NULL, board`,
       )
-      .all(...w.args) as Row[];
+      .all(f.class ?? null, ...w.args) as Row[];
   }
+  const w = where(f);
   return db
     .prepare(
-      `SELECT board, count(DISTINCT year) AS years, min(year) AS first, max(year) AS last,
-              count(DISTINCT document_id) AS documents, count(*) AS units
-       FROM participations WHERE current${w.sql} GROUP BY board ORDER BY units DESC, board`,
+      `SELECT board, count(DISTINCT year) AS years, min(year) AS first, max(year) AS last, ${DISTINCT_COUNTS}
+       FROM participations WHERE counted${w.sql} GROUP BY board ORDER BY units DESC, board IS NULL, board`,
     )
     .all(...w.args) as Row[];
 }
 
+/** Who signed, per year and board: `{year, board, name, title, document}`. */
 export function signatories(db: Database, filters: Filters = {}): Row[] {
-  filters = { ...filters, board: resolveBoard(db, filters.board) };
-  const w = where(filters, 'e');
+  const f = resolveFilters(db, filters);
+  const w = where(f, { year: 'e.year', board: 'e.board' });
   return db
     .prepare(
       `SELECT e.year, e.board, s.name, s.title, d.file_name AS document
        FROM extractions e JOIN signatories s ON s.document_id = e.document_id JOIN documents d ON d.id = e.document_id
-       WHERE e.current${w.sql} ORDER BY e.year, e.board, s.position`,
+       WHERE e.counted${w.sql} ORDER BY e.year IS NULL, e.year, e.board, s.position`,
+    )
+    .all(...w.args) as Row[];
+}
+
+/**
+ * Reports about taking part that lack a year, a board or units (as of the last writer run), which
+ * the trends cannot place: `{report, year, board, units, missing, documents, files}`. A filter on
+ * a value a report lacks leaves it out.
+ */
+export function incomplete(db: Database, filters: Filters = {}): Row[] {
+  const f = resolveFilters(db, filters);
+  const w = where(f, { year: 'r.year', board: 'r.board' });
+  return db
+    .prepare(
+      `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
+              (SELECT group_concat(d.file_name, '; ') FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+       FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id`,
     )
     .all(...w.args) as Row[];
 }
@@ -243,8 +363,7 @@ export class ReadOnlyQueryError extends Error {
   override name = 'ReadOnlyQueryError';
 }
 
-/** Any SELECT; statements that would write are refused (and the database is opened read-only anyway). */
-export function sql(db: Database, statement: string, params: unknown[] = []): Row[] {
+function readStatement(db: Database, statement: string) {
   let stmt;
   try {
     stmt = db.prepare(statement);
@@ -254,9 +373,67 @@ export function sql(db: Database, statement: string, params: unknown[] = []): Ro
   if (!stmt.readonly || !stmt.reader) {
     throw new ReadOnlyQueryError('only statements that read are allowed (SELECT, WITH … SELECT, read-only PRAGMAs); this one would change the archive');
   }
-  return stmt.all(...params) as Row[];
+  return stmt;
 }
 
-export function search(db: Database, words: string, limit = 50): Row[] {
-  return searchText(db, words, limit) as unknown as Row[];
+/** Any SELECT; statements that would write are refused (and the database is opened read-only anyway). */
+export function sql(db: Database, statement: string, params: unknown[] = []): Row[] {
+  return readStatement(db, statement).all(...params) as Row[];
+}
+
+/** The columns a read-only statement returns (for a CSV header when it returns no rows). */
+export function sqlColumns(db: Database, statement: string): string[] {
+  return readStatement(db, statement)
+    .columns()
+    .map((c) => c.name);
+}
+
+/** Quotes each word so FTS5 syntax in user input is taken literally; a trailing * keeps prefix search. */
+function ftsQuery(words: string): string {
+  return words
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => {
+      const prefix = w.endsWith('*');
+      const core = w.replace(/\*+$/, '').replace(/"/g, '""');
+      return core ? `"${core}"${prefix ? '*' : ''}` : '';
+    })
+    .filter(Boolean)
+    .join(' ');
+}
+
+export interface SearchOptions {
+  limit?: number;
+}
+
+const SEARCH_FROM = `FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents d ON d.id = p.document_id
+  LEFT JOIN report_documents rd ON rd.document_id = d.id LEFT JOIN reports r ON r.id = rd.report_id LEFT JOIN extractions e ON e.document_id = d.id`;
+
+/**
+ * Full-text search over repaired page text (words match with or without å/ä/ö), with the year and
+ * board of each hit's report: `{file, path, page, year, board, report, snippet}`, best first.
+ */
+export function search(db: Database, words: string, filters: Filters = {}, options: SearchOptions = {}): Row[] {
+  const f = resolveFilters(db, filters);
+  if (f.class !== undefined) throw new QueryUsageError('search does not take --class');
+  const q = ftsQuery(words);
+  if (!q) return [];
+  const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
+  return db
+    .prepare(
+      `SELECT d.file_name AS file, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY first_seen LIMIT 1) AS path,
+              p.page, coalesce(r.year, e.year) AS year, coalesce(r.board, e.board) AS board, coalesce(rd.report_id, d.id) AS report,
+              snippet(pages_fts, 0, '[', ']', '…', 10) AS snippet
+       ${SEARCH_FROM} WHERE pages_fts MATCH ?${w.sql} ORDER BY rank LIMIT ?`,
+    )
+    .all(q, ...w.args, options.limit ?? 50) as Row[];
+}
+
+/** How many pages a search matches in all (to say when the answer was cut at its limit). */
+export function searchCount(db: Database, words: string, filters: Filters = {}): number {
+  const f = resolveFilters(db, filters);
+  const q = ftsQuery(words);
+  if (!q) return 0;
+  const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
+  return db.prepare(`SELECT count(*) ${SEARCH_FROM} WHERE pages_fts MATCH ?${w.sql}`).pluck().get(q, ...w.args) as number;
 }

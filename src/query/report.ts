@@ -1,12 +1,14 @@
 /**
- * The HTML report: one self-contained file (no external scripts, fonts or links beyond the
- * archive's own source files) with inline SVG charts of participation over the years (total, by
- * board, by class), the classes and deadlines timeline, unit histories, suggested renames, and
- * every document with a link to its source file and the evidence of its values.
+ * The HTML report, in Swedish: one self-contained file (no external scripts, fonts or links beyond
+ * the archive's own source files) with inline SVG charts of participation over the years (total,
+ * by board, by class; axis titles, gaps where a year has no report), the classes and deadlines,
+ * every unit's history (never cut), suggested renames, reports archived in several documents,
+ * incomplete reports (which the charts cannot place), and documents with the evidence of their values.
  */
 import type { Database } from 'better-sqlite3';
 import { pathToFileURL } from 'node:url';
-import { boards, classesOffered, deadlines, participation, unitAliases, type Row } from './queries.js';
+import { boards, classesOffered, deadlines, incomplete, participation, unitAliases, type Row } from './queries.js';
+import { LABELS, UNKNOWN_BOARD, UNKNOWN_YEAR } from './labels.js';
 
 const esc = (v: unknown) =>
   String(v ?? '')
@@ -15,16 +17,13 @@ const esc = (v: unknown) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
+const num = (n: unknown) => Number(n ?? 0).toLocaleString('sv-SE');
+const boardName = (b: unknown) => (b === null || b === undefined || b === '' ? UNKNOWN_BOARD : String(b));
+const yearName = (y: unknown) => (y === null || y === undefined ? UNKNOWN_YEAR : String(y));
+
 const PALETTE = ['#1f5fa8', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#a0522d', '#5b5b5b', '#2e86ab', '#c17c74'];
-const CLASS_LABELS: Record<string, string> = {
-  forskola: 'Förskola',
-  skola: 'Skola',
-  aldreomsorg: 'Äldreomsorg',
-  annan_vard_omsorg: 'Annan vård och omsorg',
-  socialtjanst_funktionsnedsattning: 'Socialtjänst, funktionsnedsättning',
-  andra_verksamheter: 'Andra verksamheter',
-  unknown: 'Klass ej angiven',
-};
+const CLASS_LABELS = LABELS.class;
+const OTHERS = 'Övriga';
 
 interface Series {
   name: string;
@@ -32,10 +31,18 @@ interface Series {
 }
 
 const W = 760;
-const H = 280;
-const M = { left: 48, right: 16, top: 16, bottom: 36 };
+const H = 300;
+const M = { left: 64, right: 16, top: 16, bottom: 52 };
 
-function axes(years: number[], max: number): { x: (y: number) => number; y: (v: number) => number; svg: string } {
+/** Every year from the first to the last (years without data are gaps, not zeros). */
+function yearRange(years: number[]): number[] {
+  if (!years.length) return [];
+  const lo = Math.min(...years);
+  const hi = Math.max(...years);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+}
+
+function axes(years: number[], max: number, yTitle: string, empty: Set<number>): { x: (y: number) => number; y: (v: number) => number; svg: string } {
   const x0 = M.left;
   const x1 = W - M.right;
   // Room inside the plot so the first and last bars are not cut by its edges.
@@ -48,14 +55,19 @@ function axes(years: number[], max: number): { x: (y: number) => number; y: (v: 
   const top = Math.max(step, Math.ceil(max / step) * step);
   const y = (v: number) => y0 - (v / top) * (y0 - y1);
   const parts: string[] = [];
+  // Years with no report at all: a pale band, so a gap reads as "no data", not as zero.
+  const band = years.length > 1 ? (x1 - x0 - 2 * pad) / span : 40;
+  for (const yr of empty) parts.push(`<rect x="${(x(yr) - band / 2).toFixed(1)}" y="${y1}" width="${band.toFixed(1)}" height="${y0 - y1}" class="nodata"><title>${yr}: inga rapporter</title></rect>`);
   for (let v = 0; v <= top + step / 2; v += step) {
-    parts.push(`<line x1="${x0}" x2="${x1}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${x0 - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${v}</text>`);
+    parts.push(`<line x1="${x0}" x2="${x1}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${x0 - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${v.toLocaleString('sv-SE')}</text>`);
   }
   const labelEvery = Math.max(1, Math.ceil(years.length / 12));
   years.forEach((yr, i) => {
     if (i % labelEvery === 0 || i === years.length - 1) parts.push(`<text x="${x(yr)}" y="${y0 + 18}" class="tick" text-anchor="middle">${yr}</text>`);
   });
-  parts.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" class="axis"/>`);
+  parts.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" class="axis"/><line x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}" class="axis"/>`);
+  parts.push(`<text x="${(x0 + x1) / 2}" y="${H - 10}" class="axis-title" text-anchor="middle">År</text>`);
+  parts.push(`<text x="16" y="${(y0 + y1) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${esc(yTitle)}</text>`);
   return { x, y, svg: parts.join('') };
 }
 
@@ -73,23 +85,40 @@ function legend(series: Series[]): string {
     .join('')}</div>`;
 }
 
-function lineChart(title: string, series: Series[], years: number[]): string {
-  if (!years.length) return `<p class="empty">No data for ${esc(title)}.</p>`;
-  const max = Math.max(...series.flatMap((s) => [...s.values.values()]));
-  const { x, y, svg } = axes(years, max);
-  const lines = series.map((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const pts = years.map((yr) => `${x(yr).toFixed(1)},${y(s.values.get(yr) ?? 0).toFixed(1)}`);
-    const dots = years.map((yr) => `<circle cx="${x(yr).toFixed(1)}" cy="${y(s.values.get(yr) ?? 0).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)} ${yr}: ${s.values.get(yr) ?? 0}</title></circle>`);
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>${dots.join('')}`;
-  });
-  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${svg}${lines.join('')}</svg>${legend(series)}</figure>`;
+function figure(title: string, svg: string, series: Series[]): string {
+  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${svg}</svg>${legend(series)}</figure>`;
 }
 
-function stackedBars(title: string, series: Series[], years: number[]): string {
-  if (!years.length) return `<p class="empty">No data for ${esc(title)}.</p>`;
+/** Lines broken where a series has no value for a year (a gap, never a drop to zero). */
+function lineChart(title: string, yTitle: string, series: Series[], years: number[], empty: Set<number>): string {
+  if (!years.length) return `<p class="empty">Inga uppgifter för ${esc(title.toLowerCase())}.</p>`;
+  const max = Math.max(1, ...series.flatMap((s) => [...s.values.values()]));
+  const { x, y, svg } = axes(years, max, yTitle, empty);
+  const lines = series.map((s, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const runs: number[][] = [];
+    for (const yr of years) {
+      if (!s.values.has(yr)) runs.push([]);
+      else {
+        if (!runs.length) runs.push([]);
+        runs[runs.length - 1]!.push(yr);
+      }
+    }
+    const polylines = runs
+      .filter((r) => r.length > 1)
+      .map((r) => `<polyline fill="none" stroke="${color}" stroke-width="2" points="${r.map((yr) => `${x(yr).toFixed(1)},${y(s.values.get(yr)!).toFixed(1)}`).join(' ')}"/>`);
+    const dots = years
+      .filter((yr) => s.values.has(yr))
+      .map((yr) => `<circle cx="${x(yr).toFixed(1)}" cy="${y(s.values.get(yr)!).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)} ${yr}: ${num(s.values.get(yr))}</title></circle>`);
+    return polylines.join('') + dots.join('');
+  });
+  return figure(title, svg + lines.join(''), series);
+}
+
+function stackedBars(title: string, yTitle: string, series: Series[], years: number[], empty: Set<number>): string {
+  if (!years.length) return `<p class="empty">Inga uppgifter för ${esc(title.toLowerCase())}.</p>`;
   const totals = years.map((yr) => series.reduce((s, x) => s + (x.values.get(yr) ?? 0), 0));
-  const { x, y, svg } = axes(years, Math.max(...totals));
+  const { x, y, svg } = axes(years, Math.max(1, ...totals), yTitle, empty);
   const bw = Math.max(4, Math.min(36, ((W - M.left - M.right) / Math.max(1, years.length)) * 0.7));
   const bars: string[] = [];
   years.forEach((yr) => {
@@ -99,46 +128,49 @@ function stackedBars(title: string, series: Series[], years: number[]): string {
       if (!v) return;
       const top = y(acc + v);
       const bottom = y(acc);
-      bars.push(`<rect x="${(x(yr) - bw / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${bw.toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"><title>${esc(s.name)} ${yr}: ${v}</title></rect>`);
+      bars.push(`<rect x="${(x(yr) - bw / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${bw.toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"><title>${esc(s.name)} ${yr}: ${num(v)}</title></rect>`);
       acc += v;
     });
   });
-  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${svg}${bars.join('')}</svg>${legend(series)}</figure>`;
+  return figure(title, svg + bars.join(''), series);
 }
 
-function seriesBy(rows: Row[], key: string, value: string, limit = 8): Series[] {
+function seriesBy(rows: Row[], key: string, value: string, name: (k: unknown) => string, limit = 8): Series[] {
   const totals = new Map<string, number>();
-  for (const r of rows) totals.set(String(r[key]), (totals.get(String(r[key])) ?? 0) + Number(r[value]));
+  for (const r of rows) totals.set(name(r[key]), (totals.get(name(r[key])) ?? 0) + Number(r[value]));
   const top = [...totals].sort((a, b) => b[1] - a[1]).map(([k]) => k);
   const kept = new Set(top.slice(0, limit));
   const map = new Map<string, Series>();
   for (const r of rows) {
-    const name = kept.has(String(r[key])) ? String(r[key]) : 'Övriga';
-    const s = map.get(name) ?? { name, values: new Map() };
+    const n = kept.has(name(r[key])) ? name(r[key]) : OTHERS;
+    const s = map.get(n) ?? { name: n, values: new Map() };
     s.values.set(Number(r.year), (s.values.get(Number(r.year)) ?? 0) + Number(r[value]));
-    map.set(name, s);
+    map.set(n, s);
   }
-  return [...map.values()].sort((a, b) => (a.name === 'Övriga' ? 1 : b.name === 'Övriga' ? -1 : top.indexOf(a.name) - top.indexOf(b.name)));
+  return [...map.values()].sort((a, b) => (a.name === OTHERS ? 1 : b.name === OTHERS ? -1 : top.indexOf(a.name) - top.indexOf(b.name)));
 }
 
-function table(rows: Row[], columns: Array<[string, string]>, cls = ''): string {
-  if (!rows.length) return '<p class="empty">None.</p>';
+type Column = [key: string, title: string, show?: (v: unknown, r: Row) => string];
+
+function table(rows: Row[], columns: Column[], cls = ''): string {
+  if (!rows.length) return '<p class="empty">Inga.</p>';
   return `<table class="${cls}"><thead><tr>${columns.map(([, h]) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${columns.map(([k]) => `<td>${esc(r[k])}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${columns.map(([k, , show]) => `<td>${show ? show(r[k], r) : esc(r[k])}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
 export interface ReportOptions {
   dbPath: string;
-  /** Documents listed with their evidence (the newest first); the rest are counted. */
+  /** Documents listed with their evidence (the newest first); the rest are counted and the cut is said. */
   maxDocuments?: number;
-  /** Units in the history table (those seen in most years first). */
-  maxUnits?: number;
 }
 
 export function renderReport(db: Database, options: ReportOptions): string {
-  const byYear = participation(db, ['year']).filter((r) => r.year !== null);
-  const years = byYear.map((r) => Number(r.year));
+  const byYearAll = participation(db, ['year']);
+  const byYear = byYearAll.filter((r) => r.year !== null);
+  const dataYears = byYear.map((r) => Number(r.year));
+  const years = yearRange(dataYears);
+  const empty = new Set(years.filter((y) => !dataYears.includes(y)));
   const byBoard = participation(db, ['year', 'board']).filter((r) => r.year !== null);
   const byClass = participation(db, ['year', 'class']).filter((r) => r.year !== null);
   const classRows = classesOffered(db).filter((r) => r.year !== null);
@@ -147,25 +179,47 @@ export function renderReport(db: Database, options: ReportOptions): string {
   const offered = new Set(classRows.map((r) => `${r.year} ${r.class}`));
   const deadlineRows = deadlines(db);
   const totals = db
-    .prepare(`SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM extractions WHERE current AND topic = 'award_participation') AS about_award,
-                     (SELECT count(*) FROM participations WHERE current) AS participations, (SELECT count(DISTINCT identity_id) FROM participations WHERE current) AS units`)
+    .prepare(
+      `SELECT (SELECT count(*) FROM documents) AS documents,
+              (SELECT count(*) FROM reports) AS reports,
+              (SELECT count(*) FROM reports WHERE topic = 'award_participation') AS about_award,
+              (SELECT count(*) FROM reports WHERE documents > 1) AS multi,
+              (SELECT count(DISTINCT document_id << 32 | unit_id) FROM participations WHERE counted) AS participations,
+              (SELECT count(DISTINCT unit_id) FROM participations WHERE counted) AS units`,
+    )
     .get() as Row;
-  const maxUnits = options.maxUnits ?? 300;
+  const incompleteRows = incomplete(db);
+  const noYear = incompleteRows.filter((r) => r.year === null).length;
+  const noUnits = incompleteRows.filter((r) => r.year !== null && Number(r.units) === 0).length;
+  const noBoard = incompleteRows.filter((r) => r.year !== null && Number(r.units) > 0 && r.board === null).length;
+  const outside = noYear + noUnits;
+  const nullYearUnits = byYearAll.find((r) => r.year === null);
+
+  // Every unit's history: one row per distinct unit, all of them.
   const histories = db
     .prepare(
-      `SELECT i.name AS unit, group_concat(DISTINCT p.board) AS boards, count(DISTINCT p.year) AS years, min(p.year) AS first, max(p.year) AS last,
-              group_concat(DISTINCT p.year) AS year_list
-       FROM participations p JOIN unit_identities i ON i.id = p.identity_id WHERE p.current
-       GROUP BY i.id ORDER BY years DESC, i.name LIMIT ?`,
+      `SELECT u.name AS unit, p.unit_id, group_concat(DISTINCT coalesce(p.board, '${UNKNOWN_BOARD}')) AS boards, count(DISTINCT p.year) AS years,
+              min(p.year) AS first, max(p.year) AS last, group_concat(DISTINCT p.year) AS year_list
+       FROM participations p JOIN distinct_units u ON u.id = p.unit_id WHERE p.counted
+       GROUP BY p.unit_id ORDER BY boards, u.name, p.unit_id`,
     )
-    .all(maxUnits) as Row[];
+    .all() as Row[];
+  const multi = db
+    .prepare(
+      `SELECT r.id, r.year, r.board, r.units, group_concat(d.file_name || ' (' || d.format || CASE WHEN d.ocr THEN ', OCR' ELSE '' END || ', ' ||
+              CASE WHEN rd.is_primary THEN 'räknas' ELSE (SELECT label FROM labels WHERE kind = 'joined_by' AND key = rd.joined_by) END || ')', '; ') AS files
+       FROM reports r JOIN report_documents rd ON rd.report_id = r.id JOIN documents d ON d.id = rd.document_id
+       WHERE r.documents > 1 GROUP BY r.id ORDER BY r.year, r.board, r.id`,
+    )
+    .all() as Row[];
   const maxDocs = options.maxDocuments ?? 200;
   const docs = db
     .prepare(
-      `SELECT d.id, d.file_name, d.format, e.year, e.board, e.topic, d.superseded_by,
+      `SELECT d.id, d.file_name, d.format, e.year, e.board, e.topic, d.superseded_by, rd.report_id, rd.is_primary,
               (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY missing_since IS NOT NULL, first_seen LIMIT 1) AS path,
               (SELECT count(*) FROM participations p WHERE p.document_id = d.id) AS units
-       FROM documents d LEFT JOIN extractions e ON e.document_id = d.id ORDER BY e.year DESC, d.file_name LIMIT ?`,
+       FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
+       ORDER BY e.year IS NULL, e.year DESC, d.file_name LIMIT ?`,
     )
     .all(maxDocs) as Row[];
   const evidence = db.prepare('SELECT path, page, snippet, rule FROM evidence WHERE document_id = ? ORDER BY rowid');
@@ -173,19 +227,23 @@ export function renderReport(db: Database, options: ReportOptions): string {
     .map((d) => {
       const ev = evidence.all(d.id) as Row[];
       const link = d.path ? `<a href="${esc(pathToFileURL(String(d.path)).href)}">${esc(d.file_name)}</a>` : esc(d.file_name);
-      return `<details><summary>${link} <span class="meta">${esc(d.year ?? '—')} · ${esc(d.board ?? '—')} · ${esc(d.topic ?? 'not extracted')} · ${esc(d.units)} units${d.superseded_by ? ' · superseded' : ''}</span></summary>${table(
+      const role = d.report_id === null ? '' : d.is_primary ? ` · rapport ${esc(d.report_id)}` : ` · i rapport ${esc(d.report_id)}, räknas inte själv`;
+      const meta = [yearName(d.year), boardName(d.board), d.topic ? LABELS.topic[String(d.topic)] ?? String(d.topic) : 'ej utläst', `${num(d.units)} enheter`].map(esc).join(' · ');
+      return `<details><summary>${link} <span class="meta">${meta}${role}${d.superseded_by ? ' · ersatt av nyare version' : ''}</span></summary>${table(
         ev,
         [
-          ['path', 'value'],
-          ['page', 'page'],
-          ['snippet', 'from the text'],
-          ['rule', 'rule'],
+          ['path', 'uppgift'],
+          ['page', 'sida'],
+          ['snippet', 'ur texten'],
+          ['rule', 'regel'],
         ],
         'evidence',
       )}</details>`;
     })
     .join('');
   const aliases = unitAliases(db);
+  const boardRows = boards(db);
+  const yearSpan = dataYears.length ? `${dataYears[0]}–${dataYears[dataYears.length - 1]}` : '–';
 
   return `<!doctype html>
 <html lang="sv">
@@ -202,13 +260,14 @@ export function renderReport(db: Database, options: ReportOptions): string {
   section { background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 16px 20px; margin: 18px 0; }
   h2 { font-size: 18px; margin: 4px 0 12px; }
   .kpis { display: flex; gap: 14px; flex-wrap: wrap; }
-  .kpi { background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 10px 16px; min-width: 150px; }
+  .kpi { background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 10px 16px; min-width: 130px; }
   .kpi b { display: block; font-size: 24px; }
   .charts { display: grid; grid-template-columns: 1fr; gap: 8px; }
   figure { margin: 0 0 10px; }
   figcaption { font-weight: 600; margin-bottom: 4px; }
   svg { width: 100%; height: auto; background: #fff; }
   .grid { stroke: #eceff3; } .axis { stroke: #9aa4ae; } .tick { font-size: 11px; fill: #5c6670; }
+  .axis-title { font-size: 12px; fill: #3b444d; font-weight: 600; } .nodata { fill: #f1f1f1; }
   .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 12.5px; color: #3b444d; }
   .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
   table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
@@ -218,64 +277,90 @@ export function renderReport(db: Database, options: ReportOptions): string {
   details { border-bottom: 1px solid #eef0f2; padding: 4px 0; } summary { cursor: pointer; }
   .meta { color: #5c6670; font-size: 13px; } .empty { color: #5c6670; font-style: italic; }
   table.evidence { margin: 6px 0 10px 18px; width: calc(100% - 18px); font-size: 12.5px; }
-  .note { color: #5c6670; font-size: 13px; }
+  .note { color: #5c6670; font-size: 13px; } .warn { background: #fff7e6; border-color: #f0c36d; }
 </style>
 </head>
 <body>
-<header><h1>Kvalitetsutmärkelsen: deltagande över åren</h1><p>beslutsarkiv report of ${esc(options.dbPath)} · ${esc(new Date().toISOString().slice(0, 10))}</p></header>
+<header><h1>Kvalitetsutmärkelsen: deltagande över åren</h1><p>Rapport från beslutsarkiv över ${esc(options.dbPath)} · ${esc(new Date().toISOString().slice(0, 10))}</p></header>
 <main>
 <div class="kpis">
-  <div class="kpi"><b>${esc(totals.documents)}</b>documents</div>
-  <div class="kpi"><b>${esc(totals.about_award)}</b>about participation</div>
-  <div class="kpi"><b>${esc(totals.participations)}</b>participations</div>
-  <div class="kpi"><b>${esc(totals.units)}</b>distinct units</div>
-  <div class="kpi"><b>${years.length ? `${years[0]}–${years[years.length - 1]}` : '—'}</b>years</div>
+  <div class="kpi"><b>${num(totals.documents)}</b>handlingar</div>
+  <div class="kpi"><b>${num(totals.reports)}</b>rapporter</div>
+  <div class="kpi"><b>${num(totals.about_award)}</b>om deltagande</div>
+  <div class="kpi"><b>${num(totals.participations)}</b>deltaganden</div>
+  <div class="kpi"><b>${num(totals.units)}</b>distinkta enheter</div>
+  <div class="kpi"><b>${yearSpan}</b>år</div>
 </div>
-<section><h2>Participation over the years</h2><div class="charts">
-${lineChart('Units taking part, and documents, per year', [
-  { name: 'units', values: new Map(byYear.map((r) => [Number(r.year), Number(r.units)])) },
-  { name: 'documents', values: new Map(byYear.map((r) => [Number(r.year), Number(r.documents)])) },
-], years)}
-${lineChart('Units per year by board (the eight largest)', seriesBy(byBoard, 'board', 'units'), years)}
-${stackedBars('Units per year by class', seriesBy(byClass, 'class', 'units', 7).map((s) => ({ ...s, name: CLASS_LABELS[s.name] ?? s.name })), years)}
+${
+  incompleteRows.length
+    ? `<section class="warn"><h2>Ofullständiga rapporter</h2><p>${num(incompleteRows.length)} rapporter om deltagande saknar år, nämnd eller enheter. <b>${num(outside)} står utanför diagrammen</b> (${num(noYear)} utan år, ${num(noUnits)} utan enheter)${
+        noBoard ? `; ${num(noBoard)} utan nämnd räknas per år men visas som ${UNKNOWN_BOARD}` : ''
+      }.${nullYearUnits ? ` Deras ${num(nullYearUnits.units)} enheter under ${UNKNOWN_YEAR} ingår inte i årsdiagrammen.` : ''} Listan: <code>beslutsarkiv query incomplete</code>.</p>${table(incompleteRows, [
+        ['report', 'rapport'],
+        ['year', 'år', (v) => esc(yearName(v))],
+        ['board', 'nämnd', (v) => esc(boardName(v))],
+        ['units', 'enheter'],
+        ['missing', 'saknas', (v) => esc(String(v ?? '').replace('year', 'år').replace('board', 'nämnd').replace('units', 'enheter'))],
+        ['files', 'handlingar'],
+      ])}</section>`
+    : ''
+}
+<section><h2>Deltagande över åren</h2><div class="charts">
+${lineChart('Distinkta enheter, deltaganden och rapporter per år', 'Antal', [
+  { name: 'distinkta enheter', values: new Map(byYear.map((r) => [Number(r.year), Number(r.units)])) },
+  { name: 'deltaganden (enhet i rapport)', values: new Map(byYear.map((r) => [Number(r.year), Number(r.participations)])) },
+  { name: 'rapporter', values: new Map(byYear.map((r) => [Number(r.year), Number(r.reports)])) },
+], years, empty)}
+${lineChart('Distinkta enheter per år och nämnd (de åtta största)', 'Enheter', seriesBy(byBoard, 'board', 'units', boardName), years, empty)}
+${stackedBars('Distinkta enheter per år och klass', 'Enheter', seriesBy(byClass, 'class', 'units', (k) => CLASS_LABELS[String(k)] ?? String(k), 7), years, empty)}
 </div>
-<p class="note">Only current versions of reports about taking part count; a unit named twice in one report counts once.</p></section>
-<section><h2>Classes offered</h2>
-<table><thead><tr><th>year</th>${classKeys.map((k) => `<th>${esc(CLASS_LABELS[k])}</th>`).join('')}</tr></thead><tbody>${classYears
+<p class="note">Varje rapport räknas en gång även när den arkiverats i flera handlingar (t.ex. en text-PDF och dess skanning): ${num(totals.multi)} rapporter finns i mer än en handling. En enhet är ett namn (oavsett stavning) inom en nämnds linje; samma namn under två nämnder är två enheter om inte ett alias bekräftats. Bara aktuella versioner räknas.${
+    empty.size ? ` År utan rapporter visas som luckor (grått): ${[...empty].join(', ')}.` : ''
+  }</p></section>
+<section><h2>Erbjudna klasser</h2>
+${classYears.length ? `<table><thead><tr><th>år</th>${classKeys.map((k) => `<th>${esc(CLASS_LABELS[k])}</th>`).join('')}</tr></thead><tbody>${classYears
     .map((yr) => `<tr><td>${yr}</td>${classKeys.map((k) => (offered.has(`${yr} ${k}`) ? '<td class="yes">✓</td>' : '<td class="no">·</td>')).join('')}</tr>`)
-    .join('')}</tbody></table>
-<p class="note">In 2017 "Annan vård och omsorg" gave way to "Socialtjänst samt stöd och service till personer med funktionsnedsättning".</p></section>
-<section><h2>Deadlines and award days</h2>${table(deadlineRows, [
-    ['year', 'year'],
-    ['kind', 'event'],
-    ['earliest', 'earliest'],
-    ['latest', 'latest'],
-    ['documents', 'documents'],
+    .join('')}</tbody></table>` : '<p class="empty">Inga.</p>'}
+<p class="note">2017 ersattes "Annan vård och omsorg" av "Socialtjänst samt stöd och service till personer med funktionsnedsättning".</p></section>
+<section><h2>Sista dagar och utdelning</h2>${table(deadlineRows, [
+    ['year', 'år', (v) => esc(yearName(v))],
+    ['label', 'händelse'],
+    ['earliest', 'tidigast'],
+    ['latest', 'senast'],
+    ['reports', 'rapporter'],
   ])}</section>
-<section><h2>Boards</h2>${table(boards(db), [
-    ['board', 'board'],
-    ['years', 'years'],
-    ['first', 'first'],
-    ['last', 'last'],
-    ['documents', 'documents'],
-    ['units', 'units'],
+<section><h2>Nämnder</h2>${table(boardRows, [
+    ['board', 'nämnd', (v) => esc(boardName(v))],
+    ['years', 'år'],
+    ['first', 'första', (v) => esc(v ?? '–')],
+    ['last', 'senaste', (v) => esc(v ?? '–')],
+    ['reports', 'rapporter'],
+    ['units', 'distinkta enheter'],
+    ['participations', 'deltaganden'],
   ])}</section>
-<section><h2>Unit histories</h2>${table(histories, [
-    ['unit', 'unit'],
-    ['boards', 'board'],
-    ['years', 'years'],
-    ['year_list', 'taking part'],
-  ])}<p class="note">Spellings of one unit are grouped (case, å/ä/ö, punctuation, a leading type word). Likely renames are suggested below, never merged.</p></section>
-<section><h2>Possible renames</h2>${table(aliases, [
-    ['board', 'board'],
-    ['name', 'name'],
-    ['years', 'years'],
-    ['possibly_renamed_to', 'possibly renamed to'],
-    ['from', 'from'],
-    ['similarity', 'similarity'],
+<section><h2>Enheternas historik</h2><p class="note">Alla ${num(histories.length)} distinkta enheter, per nämnd. Stavningar av en enhet slås ihop (skiftläge, å/ä/ö, skiljetecken, ett inledande typord); troliga namnbyten föreslås nedan men slås aldrig ihop utan ett bekräftat alias (<code>beslutsarkiv alias add</code>).</p>${table(histories, [
+    ['unit', 'enhet'],
+    ['boards', 'nämnd'],
+    ['years', 'antal år'],
+    ['year_list', 'deltog', (v) => esc(String(v ?? '').split(',').filter(Boolean).sort().join(', ') || UNKNOWN_YEAR)],
   ])}</section>
-<section><h2>Documents</h2><p class="note">Each links to its source file; open one to see where every value came from.${
-    Number(totals.documents) > docs.length ? ` Showing the ${docs.length} newest of ${totals.documents}; <code>beslutsarkiv export --with-evidence</code> has them all.` : ''
+<section><h2>Möjliga namnbyten</h2>${table(aliases, [
+    ['board', 'nämnd', (v) => esc(boardName(v))],
+    ['name', 'namn'],
+    ['years', 'år'],
+    ['possibly_renamed_to', 'möjligen nytt namn'],
+    ['from', 'från'],
+    ['similarity', 'likhet'],
+  ])}</section>
+<section><h2>Rapporter i flera handlingar</h2><p class="note">Handlingar som är samma rapport (samma diarienummer och nämnd, nästan samma text, eller arkivariens beslut) räknas en gång, med den mest fullständiga handlingens uppgifter. Ändra med <code>beslutsarkiv group split|join</code>.</p>${table(multi, [
+    ['id', 'rapport'],
+    ['year', 'år', (v) => esc(yearName(v))],
+    ['board', 'nämnd', (v) => esc(boardName(v))],
+    ['units', 'enheter'],
+    ['files', 'handlingar'],
+  ])}</section>
+<section><h2>Handlingar</h2><p class="note">Varje handling länkar till sin källfil; öppna en för att se var varje uppgift kom ifrån.${
+    Number(totals.documents) > docs.length ? ` Visar de ${num(docs.length)} senaste av ${num(totals.documents)}; <code>beslutsarkiv export --with-evidence</code> har alla.` : ''
   }</p>${docHtml}</section>
 </main>
 </body>
