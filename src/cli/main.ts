@@ -265,6 +265,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       withWriter(o.db, (db) => {
         if (refs.length < 2) throw new UsageError('group join needs two or more documents');
         const ids = refs.map((r) => documentId(db, r));
+        rebuildReportGroups(db);
         decide(db, ids, true);
         rebuildReportGroups(db);
         refreshSummaries(db);

@@ -193,7 +193,7 @@ export function unitHistory(db: Database, name: string, filters: Filters = {}): 
   return db
     .prepare(
       `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report,
-              (SELECT group_concat(d.file_name, '; ') FROM report_documents r JOIN documents d ON d.id = r.document_id WHERE r.report_id = p.document_id) AS documents
+              (SELECT group_concat(d.file_name, '; ' ORDER BY r.is_primary DESC, d.file_name) FROM report_documents r JOIN documents d ON d.id = r.document_id WHERE r.report_id = p.document_id) AS documents
        FROM participations p
        WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}
        ORDER BY p.year IS NULL, p.year, p.board, p.name`,
@@ -353,7 +353,7 @@ export function incomplete(db: Database, filters: Filters = {}): Row[] {
   return db
     .prepare(
       `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
-              (SELECT group_concat(d.file_name, '; ') FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+              (SELECT group_concat(d.file_name, '; ' ORDER BY x.is_primary DESC, d.file_name) FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
        FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id`,
     )
     .all(...w.args) as Row[];

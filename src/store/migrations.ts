@@ -451,7 +451,7 @@ export const MIGRATIONS: Migration[] = [
           WHERE p.counted GROUP BY p.year, coalesce(p.class, 'unknown') ORDER BY p.year IS NULL, p.year, 2;
         CREATE VIEW unit_history AS
           SELECT u.name AS unit, p.unit_id, p.year, p.name, p.board, p.department, p.class, p.operator, p.provider, p.document_id AS report,
-                 (SELECT group_concat(d.file_name, '; ') FROM report_documents r JOIN documents d ON d.id = r.document_id
+                 (SELECT group_concat(d.file_name, '; ' ORDER BY r.is_primary DESC, d.file_name) FROM report_documents r JOIN documents d ON d.id = r.document_id
                   WHERE r.report_id = p.document_id) AS documents
           FROM participations p JOIN distinct_units u ON u.id = p.unit_id
           WHERE p.counted ORDER BY u.name, p.unit_id, p.year;
@@ -461,7 +461,7 @@ export const MIGRATIONS: Migration[] = [
           ORDER BY r.year, r.board, r.id, rd.is_primary DESC, d.id;
         CREATE VIEW incomplete_reports AS
           SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
-                 (SELECT group_concat(d.file_name, '; ') FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+                 (SELECT group_concat(d.file_name, '; ' ORDER BY x.is_primary DESC, d.file_name) FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
           FROM reports r WHERE r.missing IS NOT NULL ORDER BY r.year, r.board, r.id;
         CREATE VIEW deadlines_by_year AS
           SELECT e.year, t.kind, l.label AS kind_label, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS reports

@@ -218,28 +218,27 @@ export function findDocuments(db: Database, ref: string): Array<{ id: number; fi
     .all(ref, ref, ref) as Array<{ id: number; file_name: string; sha256: string }>;
 }
 
-/** Records that documents are one report (join) or that one is a report of its own (split). */
+/**
+ * Records an archivist's decision, on groups rebuilt just before. Join: the reports of these
+ * documents become one (earlier splits between their documents are taken back). Split: each
+ * document becomes a report of its own, never grouped with the other documents of its report.
+ */
 export function decide(db: Database, documents: number[], same: boolean): void {
   const t = new Date().toISOString();
   const put = db.prepare('INSERT OR REPLACE INTO report_decisions (document_a, document_b, same, decided_at) VALUES (?, ?, ?, ?)');
+  const groupOf = (id: number) => {
+    const others = db.prepare('SELECT document_id FROM report_documents WHERE report_id = (SELECT report_id FROM report_documents WHERE document_id = ?)').pluck().all(id) as number[];
+    return others.length ? others : [id];
+  };
+  const pair = (x: number, y: number) => (x < y ? [x, y] : [y, x]) as [number, number];
   db.transaction(() => {
     if (same) {
-      for (let i = 1; i < documents.length; i++) {
-        const [a, b] = [documents[0]!, documents[i]!].sort((x, y) => x - y);
-        if (a !== b) put.run(a, b, 1, t);
-      }
+      const groups = documents.map(groupOf);
+      const unsplit = db.prepare('DELETE FROM report_decisions WHERE document_a = ? AND document_b = ? AND same = 0');
+      for (let i = 0; i < groups.length; i++) for (let j = i + 1; j < groups.length; j++) for (const x of groups[i]!) for (const y of groups[j]!) if (x !== y) unsplit.run(...pair(x, y));
+      for (let i = 1; i < documents.length; i++) if (documents[0] !== documents[i]) put.run(...pair(documents[0]!, documents[i]!), 1, t);
       return;
     }
-    // Split: each named document is not the same report as any other document of its group now.
-    for (const id of documents) {
-      const group = db
-        .prepare('SELECT document_id FROM report_documents WHERE report_id = (SELECT report_id FROM report_documents WHERE document_id = ?) AND document_id <> ?')
-        .pluck()
-        .all(id, id) as number[];
-      for (const other of group) {
-        const [a, b] = [id, other].sort((x, y) => x - y);
-        put.run(a, b, 0, t);
-      }
-    }
+    for (const id of documents) for (const other of groupOf(id)) if (other !== id) put.run(...pair(id, other), 0, t);
   })();
 }

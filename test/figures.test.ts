@@ -1,0 +1,184 @@
+/**
+ * Figures analysts can trust: reports counted once (not their files), distinct units within board
+ * lineages, filters that filter (or refuse), incomplete reports made visible, spreadsheets, the
+ * database in other tools, the report, and the synthetic archive's shape.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Extracted } from '../schemas/record.js';
+import { DEGRADED_SCAN, makeScannedPdf, makeTextPdf, paginate, renderScan, toJpeg, toTiff } from '../scripts/fixtures.js';
+import type { DocumentFile } from '../src/document-file.js';
+import { ingest } from '../src/pipeline.js';
+import * as q from '../src/query/queries.js';
+import { Archive } from '../src/store/archive.js';
+import { openDatabase } from '../src/store/database.js';
+import { tempDir } from './helpers.js';
+
+const ROOT = resolve(__dirname, '..');
+const BIN = join(ROOT, 'src/cli/bin.js');
+
+function cli(db: string, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args, '--db', db], { encoding: 'utf8' });
+}
+
+const EMPTY: Extracted = {
+  topic: 'award_participation',
+  year: null,
+  board: null,
+  administration: null,
+  diarienummer: null,
+  document_date: null,
+  meeting_date: null,
+  units: [],
+  classes: [],
+  dates: [],
+  signatories: [],
+  case_officer: null,
+  target_units: null,
+};
+
+export interface StoredDoc {
+  name: string;
+  record: Partial<Extracted> & { unitNames?: string[] };
+  text?: string;
+  ocr?: boolean;
+}
+
+/** An archive of extracted records written through the store (no text processing), then grouped and summarised. */
+export function storeRecords(dbPath: string, docs: StoredDoc[]): void {
+  const db = openDatabase(dbPath);
+  const archive = new Archive(db);
+  const run = archive.startRun('test', [], {});
+  docs.forEach((d, i) => {
+    const { unitNames, ...rest } = d.record;
+    const record: Extracted = { ...EMPTY, ...rest };
+    if (unitNames) record.units = unitNames.map((name) => ({ name, department: null, operator: 'municipal', provider: null, class: null }));
+    const file: DocumentFile = {
+      path: `/test/${d.name}`,
+      name: d.name,
+      size: 100,
+      mtimeMs: 0,
+      sha256: (i + 1).toString(16).padStart(64, '0'),
+      format: 'txt',
+      mediaType: 'text/plain',
+      pages: [{ number: 1, text: d.text ?? `Handling ${d.name}`, source: d.ocr ? 'ocr' : 'text', confidence: d.ocr ? 85 : null }],
+      messages: [],
+      extraction: { record, evidence: {} },
+    };
+    archive.saveDocument(file, run);
+  });
+  archive.refreshSummaries();
+  archive.finishRun(run, 'completed', { seen: docs.length, ingested: docs.length, changed: 0, unchanged: 0, reprocessed: 0, moved: 0, duplicate: 0, missing: 0, skipped: 0, failed: 0 });
+  db.close();
+}
+
+const REPORT_2019 = `Farsta stadsdelsförvaltning
+Avdelningen för äldreomsorg
+
+Tjänsteutlåtande
+Dnr 1.5.2-318/2019
+
+Till
+Farsta stadsdelsnämnd
+2019-06-13
+
+Anmälan till Stockholms stads kvalitetsutmärkelse 2019
+
+Förslag till beslut
+Stadsdelsnämnden godkänner att Äldreboendet Lönnen, Hemtjänsten Farsta och Förskolan Ekorren deltar i Stockholms stads kvalitetsutmärkelse 2019.
+
+Bakgrund
+Kvalitetsutmärkelsen delas ut den 26 november 2019. Syftet med utmärkelsen är att stimulera och uppmuntra arbetet med en långsiktigt hållbar kvalitetsutveckling. Den ger samtidigt staden möjlighet att lyfta fram förebilder och goda exempel. Genom att delta synliggör verksamheterna sitt systematiska kvalitetsarbete.
+Äldreboendet Lönnen deltar i klassen äldreomsorg. Hemtjänsten Farsta deltar i klassen äldreomsorg och Förskolan Ekorren i klassen förskola.
+Tävlingsbidraget ska vara inlämnat senast den 17 maj 2019 och protokollsutdrag ska skickas in senast den 28 juni 2019.
+
+Anna Berg                          Lars Holm
+Stadsdelsdirektör                  Avdelningschef`;
+
+/** The same template filled in for another board: another report, however alike the text. */
+const OTHER_2019 = REPORT_2019.replaceAll('Farsta', 'Skarpnäcks')
+  .replace('Skarpnäcks stadsdelsförvaltning', 'Skarpnäcks stadsdelsförvaltning')
+  .replace('1.5.2-318/2019', '1.5.2-407/2019')
+  .replace('Äldreboendet Lönnen, Hemtjänsten Skarpnäcks och Förskolan Ekorren', 'Förskolan Tallen och Gruppbostaden Björken')
+  .replace('Äldreboendet Lönnen deltar i klassen äldreomsorg. Hemtjänsten Skarpnäcks deltar i klassen äldreomsorg och Förskolan Ekorren i klassen förskola.', 'Förskolan Tallen deltar i klassen förskola.');
+
+describe('reports, not files', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    db = join(dir, 'a.sqlite');
+    const lines = paginate(REPORT_2019)[0]!;
+    writeFileSync(join(dir, 'farsta-2019.pdf'), await makeTextPdf(REPORT_2019));
+    writeFileSync(join(dir, 'farsta-2019-skannad.pdf'), await makeScannedPdf([toJpeg(renderScan(lines, { ...DEGRADED_SCAN, seed: 5 }), 70)]));
+    writeFileSync(join(dir, 'farsta-2019.tif'), toTiff([renderScan(lines, { dpi: 200, rotateDeg: 0.3, noise: 6, paper: 245 })]));
+    writeFileSync(join(dir, 'skarpnack-2019.txt'), OTHER_2019);
+    await ingest([dir], { db, concurrency: 2 });
+  });
+  const open = () => openDatabase(db, { readonly: true });
+
+  it('a text PDF, its scan and a TIFF of the same pages are one report, counted once', () => {
+    const groups = open().prepare('SELECT report, document, is_primary, joined_by, ocr FROM report_groups ORDER BY report, is_primary DESC, document').all() as q.Row[];
+    const farsta = groups.filter((g) => String(g.document).startsWith('farsta'));
+    expect(farsta.map((g) => g.document)).toEqual(['farsta-2019.pdf', 'farsta-2019-skannad.pdf', 'farsta-2019.tif']);
+    expect(new Set(farsta.map((g) => g.report)).size).toBe(1);
+    // The born-digital PDF is the one counted; the scans were joined by their Dnr or their text.
+    expect(farsta[0]).toMatchObject({ is_primary: 1, ocr: 0, joined_by: expect.stringMatching(/dnr|text/) });
+    for (const g of farsta.slice(1)) expect(g).toMatchObject({ is_primary: 0, ocr: 1, joined_by: expect.stringMatching(/dnr|text/) });
+    // The same template for another board stays a report of its own.
+    expect(groups.find((g) => g.document === 'skarpnack-2019.txt')?.report).not.toBe(farsta[0]!.report);
+    expect(q.participation(open(), ['year'])).toEqual([{ year: 2019, reports: 2, units: 5, participations: 5 }]);
+    expect(q.participation(open(), ['year', 'board'], { board: 'farsta' })).toEqual([{ year: 2019, board: 'Farsta stadsdelsnämnd', reports: 1, units: 3, participations: 3 }]);
+    const history = q.unitHistory(open(), 'Lönnen');
+    expect(history).toHaveLength(1);
+    expect(history[0]!.documents).toBe('farsta-2019.pdf; farsta-2019-skannad.pdf; farsta-2019.tif');
+  });
+
+  it('the archivist splits and joins report groups from the command line, and the decision stays', async () => {
+    const show = cli(db, 'group', 'show', 'farsta-2019.tif');
+    expect(show.status).toBe(0);
+    expect(show.stdout).toMatch(/^report \d+: 2019, Farsta stadsdelsnämnd, 3 units, 3 documents\n/);
+    expect(show.stdout).toMatch(/counted +pdf +farsta-2019\.pdf/);
+
+    const split = cli(db, 'group', 'split', 'farsta-2019.tif');
+    expect(split.status, split.stderr).toBe(0);
+    expect(split.stdout).toMatch(/1 document\n.*farsta-2019\.tif/);
+    expect(q.participation(open(), ['year'])).toEqual([{ year: 2019, reports: 3, units: 5, participations: 8 }]);
+
+    // A nightly run over the same folder keeps the archivist's decision.
+    await ingest([dir], { db, concurrency: 2 });
+    expect(q.participation(open(), ['year'])[0]!.reports).toBe(3);
+
+    const join_ = cli(db, 'group', 'join', 'farsta-2019.pdf', 'farsta-2019.tif');
+    expect(join_.status, join_.stderr).toBe(0);
+    expect(join_.stdout).toMatch(/3 documents/);
+    expect(q.participation(open(), ['year'])[0]).toMatchObject({ reports: 2, participations: 5 });
+
+    expect(cli(db, 'group', 'split', 'nothing-like-this.pdf')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no document matches "nothing-like-this.pdf"/) });
+    expect(cli(db, 'group', 'join', 'farsta-2019.pdf').status).toBe(2);
+  });
+});
+
+describe('reports by Dnr and board', () => {
+  it('documents with the same Dnr under the same board are one report; the same Dnr under another board is not', () => {
+    const db = join(tempDir(), 'dnr.sqlite');
+    const r = (board: string, dnr: string, unitNames: string[]) => ({ year: 2021, board, diarienummer: dnr, unitNames });
+    storeRecords(db, [
+      { name: 'a.pdf', record: r('Bromma stadsdelsnämnd', '1.2-33/2021', ['Förskolan Ugglan', 'Hemtjänsten Bromma']) },
+      // Its scan: OCR read one unit differently and the Dnr with a letter O for a zero.
+      { name: 'a-scan.pdf', record: r('Bromma stadsdelsnämnd', '1.2-33/2O21', ['Förskolan Ugglan', 'Hemtjansten Brornma']), ocr: true },
+      { name: 'b.pdf', record: r('Farsta stadsdelsnämnd', '1.2-33/2021', ['Förskolan Ugglan']) },
+    ]);
+    const d = openDatabase(db, { readonly: true });
+    expect(d.prepare('SELECT document, is_primary, joined_by FROM report_groups ORDER BY document').all()).toEqual([
+      { document: 'a-scan.pdf', is_primary: 0, joined_by: 'dnr' },
+      { document: 'a.pdf', is_primary: 1, joined_by: 'dnr' },
+      { document: 'b.pdf', is_primary: 1, joined_by: 'self' },
+    ]);
+    // The scan's misread unit does not count: the report's units are those of its best document.
+    expect(q.participation(d, ['year'])).toEqual([{ year: 2021, reports: 2, units: 3, participations: 3 }]);
+    expect(q.unitHistory(d, 'Hemtjansten Brornma')).toEqual([]);
+  });
+});
