@@ -182,3 +182,59 @@ describe('reports by Dnr and board', () => {
     expect(q.unitHistory(d, 'Hemtjansten Brornma')).toEqual([]);
   });
 });
+
+describe('distinct units', () => {
+  const districts = Array.from({ length: 43 }, (_, i) => `Distrikt ${String.fromCharCode(65 + (i % 26))}${i >= 26 ? 'x' : ''} stadsdelsnämnd`);
+
+  it('the same name in 43 boards is 43 units, and participations are counted beside them', () => {
+    const db = join(tempDir(), 'units.sqlite');
+    storeRecords(db, [
+      ...districts.map((board, i) => ({ name: `r${i}.txt`, record: { year: 2024, board, unitNames: ['Äldreboendet Lönnen'] } })),
+      // One board names it twice in a year (a report and a complement): one unit, two participations.
+      { name: 'extra.txt', record: { year: 2024, board: districts[0]!, diarienummer: 'x-2', unitNames: ['äldreboendet Lönnen', 'Hemtjänsten A'] } },
+    ]);
+    const d = openDatabase(db, { readonly: true });
+    expect(q.participation(d, ['year'])).toEqual([{ year: 2024, reports: 44, units: 44, participations: 45 }]);
+    expect(q.participation(d, ['year'], { board: districts[0] })).toEqual([{ year: 2024, reports: 2, units: 2, participations: 3 }]);
+    expect(q.boards(d).find((b) => b.board === districts[0])).toMatchObject({ reports: 2, units: 2, participations: 3 });
+    expect(new Set(q.unitHistory(d, 'Lönnen').map((r) => r.unit_id)).size).toBe(43);
+    // The view gives the same answer.
+    expect(d.prepare('SELECT year, reports, units, participations FROM participation_by_year').all()).toEqual([{ year: 2024, reports: 44, units: 44, participations: 45 }]);
+  });
+
+  it('a unit is one across its board lineage (renamed, merged), and across boards only through a confirmed alias', () => {
+    const db = join(tempDir(), 'lineage.sqlite');
+    storeRecords(db, [
+      { name: 'h2006.txt', record: { year: 2006, board: 'Hässelby stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Hemtjänsten Hässelby'] } },
+      { name: 'v2006.txt', record: { year: 2006, board: 'Vällingby stadsdelsnämnd', unitNames: ['Fritidsgården Tornet'] } },
+      { name: 'hv2007.txt', record: { year: 2007, board: 'Hässelby-Vällingby stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Fritidsgården Tornet'] } },
+      { name: 'f2007.txt', record: { year: 2007, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren'] } },
+      { name: 's2008.txt', record: { year: 2008, board: 'Socialnämnden', unitNames: ['Hemtjänsten Hässelby'] } },
+    ]);
+    const units = () => (openDatabase(db, { readonly: true }).prepare('SELECT count(DISTINCT unit_id) AS n FROM participations WHERE counted').get() as { n: number }).n;
+    expect(units()).toBe(7);
+    for (const [from, to] of [['hässelby stadsdelsnämnd', 'hässelby-vällingby'], ['vällingby stadsdelsnämnd', 'hässelby-vällingby']] as const) {
+      const r = cli(db, 'lineage', 'add', from, to, '--year', '2007');
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(cli(db, 'lineage', 'list').stdout).toMatch(/Hässelby stadsdelsnämnd.*Hässelby-Vällingby stadsdelsnämnd.*2007.*merged/);
+    // Ekorren and Tornet are one unit each across the merger; Farsta's Ekorren is another unit.
+    expect(units()).toBe(5);
+    const ekorren = q.unitHistory(openDatabase(db, { readonly: true }), 'Ekorren');
+    expect(ekorren.map((r) => [r.year, r.board, r.unit_id === ekorren[0]!.unit_id])).toEqual([
+      [2006, 'Hässelby stadsdelsnämnd', true],
+      [2007, 'Farsta stadsdelsnämnd', false],
+      [2007, 'Hässelby-Vällingby stadsdelsnämnd', true],
+    ]);
+    // The home-care unit moved from the district to Socialnämnden: one unit only once the archivist confirms it.
+    const alias = cli(db, 'alias', 'add', 'Hemtjänsten Hässelby', 'hemtjänsten hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden');
+    expect(alias.status, alias.stderr).toBe(0);
+    expect(units()).toBe(4);
+    expect(cli(db, 'alias', 'list').stdout).toMatch(/Hässelby stadsdelsnämnd.*Hemtjänsten Hässelby.*Socialnämnden/);
+    expect(cli(db, 'alias', 'remove', 'Hemtjänsten Hässelby', 'Hemtjänsten Hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden').status).toBe(0);
+    expect(units()).toBe(5);
+    expect(cli(db, 'lineage', 'remove', 'vällingby stadsdelsnämnd', 'hässelby-vällingby').status).toBe(0);
+    expect(units()).toBe(6);
+    expect(cli(db, 'alias', 'add', 'Finns inte', 'Förskolan Ekorren', '--board', 'farsta')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no unit named "Finns inte" took part under Farsta stadsdelsnämnd/) });
+  });
+});
