@@ -3,13 +3,13 @@
  * lineages, filters that filter (or refuse), incomplete reports made visible, spreadsheets, the
  * database in other tools, the report, and the synthetic archive's shape.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Extracted } from '../schemas/record.js';
 import { DEGRADED_SCAN, makeScannedPdf, makeTextPdf, paginate, renderScan, toJpeg, toTiff } from '../scripts/fixtures.js';
 import type { DocumentFile } from '../src/document-file.js';
+import { main } from '../src/cli/main.js';
 import { ingest } from '../src/pipeline.js';
 import * as q from '../src/query/queries.js';
 import { Archive } from '../src/store/archive.js';
@@ -17,10 +17,16 @@ import { openDatabase } from '../src/store/database.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'src/cli/bin.js');
 
-function cli(db: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args, '--db', db], { encoding: 'utf8' });
+/** Runs the CLI in this process (as src/cli/bin.js does), capturing what it prints. */
+async function cli(db: string, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string; bytes: Buffer }> {
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  const stdout = { isTTY: false, write: (c: string | Uint8Array) => (chunks.push(Buffer.from(c)), true) } as unknown as NodeJS.WriteStream;
+  const err = { isTTY: false, write: (c: string | Uint8Array) => ((stderr += String(c)), true) } as unknown as NodeJS.WriteStream;
+  const status = await main(['node', 'beslutsarkiv', ...args, '--db', db], { stdout, stderr: err });
+  const bytes = Buffer.concat(chunks);
+  return { status, stdout: bytes.toString('utf8'), stderr, bytes };
 }
 
 const EMPTY: Extracted = {
@@ -119,7 +125,7 @@ describe('reports, not files', () => {
   });
   const open = () => openDatabase(db, { readonly: true });
 
-  it('a text PDF, its scan and a TIFF of the same pages are one report, counted once', () => {
+  it('a text PDF, its scan and a TIFF of the same pages are one report, counted once', async () => {
     const groups = open().prepare('SELECT report, document, is_primary, joined_by, ocr FROM report_groups ORDER BY report, is_primary DESC, document').all() as q.Row[];
     const farsta = groups.filter((g) => String(g.document).startsWith('farsta'));
     expect(farsta.map((g) => g.document)).toEqual(['farsta-2019.pdf', 'farsta-2019-skannad.pdf', 'farsta-2019.tif']);
@@ -137,12 +143,12 @@ describe('reports, not files', () => {
   });
 
   it('the archivist splits and joins report groups from the command line, and the decision stays', async () => {
-    const show = cli(db, 'group', 'show', 'farsta-2019.tif');
+    const show = await cli(db, 'group', 'show', 'farsta-2019.tif');
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/^report \d+: 2019, Farsta stadsdelsnämnd, 3 units, 3 documents\n/);
     expect(show.stdout).toMatch(/counted +pdf +farsta-2019\.pdf/);
 
-    const split = cli(db, 'group', 'split', 'farsta-2019.tif');
+    const split = await cli(db, 'group', 'split', 'farsta-2019.tif');
     expect(split.status, split.stderr).toBe(0);
     expect(split.stdout).toMatch(/1 document\n.*farsta-2019\.tif/);
     expect(q.participation(open(), ['year'])).toEqual([{ year: 2019, reports: 3, units: 5, participations: 8 }]);
@@ -151,18 +157,18 @@ describe('reports, not files', () => {
     await ingest([dir], { db, concurrency: 2 });
     expect(q.participation(open(), ['year'])[0]!.reports).toBe(3);
 
-    const join_ = cli(db, 'group', 'join', 'farsta-2019.pdf', 'farsta-2019.tif');
+    const join_ = await cli(db, 'group', 'join', 'farsta-2019.pdf', 'farsta-2019.tif');
     expect(join_.status, join_.stderr).toBe(0);
     expect(join_.stdout).toMatch(/3 documents/);
     expect(q.participation(open(), ['year'])[0]).toMatchObject({ reports: 2, participations: 5 });
 
-    expect(cli(db, 'group', 'split', 'nothing-like-this.pdf')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no document matches "nothing-like-this.pdf"/) });
-    expect(cli(db, 'group', 'join', 'farsta-2019.pdf').status).toBe(2);
+    expect(await cli(db, 'group', 'split', 'nothing-like-this.pdf')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no document matches "nothing-like-this.pdf"/) });
+    expect((await cli(db, 'group', 'join', 'farsta-2019.pdf')).status).toBe(2);
   });
 });
 
 describe('reports by Dnr and board', () => {
-  it('documents with the same Dnr under the same board are one report; the same Dnr under another board is not', () => {
+  it('documents with the same Dnr under the same board are one report; the same Dnr under another board is not', async () => {
     const db = join(tempDir(), 'dnr.sqlite');
     const r = (board: string, dnr: string, unitNames: string[]) => ({ year: 2021, board, diarienummer: dnr, unitNames });
     storeRecords(db, [
@@ -186,7 +192,7 @@ describe('reports by Dnr and board', () => {
 describe('distinct units', () => {
   const districts = Array.from({ length: 43 }, (_, i) => `Distrikt ${String.fromCharCode(65 + (i % 26))}${i >= 26 ? 'x' : ''} stadsdelsnämnd`);
 
-  it('the same name in 43 boards is 43 units, and participations are counted beside them', () => {
+  it('the same name in 43 boards is 43 units, and participations are counted beside them', async () => {
     const db = join(tempDir(), 'units.sqlite');
     storeRecords(db, [
       ...districts.map((board, i) => ({ name: `r${i}.txt`, record: { year: 2024, board, unitNames: ['Äldreboendet Lönnen'] } })),
@@ -202,7 +208,7 @@ describe('distinct units', () => {
     expect(d.prepare('SELECT year, reports, units, participations FROM participation_by_year').all()).toEqual([{ year: 2024, reports: 44, units: 44, participations: 45 }]);
   });
 
-  it('a unit is one across its board lineage (renamed, merged), and across boards only through a confirmed alias', () => {
+  it('a unit is one across its board lineage (renamed, merged), and across boards only through a confirmed alias', async () => {
     const db = join(tempDir(), 'lineage.sqlite');
     storeRecords(db, [
       { name: 'h2006.txt', record: { year: 2006, board: 'Hässelby stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Hemtjänsten Hässelby'] } },
@@ -214,10 +220,10 @@ describe('distinct units', () => {
     const units = () => (openDatabase(db, { readonly: true }).prepare('SELECT count(DISTINCT unit_id) AS n FROM participations WHERE counted').get() as { n: number }).n;
     expect(units()).toBe(7);
     for (const [from, to] of [['hässelby stadsdelsnämnd', 'hässelby-vällingby'], ['vällingby stadsdelsnämnd', 'hässelby-vällingby']] as const) {
-      const r = cli(db, 'lineage', 'add', from, to, '--year', '2007');
+      const r = await cli(db, 'lineage', 'add', from, to, '--year', '2007');
       expect(r.status, r.stderr).toBe(0);
     }
-    expect(cli(db, 'lineage', 'list').stdout).toMatch(/Hässelby stadsdelsnämnd.*Hässelby-Vällingby stadsdelsnämnd.*2007.*merged/);
+    expect((await cli(db, 'lineage', 'list')).stdout).toMatch(/Hässelby stadsdelsnämnd.*Hässelby-Vällingby stadsdelsnämnd.*2007.*merged/);
     // Ekorren and Tornet are one unit each across the merger; Farsta's Ekorren is another unit.
     expect(units()).toBe(5);
     const ekorren = q.unitHistory(openDatabase(db, { readonly: true }), 'Ekorren');
@@ -227,14 +233,101 @@ describe('distinct units', () => {
       [2007, 'Hässelby-Vällingby stadsdelsnämnd', true],
     ]);
     // The home-care unit moved from the district to Socialnämnden: one unit only once the archivist confirms it.
-    const alias = cli(db, 'alias', 'add', 'Hemtjänsten Hässelby', 'hemtjänsten hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden');
+    const alias = await cli(db, 'alias', 'add', 'Hemtjänsten Hässelby', 'hemtjänsten hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden');
     expect(alias.status, alias.stderr).toBe(0);
     expect(units()).toBe(4);
-    expect(cli(db, 'alias', 'list').stdout).toMatch(/Hässelby stadsdelsnämnd.*Hemtjänsten Hässelby.*Socialnämnden/);
-    expect(cli(db, 'alias', 'remove', 'Hemtjänsten Hässelby', 'Hemtjänsten Hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden').status).toBe(0);
+    expect((await cli(db, 'alias', 'list')).stdout).toMatch(/Hässelby stadsdelsnämnd.*Hemtjänsten Hässelby.*Socialnämnden/);
+    expect((await cli(db, 'alias', 'remove', 'Hemtjänsten Hässelby', 'Hemtjänsten Hässelby', '--board', 'hässelby stadsdelsnämnd', '--other-board', 'socialnämnden')).status).toBe(0);
     expect(units()).toBe(5);
-    expect(cli(db, 'lineage', 'remove', 'vällingby stadsdelsnämnd', 'hässelby-vällingby').status).toBe(0);
+    expect((await cli(db, 'lineage', 'remove', 'vällingby stadsdelsnämnd', 'hässelby-vällingby')).status).toBe(0);
     expect(units()).toBe(6);
-    expect(cli(db, 'alias', 'add', 'Finns inte', 'Förskolan Ekorren', '--board', 'farsta')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no unit named "Finns inte" took part under Farsta stadsdelsnämnd/) });
+    expect(await cli(db, 'alias', 'add', 'Finns inte', 'Förskolan Ekorren', '--board', 'farsta')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no unit named "Finns inte" took part under Farsta stadsdelsnämnd/) });
+  });
+});
+
+describe('filters that filter', () => {
+  let db: string;
+  beforeAll(() => {
+    db = join(tempDir(), 'filters.sqlite');
+    const report = (year: number, board: string, unitNames: string[], text: string) => ({ name: `${board.split(' ')[0]}-${year}.txt`, record: { year, board, unitNames }, text });
+    storeRecords(db, [
+      report(2016, 'Södermalms stadsdelsnämnd', ['Förskolan Solrosen'], 'Södermalm anmäler Förskolan Solrosen till kvalitetsutmärkelsen 2016.'),
+      report(2018, 'Södermalms stadsdelsnämnd', ['Förskolan Solrosen', 'Hemtjänsten Söder'], 'Södermalm anmäler Förskolan Solrosen och Hemtjänsten Söder till kvalitetsutmärkelsen 2018.'),
+      report(2018, 'Socialnämnden', ['Stödboendet Lönnen'], 'Socialnämnden anmäler Stödboendet Lönnen till kvalitetsutmärkelsen 2018.'),
+      report(2018, 'Socialdistriktsnämnden Söder', ['Mottagningen Fyren'], 'Mottagningen Fyren anmäls till kvalitetsutmärkelsen 2018.'),
+    ]);
+  });
+
+  it('search honours --from, --to and --board', async () => {
+    const all = JSON.parse((await cli(db, 'query', 'search', 'kvalitetsutmarkelsen')).stdout) as q.Row[];
+    expect(all).toHaveLength(4);
+    const from = await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--from', '2017');
+    expect(from.status, from.stderr).toBe(0);
+    expect((JSON.parse(from.stdout) as q.Row[]).map((r) => r.year)).toEqual([2018, 2018, 2018]);
+    expect((JSON.parse((await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--to', '2016')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2016.txt']);
+    expect((JSON.parse((await cli(db, 'query', 'search', 'solrosen', '--board', 'södermalm', '--from', '2018')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2018.txt']);
+    const limited = await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--limit', '2');
+    expect(JSON.parse(limited.stdout)).toHaveLength(2);
+    expect(limited.stderr).toMatch(/showing the best 2 of 4 matching pages; --limit 4 shows them all/);
+  });
+
+  it('--board matches folded and partial names, says which board it took, and lists candidates when ambiguous', async () => {
+    const r = await cli(db, 'query', 'participation', '--board', 'sodermalm', '--format', 'csv');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('beslutsarkiv: --board "sodermalm": Södermalms stadsdelsnämnd\n');
+    expect(r.stdout).toBe('year,reports,units,participations\n2016,1,1,1\n2018,1,2,2\n');
+    expect(q.participation(openDatabase(db, { readonly: true }), ['year'], { board: 'SÖDERMALMS STADSDELSNÄMND' })).toHaveLength(2);
+    const ambiguous = await cli(db, 'query', 'boards', '--board', 'social');
+    expect(ambiguous.status).toBe(2);
+    expect(ambiguous.stderr).toMatch(/--board "social" matches 2 boards; give more of the name:\n {2}Socialdistriktsnämnden Söder\n {2}Socialnämnden\n/);
+    const none = await cli(db, 'query', 'boards', '--board', 'Sodertalje');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/no board matches --board "Sodertalje"; the closest names:\n {2}Södermalms stadsdelsnämnd/);
+  });
+
+  it('years have four digits and --from comes before --to', async () => {
+    for (const [args, message] of [
+      [['--from', '17'], /argument '17' is invalid. a year has four digits/],
+      [['--to', '20180'], /argument '20180' is invalid/],
+      [['--from', '2019', '--to', '2017'], /--from 2019 is after --to 2017/],
+    ] as const) {
+      const r = await cli(db, 'query', 'participation', ...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('every query honours --from/--to/--board/--class or refuses them with exit 2 and a reason', async () => {
+    const d = openDatabase(db, { readonly: true });
+    // The units of these records name no class: class "unknown" ("Klass ej angiven").
+    expect(q.participation(d, ['year'], { class: 'förskola' })).toEqual([]);
+    expect(q.participation(d, ['year', 'class'], { class: 'ej angiven', to: 2016 })).toEqual([{ year: 2016, class: 'unknown', reports: 1, units: 1, participations: 1 }]);
+    expect(q.unitHistory(d, 'Solrosen', { from: 2017 }).map((r) => r.year)).toEqual([2018]);
+    expect(() => q.boards(d, { from: 2017, board: 'söder' })).toThrow(/--board "söder" matches 2 boards/);
+    expect(q.boards(d, { from: 2017, board: 'södermalms' })).toEqual([{ board: 'Södermalms stadsdelsnämnd', years: 1, first: 2018, last: 2018, reports: 1, units: 2, participations: 2 }]);
+    expect(q.signatories(d, { to: 2016 })).toEqual([]);
+    for (const [args, message] of [
+      [['deadlines', '--class', 'skola'], /query deadlines does not take --class \(it is not about units\); it takes --from, --to, --board/],
+      [['signatories', '--class', 'skola'], /query signatories does not take --class/],
+      [['boards', '--by', 'year,board'], /query boards does not take --by \(only participation is grouped\)/],
+      [['sql', 'SELECT 1', '--from', '2018'], /query sql does not take --from \(write the condition into the SELECT\); it takes no filters/],
+      [['participation', '--limit', '5'], /query participation does not take --limit/],
+      [['participation', '--class', 'simhall'], /no class matches --class "simhall"; the classes:\n {2}forskola \(Förskola\)/],
+      [['participation', '--by', 'board'], /--by takes year, year,board, year,class, year,board,class, not "board"/],
+      [['participation', '--format', 'json', '--excel'], /--excel goes with --format csv, not json/],
+    ] as const) {
+      const r = await cli(db, 'query', ...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('CSV always has its header row; tables say 1 row, 2 rows', async () => {
+    expect((await cli(db, 'query', 'participation', '--from', '2030', '--format', 'csv')).stdout).toBe('year,reports,units,participations\n');
+    expect((await cli(db, 'query', 'unit', 'Finns inte', '--format', 'csv')).stdout).toBe('year,name,unit_id,board,department,class,operator,report,documents\n');
+    expect((await cli(db, 'query', 'sql', 'SELECT id AS n, file_name FROM documents WHERE 0', '--format', 'csv')).stdout).toBe('n,file_name\n');
+    expect((await cli(db, 'query', 'participation', '--to', '2016', '--format', 'table')).stdout).toMatch(/\n1 row\n$/);
+    expect((await cli(db, 'query', 'participation', '--format', 'table')).stdout).toMatch(/\n2 rows\n$/);
+    expect((await cli(db, 'query', 'participation', '--from', '2030', '--format', 'table')).stdout).toBe('year  reports  units  participations\n0 rows\n');
   });
 });
