@@ -12,6 +12,7 @@ import type { DocumentFile } from '../src/document-file.js';
 import { main } from '../src/cli/main.js';
 import { ingest } from '../src/pipeline.js';
 import * as q from '../src/query/queries.js';
+import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { tempDir } from './helpers.js';
@@ -329,5 +330,48 @@ describe('filters that filter', () => {
     expect((await cli(db, 'query', 'participation', '--to', '2016', '--format', 'table')).stdout).toMatch(/\n1 row\n$/);
     expect((await cli(db, 'query', 'participation', '--format', 'table')).stdout).toMatch(/\n2 rows\n$/);
     expect((await cli(db, 'query', 'participation', '--from', '2030', '--format', 'table')).stdout).toBe('year  reports  units  participations\n0 rows\n');
+  });
+});
+
+describe('incomplete is visible', () => {
+  let db: string;
+  beforeAll(() => {
+    db = join(tempDir(), 'incomplete.sqlite');
+    storeRecords(db, [
+      { name: 'complete.txt', record: { year: 2020, board: 'Bromma stadsdelsnämnd', unitNames: ['Förskolan Ugglan', 'Biblioteket Tornet'] } },
+      { name: 'no-year.txt', record: { year: null, board: 'Bromma stadsdelsnämnd', unitNames: ['Träffpunkten Ängen'] } },
+      { name: 'no-board.txt', record: { year: 2020, board: null, unitNames: ['Mottagningen Fyren'] } },
+      { name: 'no-units.txt', record: { year: 2021, board: 'Farsta stadsdelsnämnd', unitNames: [] } },
+      // A report about something else is not incomplete for lacking these.
+      { name: 'remiss.txt', record: { topic: 'other', year: null, board: null } },
+    ]);
+  });
+
+  it('query incomplete lists participation reports without year, board or units; status counts them', async () => {
+    const rows = JSON.parse((await cli(db, 'query', 'incomplete')).stdout) as q.Row[];
+    expect(rows.map((r) => [r.files, r.missing, r.units])).toEqual([
+      ['no-board.txt', 'board', 1],
+      ['no-units.txt', 'units', 0],
+      ['no-year.txt', 'year', 1],
+    ]);
+    expect(q.incomplete(openDatabase(db, { readonly: true }), { board: 'bromma' }).map((r) => r.files)).toEqual(['no-year.txt']);
+    const status = JSON.parse((await cli(db, 'status', '--format', 'json')).stdout);
+    expect(status).toMatchObject({ documents: 5, reports: 5, incomplete_reports: 3, reports_in_several_documents: 0 });
+    expect((await cli(db, 'status')).stdout).toMatch(/5 reports \(0 of them in more than one document\), 3 incomplete/);
+    // The trend keeps them where it can: no year sorts last, no board is its own row.
+    expect(q.participation(openDatabase(db, { readonly: true }), ['year', 'board'])).toEqual([
+      { year: 2020, board: 'Bromma stadsdelsnämnd', reports: 1, units: 2, participations: 2 },
+      { year: 2020, board: null, reports: 1, units: 1, participations: 1 },
+      { year: null, board: 'Bromma stadsdelsnämnd', reports: 1, units: 1, participations: 1 },
+    ]);
+  });
+
+  it('the report shows them as okänd nämnd / okänt år and says how many are outside the charts', () => {
+    const html = renderReport(openDatabase(db, { readonly: true }), { dbPath: db });
+    expect(html).toContain('3 rapporter om deltagande saknar år, nämnd eller enheter. <b>2 står utanför diagrammen</b> (1 utan år, 1 utan enheter); 1 utan nämnd räknas per år men visas som okänd nämnd.');
+    expect(html).toMatch(/<td>okänt år<\/td><td>Bromma stadsdelsnämnd<\/td>/);
+    expect(html).toMatch(/<td>2020<\/td><td>okänd nämnd<\/td>/);
+    expect(html).toContain('<span><i style="background:#1f5fa8"></i>Bromma stadsdelsnämnd</span><span><i style="background:#d1495b"></i>okänd nämnd</span>');
+    expect(html).not.toMatch(/\bnull\b|undefined|NaN/);
   });
 });
