@@ -15,6 +15,7 @@ import * as q from '../src/query/queries.js';
 import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
+import { exportRecords } from '../src/store/read.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -373,5 +374,65 @@ describe('incomplete is visible', () => {
     expect(html).toMatch(/<td>2020<\/td><td>okänd nämnd<\/td>/);
     expect(html).toContain('<span><i style="background:#1f5fa8"></i>Bromma stadsdelsnämnd</span><span><i style="background:#d1495b"></i>okänd nämnd</span>');
     expect(html).not.toMatch(/\bnull\b|undefined|NaN/);
+  });
+});
+
+describe('spreadsheets and export', () => {
+  let db: string;
+  beforeAll(() => {
+    db = join(tempDir(), 'sheets.sqlite');
+    storeRecords(db, [
+      { name: 'b2019.txt', record: { year: 2019, board: 'Bromma stadsdelsnämnd', diarienummer: '1.1-1/2019', unitNames: ['Förskolan Ugglan', 'Biblioteket Tornet'] } },
+      { name: 'b2021.txt', record: { year: 2021, board: 'Bromma stadsdelsnämnd', diarienummer: '1.1-9/2021', unitNames: ['Förskolan Ugglan'] } },
+      { name: 'f2021.txt', record: { year: 2021, board: 'Farsta stadsdelsnämnd', unitNames: ['Hemtjänsten "Farsta", syd'] } },
+      { name: 'remiss.txt', record: { topic: 'other' } },
+    ]);
+  });
+
+  it('--excel: CSV with a byte-order mark, ";" between fields, CRLF and decimal commas', async () => {
+    const r = await cli(db, 'query', 'participation', '--by', 'year,board', '--format', 'csv', '--excel');
+    expect(r.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(r.stdout).toBe('\ufeffyear;board;reports;units;participations\r\n2019;Bromma stadsdelsnämnd;1;2;2\r\n2021;Bromma stadsdelsnämnd;1;1;1\r\n2021;Farsta stadsdelsnämnd;1;1;1\r\n');
+    expect((await cli(db, 'query', 'sql', 'SELECT 0.5 AS share, \'a;b\' AS text', '--excel')).stdout).toBe('\ufeffshare;text\r\n0,5;"a;b"\r\n');
+    expect((await cli(db, 'query', 'participation', '--from', '2030', '--excel')).stdout).toBe('\ufeffyear;reports;units;participations\r\n');
+  });
+
+  it('--format xlsx writes a workbook that reads back', async () => {
+    const r = await cli(db, 'query', 'participation', '--by', 'year,board', '--format', 'xlsx');
+    expect(r.status, r.stderr).toBe(0);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(r.bytes as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('participation')!;
+    const values = ws.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1));
+    expect(values).toEqual([
+      ['year', 'board', 'reports', 'units', 'participations'],
+      [2019, 'Bromma stadsdelsnämnd', 1, 2, 2],
+      [2021, 'Bromma stadsdelsnämnd', 1, 1, 1],
+      [2021, 'Farsta stadsdelsnämnd', 1, 1, 1],
+    ]);
+    const empty = await cli(db, 'query', 'unit', 'Finns inte', '--format', 'xlsx');
+    const wb2 = new ExcelJS.Workbook();
+    await wb2.xlsx.load(empty.bytes as unknown as ArrayBuffer);
+    expect((wb2.getWorksheet('unit')!.getRow(1).values as unknown[]).slice(1)).toEqual(['year', 'name', 'unit_id', 'board', 'department', 'class', 'operator', 'report', 'documents']);
+  });
+
+  it('export streams json, ndjson and csv, with the query filters', async () => {
+    const all = exportRecords(openDatabase(db, { readonly: true }));
+    expect(JSON.parse((await cli(db, 'export')).stdout)).toEqual(all);
+    const nd = (await cli(db, 'export', '--format', 'ndjson')).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(nd).toEqual(all);
+    expect(JSON.parse((await cli(db, 'export', '--from', '2021')).stdout).map((r: { source: { file: string } }) => r.source.file)).toEqual(['b2021.txt', 'f2021.txt']);
+    expect(JSON.parse((await cli(db, 'export', '--board', 'bromma', '--to', '2020')).stdout).map((r: { source: { file: string } }) => r.source.file)).toEqual(['b2019.txt']);
+    expect(JSON.parse((await cli(db, 'export', '--class', 'unknown', '--from', '2030')).stdout)).toEqual([]);
+    const csv = (await cli(db, 'export', '--format', 'csv', '--board', 'farsta')).stdout.split('\n');
+    expect(csv[0]).toBe('file,path,sha256,format,pages,ocr,ocr_confidence,missing,superseded_by,report,topic,year,board,administration,diarienummer,document_date,meeting_date,units,classes,target_units,case_officer');
+    expect(csv[1]).toMatch(/^f2021\.txt,\/test\/f2021\.txt,0+3,txt,1,0,,0,,3,award_participation,2021,Farsta stadsdelsnämnd,,,,,"Hemtjänsten ""Farsta"", syd",,,$/);
+    expect(csv).toHaveLength(3);
+    const excel = (await cli(db, 'export', '--format', 'csv', '--excel')).stdout;
+    expect(excel.startsWith('\ufefffile;path;')).toBe(true);
+    expect(excel.split('\r\n')).toHaveLength(6);
+    expect((await cli(db, 'export', '--format', 'csv', '--with-evidence'))).toMatchObject({ status: 2, stderr: expect.stringMatching(/--with-evidence needs --format json or ndjson/) });
+    expect((await cli(db, 'export', '--excel'))).toMatchObject({ status: 2, stderr: expect.stringMatching(/--excel goes with --format csv/) });
   });
 });
