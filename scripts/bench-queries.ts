@@ -1,62 +1,150 @@
 /**
- * p95 latency of every named query on the synthetic 100,000-document archive
- * (built by scripts/make-synthetic-archive.ts when missing), and the database size.
+ * p95 latency of every named query on the synthetic 100,000-document archive (built by
+ * scripts/make-synthetic-archive.ts when missing), the time and peak memory of `beslutsarkiv
+ * export` over it in each format, and the database size.
  *
- *   npm run bench:queries [-- --documents 100000]
- * The last line is one JSON object: query name → p95 ms, and the size.
+ *   npm run bench:queries [-- --documents 100000] [-- --runs 30]
+ * The last line is one JSON object: query name → p95 ms, export seconds and peak RSS, the size.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/database.js';
 import * as q from '../src/query/queries.js';
-import { makeSyntheticArchive } from './make-synthetic-archive.js';
+import { makeSyntheticArchive, SYNTHETIC_VERSION } from './make-synthetic-archive.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = fileURLToPath(import.meta.url);
+
+/** Where the synthetic archive of `documents` lives (its shape's version in the name, so a changed shape is rebuilt). */
+export function syntheticPath(documents: number): string {
+  return join(ROOT, `bench/out/synthetic-v${SYNTHETIC_VERSION}-${documents}.sqlite`);
+}
 
 export function benchQueries(dbPath: string, documents: number, runs = 30): Record<string, number> {
   if (!existsSync(dbPath)) makeSyntheticArchive(dbPath, documents);
   const db = openDatabase(dbPath, { readonly: true });
-  const unit = (db.prepare('SELECT name FROM unit_identities ORDER BY id LIMIT 1 OFFSET 100').get() as { name: string }).name;
-  const board = (db.prepare('SELECT board FROM participations LIMIT 1').get() as { board: string }).board;
-  const named: Record<string, () => unknown> = {
+  const unit = db.prepare('SELECT name FROM distinct_units ORDER BY id LIMIT 1 OFFSET 100').pluck().get() as string;
+  const board = db.prepare('SELECT board FROM summary_boards WHERE class IS NULL AND board IS NOT NULL ORDER BY reports DESC LIMIT 1').pluck().get() as string;
+  // Part of a board's name, typed the way people do: lower case, no å/ä/ö.
+  const typed = board.split(' ')[0]!.toLowerCase().replace(/[åä]/g, 'a').replace(/ö/g, 'o');
+  const named: Record<string, () => unknown[]> = {
     'participation --by year': () => q.participation(db, ['year']),
     'participation --by year,board': () => q.participation(db, ['year', 'board']),
     'participation --by year,class': () => q.participation(db, ['year', 'class']),
+    [`participation --board ${typed} --class forskola`]: () => q.participation(db, ['year'], { board: typed, class: 'forskola' }),
+    'participation --from 2007 --to 2019': () => q.participation(db, ['year'], { from: 2007, to: 2019 }),
     [`unit "${unit}"`]: () => q.unitHistory(db, unit),
     'unit (forgiving, lower case, no type word)': () => q.unitHistory(db, unit.split(' ').slice(1).join(' ').toLowerCase()),
     'unit-aliases': () => q.unitAliases(db),
+    [`unit-aliases --board ${typed}`]: () => q.unitAliases(db, { board: typed }),
     classes: () => q.classesOffered(db),
     deadlines: () => q.deadlines(db),
     boards: () => q.boards(db),
-    [`signatories --board "${board}"`]: () => q.signatories(db, { board }),
+    'boards --class aldreomsorg': () => q.boards(db, { class: 'aldreomsorg' }),
+    'boards --from 2020 --to 2020': () => q.boards(db, { from: 2020, to: 2020 }),
+    [`signatories --board ${typed}`]: () => q.signatories(db, { board: typed }),
     'signatories --from 2020 --to 2020': () => q.signatories(db, { from: 2020, to: 2020 }),
+    incomplete: () => q.incomplete(db),
     'search "kvalitetsutmarkelsen 2019"': () => q.search(db, 'kvalitetsutmarkelsen 2019'),
+    [`search "hallbar" --board ${typed} --from 2019`]: () => q.search(db, 'hallbar', { board: typed, from: 2019 }),
   };
   const p95: Record<string, number> = {};
-  console.log(`${'query'.padEnd(52)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'rows'.padStart(9)}`);
+  console.log(`${'query'.padEnd(58)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'rows'.padStart(9)}`);
   for (const [name, fn] of Object.entries(named)) {
     fn(); // warm the page cache and statement
     const times: number[] = [];
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      rows = (fn() as unknown[]).length;
+      rows = fn().length;
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
     p95[name] = +times[Math.ceil(runs * 0.95) - 1]!.toFixed(1);
-    console.log(`${name.padEnd(52)}${times[Math.floor(runs / 2)]!.toFixed(1).padStart(9)}${p95[name]!.toFixed(1).padStart(9)}${String(rows).padStart(9)}`);
+    console.log(`${name.padEnd(58)}${times[Math.floor(runs / 2)]!.toFixed(1).padStart(9)}${p95[name]!.toFixed(1).padStart(9)}${String(rows).padStart(9)}`);
   }
   db.close();
   return p95;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--documents');
-  const documents = i > 0 ? Number(process.argv[i + 1]) : 100_000;
-  const dbPath = join(ROOT, `bench/out/synthetic-${documents}.sqlite`);
-  const p95 = benchQueries(dbPath, documents);
-  const worst = Math.max(...Object.values(p95));
-  console.log(JSON.stringify({ documents, db_mib: +(statSync(dbPath).size / 2 ** 20).toFixed(1), query_p95_ms_max: worst, p95_ms: p95 }));
+export interface ExportFigure {
+  /** From starting the process to its exit, as a user waits for `beslutsarkiv export > file`. */
+  wall_s: number;
+  /** The export itself, inside the process (without starting Node and loading the code). */
+  export_s: number;
+  /** Peak resident memory of the process. */
+  max_rss_mib: number;
+  /** CPU time (user + system): the figure least disturbed by other load on the machine. */
+  cpu_s: number;
+  bytes: number;
+}
+
+/** Runs `beslutsarkiv export --format <format>` over the archive in a fresh process, its output to /dev/null. */
+export function benchExport(dbPath: string, format: 'json' | 'ndjson' | 'csv'): ExportFigure {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--export-child', dbPath, format], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`export --format ${format} failed: ${r.stderr}`);
+  const child = JSON.parse(r.stderr.trim().split('\n').pop()!) as Omit<ExportFigure, 'wall_s'>;
+  return { wall_s: +wall.toFixed(2), ...child };
+}
+
+async function exportChild(dbPath: string, format: string): Promise<void> {
+  const { main } = await import('../src/cli/main.js');
+  let bytes = 0;
+  const write = process.stdout.write.bind(process.stdout);
+  const counting = Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, {
+    write: (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    },
+  });
+  const t = performance.now();
+  const code = await main(['node', 'beslutsarkiv', 'export', '--db', dbPath, '--format', format], { stdout: counting, stderr: process.stderr });
+  const seconds = (performance.now() - t) / 1000;
+  const usage = process.resourceUsage();
+  if (code !== 0) process.exit(code);
+  process.stderr.write(
+    `${JSON.stringify({ export_s: +seconds.toFixed(2), max_rss_mib: +(usage.maxRSS / 1024).toFixed(0), cpu_s: +((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(2), bytes })}\n`,
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === SELF) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  if (process.argv.includes('--export-child')) {
+    await exportChild(arg('--export-child')!, process.argv[process.argv.indexOf('--export-child') + 2]!);
+  } else {
+    const documents = Number(arg('--documents') ?? 100_000);
+    const dbPath = syntheticPath(documents);
+    const p95 = benchQueries(dbPath, documents, Number(arg('--runs') ?? 30));
+    const worst = Math.max(...Object.values(p95));
+    const docs = (() => {
+      const db = openDatabase(dbPath, { readonly: true });
+      const n = db.prepare('SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM reports) AS reports').get() as { documents: number; reports: number };
+      db.close();
+      return n;
+    })();
+    console.log(`\nexport of all ${docs.documents} documents (${docs.reports} reports), output to /dev/null, a fresh process each`);
+    const exports: Record<string, ExportFigure> = {};
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      exports[format] = benchExport(dbPath, format);
+      const e = exports[format];
+      console.log(`export --format ${format.padEnd(7)} ${e.wall_s.toFixed(2)} s wall (${e.export_s.toFixed(2)} s exporting, ${e.cpu_s.toFixed(2)} s CPU), peak RSS ${e.max_rss_mib} MiB, ${(e.bytes / 2 ** 20).toFixed(0)} MiB out`);
+    }
+    console.log(
+      JSON.stringify({
+        documents: docs.documents,
+        reports: docs.reports,
+        db_mib: +(statSync(dbPath).size / 2 ** 20).toFixed(1),
+        query_p95_ms_max: worst,
+        p95_ms: p95,
+        export: exports,
+      }),
+    );
+  }
 }

@@ -10,6 +10,7 @@ import { REPAIR_VERSION } from '../repair/normalize.js';
 import { refreshSummaries, writeParticipation } from './migrations.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
 import { rebuildReportGroups, writeFingerprint } from './reports.js';
+import { prepared } from './statements.js';
 
 /**
  * What happened to a file in a run: ingested (new content), changed (new content at a known path;
@@ -88,7 +89,7 @@ export class Archive {
   }
 
   documentIdBySha(sha256: string): number | undefined {
-    const row = this.db.prepare('SELECT id FROM documents WHERE sha256 = ?').get(sha256) as { id: number } | undefined;
+    const row = prepared(this.db, 'SELECT id FROM documents WHERE sha256 = ?').get(sha256) as { id: number } | undefined;
     return row?.id;
   }
 
@@ -102,8 +103,8 @@ export class Archive {
   }
 
   private upsertPath(documentId: number, file: { path: string; name: string; size: number; mtimeMs: number }, t: string): void {
-    this.db
-      .prepare(
+    prepared(
+      this.db,
         `INSERT INTO files (path, document_id, name, size, mtime_ms, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET document_id = excluded.document_id, name = excluded.name,
            size = excluded.size, mtime_ms = excluded.mtime_ms, last_seen = excluded.last_seen,
@@ -122,11 +123,11 @@ export class Archive {
       const existing = this.documentIdBySha(file.sha256);
       if (existing !== undefined) {
         this.upsertPath(existing, file, t);
-        this.db.prepare('UPDATE documents SET last_seen = ? WHERE id = ?').run(t, existing);
+        prepared(this.db, 'UPDATE documents SET last_seen = ? WHERE id = ?').run(t, existing);
         return { documentId: existing, status: 'duplicate' as const };
       }
-      const info = this.db
-        .prepare(
+      const info = prepared(
+      this.db,
           `INSERT INTO documents (sha256, file_name, format, media_type, bytes, page_count, ocr, raw_text, first_seen, last_seen, run_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -168,26 +169,26 @@ export class Archive {
         r.case_officer?.name ?? null, r.case_officer?.phone ?? null, r.case_officer ? 1 : 0, REPAIR_VERSION, EXTRACT_VERSION, now(),
       );
     for (const table of ['units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
-      this.db.prepare(`DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
+      prepared(this.db, `DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
     }
-    const unit = this.db.prepare('INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const unit = prepared(this.db, 'INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
     r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
-    this.db.prepare('DELETE FROM participations WHERE document_id = ?').run(documentId);
-    const current = (this.db.prepare('SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
+    prepared(this.db, 'DELETE FROM participations WHERE document_id = ?').run(documentId);
+    const current = (prepared(this.db, 'SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
     // A document keeps its place in its report group until the groups are rebuilt at the end of the run.
-    const primary = this.db.prepare('SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
-    this.db.prepare('UPDATE extractions SET current = ?, counted = ? WHERE document_id = ?').run(current, current && (primary ?? 1) ? 1 : 0, documentId);
+    const primary = prepared(this.db, 'SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
+    prepared(this.db, 'UPDATE extractions SET current = ?, counted = ? WHERE document_id = ?').run(current, current && (primary ?? 1) ? 1 : 0, documentId);
     for (const u of r.units) writeParticipation(this.db, documentId, u, r.year, r.board, current);
-    const cls = this.db.prepare('INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
+    const cls = prepared(this.db, 'INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
     r.classes.forEach((c, i) => cls.run(documentId, i, c));
-    const date = this.db.prepare('INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
+    const date = prepared(this.db, 'INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
     r.dates.forEach((d, i) => date.run(documentId, i, d.kind, d.date, d.text));
-    const sig = this.db.prepare('INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
+    const sig = prepared(this.db, 'INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
     r.signatories.forEach((s, i) => sig.run(documentId, i, s.name, s.title));
-    const ev = this.db.prepare('INSERT INTO evidence (document_id, path, page, start, end, snippet, rule, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const ev = prepared(this.db, 'INSERT INTO evidence (document_id, path, page, start, end, snippet, rule, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule, e.confidence ?? null);
     const reasons = reviewReasons({ record: r, evidence });
-    this.db.prepare('UPDATE extractions SET needs_review = ?, review_reasons = ? WHERE document_id = ?').run(reasons.length ? 1 : 0, JSON.stringify(reasons), documentId);
+    prepared(this.db, 'UPDATE extractions SET needs_review = ?, review_reasons = ? WHERE document_id = ?').run(reasons.length ? 1 : 0, JSON.stringify(reasons), documentId);
   }
 
   touchPath(path: string, documentId: number, size?: number, mtimeMs?: number): void {
@@ -307,7 +308,8 @@ export class Archive {
   }
 
   private insertMessages(documentId: number, messages: Message[]): void {
-    const message = this.db.prepare(
+    const message = prepared(
+      this.db,
       `INSERT INTO messages (document_id, stage, rule, severity, reason, page, start, end, actual, expected, confidence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -329,10 +331,11 @@ export class Archive {
   }
 
   private insertPages(documentId: number, file: DocumentFile): void {
-    const page = this.db.prepare(
+    const page = prepared(
+      this.db,
       'INSERT INTO pages (document_id, page, text, repaired_text, source, confidence, ocr_engine, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const fts = this.db.prepare('INSERT INTO pages_fts (rowid, repaired_text) VALUES (?, ?)');
+    const fts = prepared(this.db, 'INSERT INTO pages_fts (rowid, repaired_text) VALUES (?, ?)');
     for (const p of file.pages) {
       const repaired = p.repaired ?? p.text;
       const row = page.run(documentId, p.number, p.text, repaired, p.source, p.confidence, p.ocrEngine ?? null, p.blocks ? JSON.stringify(p.blocks) : null);

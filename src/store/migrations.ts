@@ -8,6 +8,7 @@ import { unitIdentityKey } from '../query/unit-identity.js';
 import { labelRows } from '../query/labels.js';
 import { rebuildReportGroups, writeFingerprint } from './reports.js';
 import { rescopeUnits, unitIdFor, unitKey } from './units.js';
+import { prepared } from './statements.js';
 
 export interface Migration {
   version: number;
@@ -402,6 +403,7 @@ export const MIGRATIONS: Migration[] = [
         CREATE TABLE labels (kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, PRIMARY KEY (kind, key));
 
         -- Full-text search declared as sqlite-utils and Datasette look for it (content="pages").
+        -- (Views use no syntax newer than SQLite 3.40, Debian 12's, so every tool can open the schema.)
         DROP TRIGGER pages_fts_delete;
         DROP TRIGGER pages_fts_update;
         DROP TABLE pages_fts;
@@ -451,8 +453,8 @@ export const MIGRATIONS: Migration[] = [
           WHERE p.counted GROUP BY p.year, coalesce(p.class, 'unknown') ORDER BY p.year IS NULL, p.year, 2;
         CREATE VIEW unit_history AS
           SELECT u.name AS unit, p.unit_id, p.year, p.name, p.board, p.department, p.class, p.operator, p.provider, p.document_id AS report,
-                 (SELECT group_concat(d.file_name, '; ' ORDER BY r.is_primary DESC, d.file_name) FROM report_documents r JOIN documents d ON d.id = r.document_id
-                  WHERE r.report_id = p.document_id) AS documents
+                 (SELECT group_concat(file_name, '; ') FROM (SELECT d.file_name FROM report_documents r JOIN documents d ON d.id = r.document_id
+                  WHERE r.report_id = p.document_id ORDER BY r.is_primary DESC, d.file_name)) AS documents
           FROM participations p JOIN distinct_units u ON u.id = p.unit_id
           WHERE p.counted ORDER BY u.name, p.unit_id, p.year;
         CREATE VIEW report_groups AS
@@ -461,7 +463,7 @@ export const MIGRATIONS: Migration[] = [
           ORDER BY r.year, r.board, r.id, rd.is_primary DESC, d.id;
         CREATE VIEW incomplete_reports AS
           SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
-                 (SELECT group_concat(d.file_name, '; ' ORDER BY x.is_primary DESC, d.file_name) FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+                 (SELECT group_concat(file_name, '; ') FROM (SELECT d.file_name FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id ORDER BY x.is_primary DESC, d.file_name)) AS files
           FROM reports r WHERE r.missing IS NOT NULL ORDER BY r.year, r.board, r.id;
         CREATE VIEW deadlines_by_year AS
           SELECT e.year, t.kind, l.label AS kind_label, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS reports
@@ -537,10 +539,10 @@ export function writeParticipation(
   current = 1,
 ): void {
   const key = unitKey(unit.name);
-  db.prepare('INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)').run(key, unit.name);
-  const { id } = db.prepare('SELECT id FROM unit_identities WHERE key = ?').get(key) as { id: number };
-  const primary = db.prepare('SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
-  db.prepare(
+  prepared(db, 'INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)').run(key, unit.name);
+  const { id } = prepared(db, 'SELECT id FROM unit_identities WHERE key = ?').get(key) as { id: number };
+  const primary = prepared(db, 'SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
+  prepared(db, 
     `INSERT OR IGNORE INTO participations (document_id, identity_id, year, board, name, department, operator, provider, class, current, unit_id, counted)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(documentId, id, year, board, unit.name, unit.department, unit.operator, unit.provider, unit.class, current, unitIdFor(db, board, unit.name), current && (primary ?? 1) ? 1 : 0);
@@ -556,9 +558,9 @@ function writeParticipationV5(
   current = 1,
 ): void {
   const key = unitIdentityKey(unit.name) || unit.name.toLowerCase();
-  db.prepare('INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)').run(key, unit.name);
-  const { id } = db.prepare('SELECT id FROM unit_identities WHERE key = ?').get(key) as { id: number };
-  db.prepare(
+  prepared(db, 'INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)').run(key, unit.name);
+  const { id } = prepared(db, 'SELECT id FROM unit_identities WHERE key = ?').get(key) as { id: number };
+  prepared(db, 
     `INSERT OR IGNORE INTO participations (document_id, identity_id, year, board, name, department, operator, provider, class, current)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(documentId, id, year, board, unit.name, unit.department, unit.operator, unit.provider, unit.class, current);

@@ -16,6 +16,7 @@
 import type { Database } from 'better-sqlite3';
 import { BANDS, bandKeys, fingerprint, fromBlob, MIN_SHINGLES, similarity, toBlob } from './fingerprint.js';
 import { boardKey } from './units.js';
+import { prepared } from './statements.js';
 
 /** Estimated Jaccard of word pairs above which two documents are the same report (when nothing contradicts it). */
 export const TEXT_THRESHOLD = 0.6;
@@ -34,7 +35,7 @@ export function dnrKey(dnr: string | null): string | null {
 /** Stores (or replaces) a document's text fingerprint, from its repaired pages. */
 export function writeFingerprint(db: Database, documentId: number, pages: Array<{ text: string; repaired?: string }>): void {
   const f = fingerprint(pages.map((p) => p.repaired ?? p.text).join('\n'));
-  db.prepare('INSERT OR REPLACE INTO report_fingerprints (document_id, minhash, shingles) VALUES (?, ?, ?)').run(documentId, toBlob(f.minhash), f.shingles);
+  prepared(db, 'INSERT OR REPLACE INTO report_fingerprints (document_id, minhash, shingles) VALUES (?, ?, ?)').run(documentId, toBlob(f.minhash), f.shingles);
 }
 
 interface Doc {
@@ -48,6 +49,9 @@ interface Doc {
   units: number;
   minhash: Buffer | null;
   shingles: number | null;
+  /** Computed once: the board and Dnr as compared. */
+  boardKey?: string | null;
+  dnrKey?: string | null;
 }
 
 export interface GroupSummary {
@@ -56,6 +60,8 @@ export interface GroupSummary {
   /** Documents counted in another document's report. */
   grouped: number;
   ms: number;
+  /** Milliseconds of each step: read, rules (Dnr and text), write. */
+  phases: Record<string, number>;
 }
 
 /** Rebuilds report_documents and reports, and which participations and records count. */
@@ -63,13 +69,18 @@ export function rebuildReportGroups(db: Database): GroupSummary {
   const t0 = performance.now();
   const docs = db
     .prepare(
-      `SELECT d.id, d.ocr, (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS confidence,
+      `SELECT d.id, d.ocr, CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END AS confidence,
               e.topic, e.year, e.board, e.diarienummer AS dnr,
               (SELECT count(*) FROM units u WHERE u.document_id = d.id) AS units, f.minhash, f.shingles
        FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_fingerprints f ON f.document_id = d.id
        WHERE d.superseded_by IS NULL ORDER BY d.id`,
     )
     .all() as Doc[];
+  for (const d of docs) {
+    d.boardKey = d.board ? boardKey(d.board) : null;
+    d.dnrKey = dnrKey(d.dnr);
+  }
+  const phases: Record<string, number> = { read: performance.now() - t0 };
   const byId = new Map(docs.map((d) => [d.id, d]));
   const parent = new Map<number, number>();
   const find = (x: number): number => {
@@ -116,9 +127,8 @@ export function rebuildReportGroups(db: Database): GroupSummary {
   // 2. The same Dnr under the same board.
   const byDnr = new Map<string, number>();
   for (const d of docs) {
-    const k = dnrKey(d.dnr);
-    if (!k || !d.board) continue;
-    const key = `${boardKey(d.board)}\u0000${k}`;
+    if (!d.dnrKey || !d.boardKey) continue;
+    const key = `${d.boardKey}\u0000${d.dnrKey}`;
     const first = byDnr.get(key);
     if (first === undefined) byDnr.set(key, d.id);
     else union(first, d.id, 'dnr');
@@ -137,7 +147,8 @@ export function rebuildReportGroups(db: Database): GroupSummary {
     });
   }
   const unitKeys = db.prepare('SELECT DISTINCT identity_id FROM participations WHERE document_id = ?').pluck();
-  const checked = new Set<string>();
+  // Pairs already looked at (a band shared twice is checked once): a × 2^26 + b.
+  const checked = new Set<number>();
   for (const band of buckets) {
     for (const ids of band.values()) {
       if (ids.length < 2 || ids.length > MAX_BUCKET) continue;
@@ -145,18 +156,22 @@ export function rebuildReportGroups(db: Database): GroupSummary {
         for (let j = i + 1; j < ids.length; j++) {
           const a = ids[i]!;
           const b = ids[j]!;
-          const pair = `${a} ${b}`;
+          const da = byId.get(a)!;
+          const db_ = byId.get(b)!;
+          // Cheapest first: records that contradict each other, then pairs seen in another band.
+          if (valuesDiffer(da, db_) || find(a) === find(b)) continue;
+          const pair = a < b ? a * 67108864 + b : b * 67108864 + a;
           if (checked.has(pair)) continue;
           checked.add(pair);
-          if (find(a) === find(b)) continue;
           if (similarity(signatures.get(a)!, signatures.get(b)!) < TEXT_THRESHOLD) continue;
-          if (contradict(byId.get(a)!, byId.get(b)!, (id) => unitKeys.all(id) as number[])) continue;
+          if (unitsDiffer(da, db_, (id) => unitKeys.all(id) as number[])) continue;
           union(a, b, 'text');
         }
       }
     }
   }
 
+  phases.rules = performance.now() - t0 - phases.read!;
   // The groups: each counted once, with the values of its best document.
   const complete = (d: Doc) => (d.year !== null ? 1 : 0) + (d.board ? 1 : 0) + (d.units > 0 ? 1 : 0) + (d.topic ? 1 : 0);
   const better = (a: Doc, b: Doc) =>
@@ -183,23 +198,28 @@ export function rebuildReportGroups(db: Database): GroupSummary {
     UPDATE participations SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = participations.document_id), 1);
     UPDATE extractions SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = extractions.document_id), 1);
   `);
-  return { documents: docs.length, reports: members.size, grouped, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  phases.write = ms - phases.read! - phases.rules;
+  for (const k of Object.keys(phases)) phases[k] = Math.round(phases[k]!);
+  return { documents: docs.length, reports: members.size, grouped, ms: Math.round(ms), phases };
 }
 
-/** Two documents whose records say they are different reports, however alike their text. */
-function contradict(a: Doc, b: Doc, units: (id: number) => number[]): boolean {
-  if (a.year !== null && b.year !== null && a.year !== b.year) return true;
-  if (a.board && b.board && boardKey(a.board) !== boardKey(b.board)) return true;
-  const da = dnrKey(a.dnr);
-  const db = dnrKey(b.dnr);
-  if (da && db && da !== db) return true;
-  if (a.units > 0 && b.units > 0) {
-    const ua = new Set(units(a.id));
-    const ub = units(b.id);
-    const shared = ub.filter((u) => ua.has(u)).length;
-    if (shared / new Set([...ua, ...ub]).size < 0.5) return true;
-  }
-  return false;
+/** Two documents whose records say they are different reports, however alike their text: another year, board or Dnr. */
+function valuesDiffer(a: Doc, b: Doc): boolean {
+  return (
+    (a.year !== null && b.year !== null && a.year !== b.year) ||
+    (!!a.boardKey && !!b.boardKey && a.boardKey !== b.boardKey) ||
+    (!!a.dnrKey && !!b.dnrKey && a.dnrKey !== b.dnrKey)
+  );
+}
+
+/** …or unit lists that mostly differ (fewer than half of the units shared): a template filled in for other units. */
+function unitsDiffer(a: Doc, b: Doc, units: (id: number) => number[]): boolean {
+  if (a.units === 0 || b.units === 0) return false;
+  const ua = new Set(units(a.id));
+  const ub = units(b.id);
+  const shared = ub.filter((u) => ua.has(u)).length;
+  return shared / new Set([...ua, ...ub]).size < 0.5;
 }
 
 /** Resolves how a user names a document: its id, a sha256 prefix (8+ hex digits), a file name or a path. */

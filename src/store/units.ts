@@ -9,6 +9,7 @@
 import type { Database } from 'better-sqlite3';
 import { fold } from '../repair/fold.js';
 import { unitIdentityKey } from '../query/unit-identity.js';
+import { prepared } from './statements.js';
 
 /** The lineage of reports that name no board. */
 export const UNKNOWN_LINEAGE = '?';
@@ -62,7 +63,7 @@ export function rebuildLineages(db: Database): void {
 export function lineageOf(db: Database, board: string | null): string {
   if (!board) return UNKNOWN_LINEAGE;
   const key = boardKey(board);
-  const row = db.prepare('SELECT lineage FROM board_lineages WHERE board_key = ?').get(key) as { lineage: string } | undefined;
+  const row = prepared(db, 'SELECT lineage FROM board_lineages WHERE board_key = ?').get(key) as { lineage: string } | undefined;
   return row?.lineage ?? key;
 }
 
@@ -70,8 +71,8 @@ export function lineageOf(db: Database, board: string | null): string {
 export function unitIdFor(db: Database, board: string | null, name: string): number {
   const lineage = lineageOf(db, board);
   const key = unitKey(name);
-  db.prepare('INSERT OR IGNORE INTO distinct_units (lineage, key, name) VALUES (?, ?, ?)').run(lineage, key, name);
-  const row = db.prepare('SELECT id, canonical_id FROM distinct_units WHERE lineage = ? AND key = ?').get(lineage, key) as { id: number; canonical_id: number | null };
+  prepared(db, 'INSERT OR IGNORE INTO distinct_units (lineage, key, name) VALUES (?, ?, ?)').run(lineage, key, name);
+  const row = prepared(db, 'SELECT id, canonical_id FROM distinct_units WHERE lineage = ? AND key = ?').get(lineage, key) as { id: number; canonical_id: number | null };
   return row.canonical_id ?? row.id;
 }
 
