@@ -3,10 +3,11 @@
  * lineages, filters that filter (or refuse), incomplete reports made visible, spreadsheets, the
  * database in other tools, the report, and the synthetic archive's shape.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Extracted } from '../schemas/record.js';
+import { CLASS_KEYS, DATE_KINDS, type Extracted } from '../schemas/record.js';
 import { DEGRADED_SCAN, makeScannedPdf, makeTextPdf, paginate, renderScan, toJpeg, toTiff } from '../scripts/fixtures.js';
 import type { DocumentFile } from '../src/document-file.js';
 import { main } from '../src/cli/main.js';
@@ -434,5 +435,87 @@ describe('spreadsheets and export', () => {
     expect(excel.split('\r\n')).toHaveLength(6);
     expect((await cli(db, 'export', '--format', 'csv', '--with-evidence'))).toMatchObject({ status: 2, stderr: expect.stringMatching(/--with-evidence needs --format json or ndjson/) });
     expect((await cli(db, 'export', '--excel'))).toMatchObject({ status: 2, stderr: expect.stringMatching(/--excel goes with --format csv/) });
+  });
+});
+
+describe('the database in other tools', () => {
+  let db: string;
+  beforeAll(() => {
+    db = join(tempDir(), 'tools.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2020, board: 'Bromma stadsdelsnämnd', unitNames: ['Förskolan Ugglan'] }, text: 'Förvaltningen föreslår att Förskolan Ugglan deltar i kvalitetsutmärkelsen.' },
+      { name: 'b.txt', record: { year: 2021, board: 'Farsta stadsdelsnämnd', unitNames: ['Hemtjänsten Farsta'] }, text: 'Nämnden godkänner att Hemtjänsten Farsta deltar.' },
+    ]);
+  });
+
+  const hasSqliteUtils = spawnSync('sqlite-utils', ['--version'], { encoding: 'utf8' }).status === 0;
+  // CI installs Debian's sqlite-utils (apt-get install -y sqlite-utils); elsewhere this test says it was skipped.
+  it.skipIf(!hasSqliteUtils)('sqlite-utils finds the full-text index and searches it, with or without å/ä/ö', () => {
+    const run = (...args: string[]) => spawnSync('sqlite-utils', args, { encoding: 'utf8' });
+    expect(JSON.parse(run('tables', db, '--fts5').stdout)).toEqual([{ table: 'pages_fts' }]);
+    for (const word of ['förvaltningen', 'forvaltningen']) {
+      const r = run('search', db, 'pages', word, '-c', 'document_id', '-c', 'page');
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([{ document_id: 1, page: 1 }]);
+    }
+    // Every view parses in Debian's SQLite (3.40), which Python's sqlite3 uses.
+    const views = run('query', db, "SELECT name FROM sqlite_master WHERE type = 'view'");
+    for (const { name } of JSON.parse(views.stdout) as Array<{ name: string }>) expect(run('query', db, `SELECT * FROM ${name} LIMIT 1`).status, name).toBe(0);
+  });
+
+  it('the FTS table is declared the way sqlite-utils and Datasette look for it', () => {
+    const sql = openDatabase(db, { readonly: true }).prepare("SELECT sql FROM sqlite_master WHERE name = 'pages_fts'").pluck().get() as string;
+    expect(sql).toMatch(/USING fts5\(.*content="pages"/);
+  });
+
+  it('Swedish labels for class keys, date kinds and topics are in a table', () => {
+    const d = openDatabase(db, { readonly: true });
+    const labels = d.prepare('SELECT kind, key, label FROM labels ORDER BY kind, key').all() as Array<{ kind: string; key: string; label: string }>;
+    const of = (kind: string) => Object.fromEntries(labels.filter((l) => l.kind === kind).map((l) => [l.key, l.label]));
+    expect(Object.keys(of('class')).sort()).toEqual([...CLASS_KEYS, 'unknown'].sort());
+    expect(Object.keys(of('date_kind')).sort()).toEqual([...DATE_KINDS].sort());
+    expect(of('topic')).toEqual({ award_participation: 'Deltagande i Kvalitetsutmärkelsen', other: 'Annat ärende' });
+    expect(of('class').aldreomsorg).toBe('Äldreomsorg');
+    expect(d.prepare("SELECT class_label FROM participation_by_year_class WHERE year = 2020").pluck().get()).toBe('Klass ej angiven');
+  });
+
+  it('datasette-metadata prints a metadata.json', async () => {
+    const r = await cli(db, 'datasette-metadata');
+    expect(r.status).toBe(0);
+    const meta = JSON.parse(r.stdout);
+    expect(meta.title).toBe('beslutsarkiv: Kvalitetsutmärkelsen');
+    const tables = meta.databases.tools.tables;
+    expect(tables.pages).toMatchObject({ fts_table: 'pages_fts', fts_pk: 'rowid' });
+    expect(tables.participation_by_year.description).toMatch(/distinkta enheter/);
+    expect(tables.pages_fts.hidden).toBe(true);
+    expect(tables.labels.description).toMatch(/Svenska etiketter/);
+  });
+});
+
+describe('the report', () => {
+  it('lists every unit, titles its axes, leaves gaps for missing years, is in Swedish and prints no null', () => {
+    const db = join(tempDir(), 'report.sqlite');
+    const many = Array.from({ length: 350 }, (_, i) => `Förskolan Nummer ${i + 1}`);
+    storeRecords(db, [
+      { name: 'a2016.txt', record: { year: 2016, board: 'Bromma stadsdelsnämnd', unitNames: many.slice(0, 200) } },
+      { name: 'a2017.txt', record: { year: 2017, board: 'Bromma stadsdelsnämnd', unitNames: many.slice(100, 300) } },
+      // No report at all in 2018.
+      { name: 'a2019.txt', record: { year: 2019, board: 'Bromma stadsdelsnämnd', unitNames: many.slice(250) } },
+    ]);
+    const html = renderReport(openDatabase(db, { readonly: true }), { dbPath: db });
+    expect(html).toMatch(/^<!doctype html>\n<html lang="sv">/);
+    expect(html).toContain('Alla 350 distinkta enheter');
+    for (const name of many) expect(html).toContain(`<td>${name}</td>`);
+    expect(html).toContain('<td>Förskolan Nummer 120</td><td>Bromma stadsdelsnämnd</td><td>2</td><td>2016, 2017</td>');
+    expect((html.match(/class="axis-title" text-anchor="middle">År</g) ?? []).length).toBe(3);
+    expect(html).toContain('transform="rotate(-90 16 132)">Antal</text>');
+    expect(html).toContain('<title>2018: inga rapporter</title>');
+    expect(html).toContain('År utan rapporter visas som luckor (grått): 2018.');
+    // The line stops before 2018 and starts again after it: 2016–2017 joined, 2019 a point of its own.
+    const first = html.slice(html.indexOf('<figure>'), html.indexOf('</figure>'));
+    expect((first.match(/<polyline [^>]*points="([^"]*)"/g) ?? []).map((p) => p.split(' ').length - 4)).toEqual([2, 2, 2]);
+    expect(first).toContain('<title>distinkta enheter 2019: 100</title>');
+    expect(first).not.toContain('2018: 0');
+    expect(html).not.toMatch(/\bnull\b|undefined|NaN/);
   });
 });
