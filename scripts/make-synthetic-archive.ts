@@ -37,7 +37,8 @@ export interface SyntheticBoard {
   weight: number;
 }
 
-const sdn = (d: string) => `${d}${/[sx]$/.test(d) ? '' : 's'} stadsdelsnämnd`;
+/** Södermalms, Skarpnäcks, but Bromma, Farsta, Hässelby-Vällingby: the genitive s after a consonant. */
+const sdn = (d: string) => `${d}${/[aeiouyåäösx]$/i.test(d) ? '' : 's'} stadsdelsnämnd`;
 
 /** Districts before 2007, the mergers of 2007 and 2020, and city boards with their own lifespans. */
 export function syntheticBoards(): SyntheticBoard[] {

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLASS_KEYS, DATE_KINDS, type Extracted } from '../schemas/record.js';
+import { makeSyntheticArchive } from '../scripts/make-synthetic-archive.js';
 import { DEGRADED_SCAN, makeScannedPdf, makeTextPdf, paginate, renderScan, toJpeg, toTiff } from '../scripts/fixtures.js';
 import type { DocumentFile } from '../src/document-file.js';
 import { main } from '../src/cli/main.js';
@@ -517,5 +518,43 @@ describe('the report', () => {
     expect(first).toContain('<title>distinkta enheter 2019: 100</title>');
     expect(first).not.toContain('2018: 0');
     expect(html).not.toMatch(/\bnull\b|undefined|NaN/);
+  });
+});
+
+describe('the synthetic archive has the real shape', () => {
+  it('boards live for their years, lineages carry units across 1997, 2007 and 2020, some reports are archived twice, some are incomplete', () => {
+    const db = join(tempDir(), 'synthetic.sqlite');
+    const s = makeSyntheticArchive(db, 2500);
+    expect(Math.abs(s.documents - 2500) / 2500).toBeLessThan(0.05);
+    const d = openDatabase(db, { readonly: true });
+    const span = (board: string) => d.prepare('SELECT min(year) AS first, max(year) AS last FROM reports WHERE board = ?').get(board);
+    expect(span('Hässelby socialdistriktsnämnd')).toEqual({ first: 1995, last: 1996 });
+    expect(span('Hässelby stadsdelsnämnd')).toEqual({ first: 1997, last: 2006 });
+    expect(span('Hässelby-Vällingby stadsdelsnämnd')).toEqual({ first: 2007, last: 2024 });
+    expect(span('Hägersten-Älvsjö stadsdelsnämnd')).toEqual({ first: 2020, last: 2024 });
+    expect((span('Äldrenämnden') as { first: number }).first).toBeGreaterThanOrEqual(2019);
+    // No year has every board: a board's years are its own.
+    const perYear = d.prepare('SELECT year, count(DISTINCT board) AS n FROM reports WHERE year IS NOT NULL GROUP BY year').all() as Array<{ year: number; n: number }>;
+    expect(new Set(perYear.map((r) => r.n)).size).toBeGreaterThan(3);
+    // Units persist for years, across the lineage: the same unit_id before and after a merger.
+    const carried = d
+      .prepare(
+        `SELECT count(DISTINCT a.unit_id) FROM participations a JOIN participations b ON b.unit_id = a.unit_id
+         WHERE a.counted AND b.counted AND a.board = 'Hässelby stadsdelsnämnd' AND b.board = 'Hässelby-Vällingby stadsdelsnämnd'`,
+      )
+      .pluck()
+      .get() as number;
+    expect(carried).toBeGreaterThan(0);
+    const years = d.prepare('SELECT avg(n) FROM (SELECT count(DISTINCT year) AS n FROM participations WHERE counted GROUP BY unit_id)').pluck().get() as number;
+    expect(years).toBeGreaterThan(3);
+    // Reports archived twice (a scan beside the file, grouped by Dnr and board), incomplete ones, units named by several reports.
+    const twice = d.prepare('SELECT count(*) FROM reports WHERE documents > 1').pluck().get() as number;
+    expect(twice / s.reports).toBeGreaterThan(0.02);
+    expect(d.prepare("SELECT count(*) FROM report_documents WHERE joined_by = 'dnr'").pluck().get()).toBeGreaterThan(0);
+    const missing = Object.fromEntries(d.prepare('SELECT missing, count(*) AS n FROM reports WHERE missing IS NOT NULL GROUP BY missing').all().map((r) => [(r as q.Row).missing, (r as q.Row).n]));
+    expect(Object.keys(missing).sort()).toEqual(['board', 'units', 'year']);
+    const total = q.participation(d, ['year']).filter((r) => r.year !== null);
+    expect(total.every((r) => Number(r.units) <= Number(r.participations))).toBe(true);
+    expect(d.prepare('SELECT count(*) FROM board_successions').pluck().get()).toBe(19 + 10 + 2);
   });
 });
