@@ -133,6 +133,7 @@ export class Archive {
         )
         .run(file.sha256, file.name, file.format, file.mediaType, file.size, file.pages.length, isOcred(file) ? 1 : 0, file.raw ?? null, t, t, runId);
       const documentId = Number(info.lastInsertRowid);
+      this.markSummariesDirty();
       this.upsertPath(documentId, file, t);
       this.insertPages(documentId, file);
       writeFingerprint(this.db, documentId, file.pages);
@@ -149,6 +150,9 @@ export class Archive {
 
   /** Rebuilds the report groups and the trend summaries: at the end of every writer run. */
   refreshSummaries(): void {
+    // Nothing stored or changed since the last rebuild (a nightly run over unchanged folders): nothing to do.
+    const dirty = prepared(this.db, 'SELECT dirty FROM summary_state WHERE id = 1').pluck().get() as number | undefined;
+    if (dirty === 0) return;
     this.db.transaction(() => {
       rebuildReportGroups(this.db);
       refreshSummaries(this.db);

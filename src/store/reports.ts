@@ -133,41 +133,56 @@ export function rebuildReportGroups(db: Database): GroupSummary {
     if (first === undefined) byDnr.set(key, d.id);
     else union(first, d.id, 'dnr');
   }
-  // 3. Near-identical text, found through LSH bands and checked against the signatures and the records.
-  const signatures = new Map<number, Uint32Array>();
-  const buckets: Array<Map<number, number[]>> = Array.from({ length: BANDS }, () => new Map());
-  for (const d of docs) {
-    if (!d.minhash || (d.shingles ?? 0) < MIN_SHINGLES) continue;
+  // 3. Near-identical text, found through LSH bands and checked against the records and the signatures.
+  // (Typed arrays by position: a large archive has millions of candidate pairs from shared template text.)
+  const n = docs.length;
+  const intern = (values: Array<string | null | undefined>) => {
+    const ids = new Map<string, number>();
+    return Int32Array.from(values, (v) => (v ? (ids.get(v) ?? ids.set(v, ids.size).get(v)!) : -1));
+  };
+  const years = Int32Array.from(docs, (d) => d.year ?? -1);
+  const boards = intern(docs.map((d) => d.boardKey));
+  const dnrs = intern(docs.map((d) => d.dnrKey));
+  const signatures: Array<Uint32Array | undefined> = new Array(n);
+  // Band keys of every document, then per band the documents sorted by key (no map of lists to build).
+  const keys = new Uint32Array(n * BANDS);
+  const signed: number[] = [];
+  docs.forEach((d, i) => {
+    if (!d.minhash || (d.shingles ?? 0) < MIN_SHINGLES) return;
     const m = fromBlob(d.minhash);
-    signatures.set(d.id, m);
-    bandKeys(m).forEach((k, b) => {
-      const list = buckets[b]!.get(k);
-      if (list) list.push(d.id);
-      else buckets[b]!.set(k, [d.id]);
-    });
-  }
+    signatures[i] = m;
+    keys.set(bandKeys(m), i * BANDS);
+    signed.push(i);
+  });
+  const differ = (x: Int32Array, a: number, b: number) => x[a]! >= 0 && x[b]! >= 0 && x[a] !== x[b];
   const unitKeys = db.prepare('SELECT DISTINCT identity_id FROM participations WHERE document_id = ?').pluck();
-  // Pairs already looked at (a band shared twice is checked once): a × 2^26 + b.
-  const checked = new Set<number>();
-  for (const band of buckets) {
-    for (const ids of band.values()) {
-      if (ids.length < 2 || ids.length > MAX_BUCKET) continue;
-      for (let i = 0; i < ids.length; i++) {
-        for (let j = i + 1; j < ids.length; j++) {
-          const a = ids[i]!;
-          const b = ids[j]!;
-          const da = byId.get(a)!;
-          const db_ = byId.get(b)!;
-          // Cheapest first: records that contradict each other, then pairs seen in another band.
-          if (valuesDiffer(da, db_) || find(a) === find(b)) continue;
-          const pair = a < b ? a * 67108864 + b : b * 67108864 + a;
-          if (checked.has(pair)) continue;
-          checked.add(pair);
-          if (similarity(signatures.get(a)!, signatures.get(b)!) < TEXT_THRESHOLD) continue;
-          if (unitsDiffer(da, db_, (id) => unitKeys.all(id) as number[])) continue;
-          union(a, b, 'text');
+  const POS = 2097152; // 2^21 > positions
+  const sorted = new Float64Array(signed.length);
+  for (let band = 0; band < BANDS; band++) {
+    signed.forEach((i, k) => (sorted[k] = keys[i * BANDS + band]! * POS + i));
+    sorted.sort();
+    for (let start = 0; start < sorted.length; ) {
+      const key = Math.floor(sorted[start]! / POS);
+      let end = start + 1;
+      while (end < sorted.length && Math.floor(sorted[end]! / POS) === key) end++;
+      const size = end - start;
+      if (size >= 2 && size <= MAX_BUCKET) {
+        for (let x = start; x < end; x++) {
+          for (let y = x + 1; y < end; y++) {
+            const a = sorted[x]! % POS;
+            const b = sorted[y]! % POS;
+            // Cheapest first: records that contradict each other (another year, board or Dnr).
+            if (differ(years, a, b) || differ(boards, a, b) || differ(dnrs, a, b)) continue;
+            const da = docs[a]!;
+            const db_ = docs[b]!;
+            if (find(da.id) === find(db_.id)) continue;
+            if (similarity(signatures[a]!, signatures[b]!) < TEXT_THRESHOLD) continue;
+            if (unitsDiffer(da, db_, (id) => unitKeys.all(id) as number[])) continue;
+            union(da.id, db_.id, 'text');
+          }
         }
       }
+      start = end;
     }
   }
 
@@ -176,10 +191,12 @@ export function rebuildReportGroups(db: Database): GroupSummary {
   const complete = (d: Doc) => (d.year !== null ? 1 : 0) + (d.board ? 1 : 0) + (d.units > 0 ? 1 : 0) + (d.topic ? 1 : 0);
   const better = (a: Doc, b: Doc) =>
     complete(b) - complete(a) || a.ocr - b.ocr || (b.confidence ?? 100) - (a.confidence ?? 100) || a.id - b.id;
-  db.prepare('DELETE FROM report_documents').run();
-  db.prepare('DELETE FROM reports').run();
-  const member = db.prepare('INSERT INTO report_documents (document_id, report_id, is_primary, joined_by) VALUES (?, ?, ?, ?)');
-  const report = db.prepare('INSERT INTO reports (id, documents, topic, year, board, units, missing) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  // Written as differences from the groups stored: a run that changed a few documents rewrites a few rows.
+  const oldMembers = new Map((db.prepare('SELECT document_id, report_id, is_primary, joined_by FROM report_documents').raw().all() as Array<[number, number, number, string]>).map((r) => [r[0], r]));
+  const oldReports = new Map((db.prepare('SELECT id, documents, topic, year, board, units, missing FROM reports').raw().all() as unknown[][]).map((r) => [r[0] as number, JSON.stringify(r)]));
+  const member = db.prepare('INSERT OR REPLACE INTO report_documents (document_id, report_id, is_primary, joined_by) VALUES (?, ?, ?, ?)');
+  const report = db.prepare('INSERT OR REPLACE INTO reports (id, documents, topic, year, board, units, missing) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const changed: number[] = [];
   let grouped = 0;
   for (const ids of members.values()) {
     const list = ids.map((id) => byId.get(id)!).sort(better);
@@ -188,16 +205,40 @@ export function rebuildReportGroups(db: Database): GroupSummary {
       best.topic === 'award_participation'
         ? [best.year === null ? 'year' : '', best.board ? '' : 'board', best.units > 0 ? '' : 'units'].filter(Boolean).join(', ') || null
         : null;
-    report.run(best.id, list.length, best.topic, best.year, best.board, best.units, missing);
-    for (const d of list) member.run(d.id, best.id, d === best ? 1 : 0, list.length === 1 ? 'self' : (joinedBy.get(d.id) ?? 'self'));
+    const row = [best.id, list.length, best.topic, best.year, best.board, best.units, missing];
+    if (oldReports.get(best.id) !== JSON.stringify(row)) report.run(...row);
+    oldReports.delete(best.id);
+    for (const d of list) {
+      const m: [number, number, number, string] = [d.id, best.id, d === best ? 1 : 0, list.length === 1 ? 'self' : (joinedBy.get(d.id) ?? 'self')];
+      const old = oldMembers.get(d.id);
+      if (!old || old[1] !== m[1] || old[2] !== m[2] || old[3] !== m[3]) {
+        member.run(...m);
+        if (!old || old[2] !== m[2]) changed.push(d.id);
+      }
+      oldMembers.delete(d.id);
+    }
     grouped += list.length - 1;
   }
+  // Documents no longer current, and reports that no longer exist.
+  const dropMember = db.prepare('DELETE FROM report_documents WHERE document_id = ?');
+  for (const id of oldMembers.keys()) dropMember.run(id);
+  const dropReport = db.prepare('DELETE FROM reports WHERE id = ?');
+  for (const id of oldReports.keys()) dropReport.run(id);
   // What counts: the current version of a report's best document (documents stored since the last
   // rebuild have no group yet and count as reports of their own).
-  db.exec(`
-    UPDATE participations SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = participations.document_id), 1);
-    UPDATE extractions SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = extractions.document_id), 1);
-  `);
+  if (changed.length > n / 10) {
+    db.exec(`
+      UPDATE participations SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = participations.document_id), 1);
+      UPDATE extractions SET counted = current AND coalesce((SELECT is_primary FROM report_documents r WHERE r.document_id = extractions.document_id), 1);
+    `);
+  } else {
+    const p = db.prepare('UPDATE participations SET counted = current AND (SELECT is_primary FROM report_documents r WHERE r.document_id = ?) WHERE document_id = ?');
+    const e = db.prepare('UPDATE extractions SET counted = current AND (SELECT is_primary FROM report_documents r WHERE r.document_id = ?) WHERE document_id = ?');
+    for (const id of changed) {
+      p.run(id, id);
+      e.run(id, id);
+    }
+  }
   const ms = performance.now() - t0;
   phases.write = ms - phases.read! - phases.rules;
   for (const k of Object.keys(phases)) phases[k] = Math.round(phases[k]!);
