@@ -26,7 +26,7 @@ import type { OcrImage } from '../src/ingest/image.js';
 import { wordAccuracy } from '../src/repair/word-accuracy.js';
 import { paginate, renderScan, toJpeg, toPng, makeScannedPdf, DEGRADED_SCAN } from './fixtures.js';
 import { ROOT, Stats, seedTexts, repairWordsPerSecond } from './bench-lib.js';
-import { benchQueries } from './bench-queries.js';
+import { benchExport, benchQueries, syntheticPath } from './bench-queries.js';
 
 const run = promisify(execFile);
 const OUT = join(ROOT, 'bench/out');
@@ -421,10 +421,14 @@ const text = await benchText(quick ? 300 : 1000);
 const reingestRatio = await benchReingest(set);
 
 const documents = 100_000;
-const syntheticDb = join(OUT, `synthetic-${documents}.sqlite`);
+const syntheticDb = syntheticPath(documents);
 console.log(`\nqueries on the synthetic ${documents}-document archive (${existsSync(syntheticDb) ? 'reused' : 'building it first'}: ${syntheticDb})`);
 const p95 = benchQueries(syntheticDb, documents, quick ? 20 : 30);
 const queryP95 = stats.note(`query p95, worst named query (${documents} documents, ${(statSync(syntheticDb).size / 2 ** 20).toFixed(0)} MiB)`, 'ms', Math.max(...Object.values(p95)));
+// beslutsarkiv export of the whole archive, streamed, in a fresh process.
+const ndjson = benchExport(syntheticDb, 'ndjson');
+const exportS = stats.note(`export --format ndjson, ${documents} documents, wall (process start to exit)`, 's', ndjson.wall_s);
+const exportRss = stats.note(`export --format ndjson, ${documents} documents, peak RSS`, 'MB', ndjson.max_rss_mib);
 
 // maxRSS is the peak resident set of this process in KiB; the OCR workers are threads of it.
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -450,6 +454,8 @@ console.log(
     reingest_ratio: num(reingestRatio, 4),
     reingest_text_ratio: num(text.ratio, 4),
     query_p95_ms_100k: num(queryP95, 1),
+    export_s_100k: num(exportS, 2),
+    export_rss_mb_100k: exportRss,
     peak_rss_mb: peakRssMb,
     median_of: RUNS,
   }),

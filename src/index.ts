@@ -35,9 +35,21 @@ export { compareRecords } from './extract/compare.js';
 export { openDatabase, DEFAULT_DB_PATH } from './store/database.js';
 export { Archive } from './store/archive.js';
 export { acquireWriterLock } from './store/lock.js';
-export { exportRecords, searchText, status } from './store/read.js';
+export { exportRecords, iterateRecords, searchText, status } from './store/read.js';
+export type { ExportFilters, ExportOptions } from './store/read.js';
+export { rebuildReportGroups, decide as decideReportGroup, findDocuments, writeFingerprint, TEXT_THRESHOLD } from './store/reports.js';
+export { addAlias, addSuccession, boardKey, listAliases, listSuccessions, removeAlias, removeSuccession, rescopeUnits } from './store/units.js';
+export { fingerprint, similarity } from './store/fingerprint.js';
 // Queries and the report
-export { boards, classesOffered, deadlines, participation, signatories, sql, unitAliases, unitHistory, search, ReadOnlyQueryError } from './query/queries.js';
+export {
+  boards, classesOffered, deadlines, incomplete, matchBoard, matchClass, participation, signatories, sql, unitAliases, unitHistory, search,
+  QueryUsageError, ReadOnlyQueryError,
+} from './query/queries.js';
+export type { Filters, ParticipationKey, Row } from './query/queries.js';
+export { NAMED_QUERIES, QUERY_NAMES, runNamedQuery } from './query/named.js';
+export { toCsv, toJson, toTable, toXlsx } from './query/format.js';
+export { LABELS, label } from './query/labels.js';
+export { datasetteMetadata } from './query/datasette.js';
 export { renderReport } from './query/report.js';
 export { unitIdentityKey } from './query/unit-identity.js';
 export { DocumentRecordSchema, ExtractedSchema, SourceSchema } from '../schemas/record.js';
