@@ -17,6 +17,7 @@ import * as q from '../src/query/queries.js';
 import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
+import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { exportRecords } from '../src/store/read.js';
 import { tempDir } from './helpers.js';
 
@@ -556,5 +557,18 @@ describe('the synthetic archive has the real shape', () => {
     const total = q.participation(d, ['year']).filter((r) => r.year !== null);
     expect(total.every((r) => Number(r.units) <= Number(r.participations))).toBe(true);
     expect(d.prepare('SELECT count(*) FROM board_successions').pluck().get()).toBe(19 + 10 + 2);
+  });
+});
+
+describe('an archive from an older beslutsarkiv', () => {
+  it('is refused by a reader with how to upgrade it, instead of failing on a missing table', async () => {
+    const db = join(tempDir(), 'old.sqlite');
+    storeRecords(db, [{ name: 'a.txt', record: { year: 2020, board: 'Bromma stadsdelsnämnd', unitNames: ['Förskolan Ugglan'] } }]);
+    const raw = openDatabase(db);
+    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    raw.close();
+    const r = await cli(db, 'query', 'participation');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`has schema version ${SCHEMA_VERSION - 1}; this beslutsarkiv reads version ${SCHEMA_VERSION}: upgrade it once with "beslutsarkiv reprocess --db `));
   });
 });

@@ -154,7 +154,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(new Option('--limit <n>', 'search: the most pages to show (default 50)').argParser(positiveInt))
     .action(async (name: string, args: string[], o) => {
       const format = outputFormat(o, io.stdout);
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const given = (['from', 'to', 'board', 'class', 'by', 'limit'] as QueryOption[]).filter((k) => o[k] !== undefined);
         const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: o.limit }, given);
@@ -174,7 +174,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(dbOption())
     .addOption(new Option('--html <file>', 'the HTML file to write').makeOptionMandatory())
     .action((o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
         out(`wrote ${resolve(o.html)}\n`);
@@ -198,7 +198,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       if (o.excel && o.format !== 'csv') throw new UsageError('--excel goes with --format csv');
       if (o.withEvidence && o.format === 'csv') throw new UsageError('--with-evidence needs --format json or ndjson (evidence does not fit in a CSV row)');
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const filters: ExportFilters = { from: o.from, to: o.to };
         if (o.board !== undefined) {
@@ -219,7 +219,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .description("print a metadata.json for Datasette: tables and views described, the pages' full-text index, Swedish labels")
     .addOption(dbOption())
     .action((o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         out(`${JSON.stringify(datasetteMetadata(db, resolve(o.db)), null, 2)}\n`);
       } finally {
@@ -234,7 +234,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .argument('<document>', 'document id, sha256 (8+ hex digits), file name or path')
     .addOption(dbOption())
     .action((ref: string, o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         out(describeGroups(db, [documentId(db, ref)]));
       } finally {
@@ -311,7 +311,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .description('the declared successions')
     .addOption(dbOption())
     .action((o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const rows = listSuccessions(db);
         out(toTable(['board', 'successor', 'year', 'kind', 'lineage'], rows as never));
@@ -360,7 +360,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .description('the confirmed aliases')
     .addOption(dbOption())
     .action((o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         out(toTable(['board_a', 'name_a', 'board_b', 'name_b'], listAliases(db) as never));
       } finally {
@@ -396,7 +396,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(dbOption())
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((o) => {
-      const db = openDatabase(o.db, { readonly: true });
+      const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const s = status(db);
         if (o.format === 'json') return void out(`${JSON.stringify(s, null, 2)}\n`);

@@ -20,9 +20,15 @@ export class SchemaTooNewError extends Error {
   override name = 'SchemaTooNewError';
 }
 
+export class SchemaTooOldError extends Error {
+  override name = 'SchemaTooOldError';
+}
+
 export interface OpenOptions {
   /** Open read-only (queries, export). The file must exist. */
   readonly?: boolean;
+  /** Read-only: refuse, with how to upgrade it, a database whose schema is older than this beslutsarkiv's (a reader cannot migrate). */
+  current?: boolean;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Database {
@@ -34,6 +40,14 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     checkVersion(db, file);
+    // A reader cannot upgrade the schema; a writer does, on its next run.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (options.current && version > 0 && version < SCHEMA_VERSION) {
+      db.close();
+      throw new SchemaTooOldError(
+        `${file} has schema version ${version}; this beslutsarkiv reads version ${SCHEMA_VERSION}: upgrade it once with "beslutsarkiv reprocess --db ${path}" (or the next ingest run)`,
+      );
+    }
     return db;
   }
   mkdirSync(dirname(file), { recursive: true });
