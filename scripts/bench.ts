@@ -423,7 +423,7 @@ const reingestRatio = await benchReingest(set);
 const documents = 100_000;
 const syntheticDb = syntheticPath(documents);
 console.log(`\nqueries on the synthetic ${documents}-document archive (${existsSync(syntheticDb) ? 'reused' : 'building it first'}: ${syntheticDb})`);
-const p95 = benchQueries(syntheticDb, documents, quick ? 20 : 30);
+const p95 = await benchQueries(syntheticDb, documents, quick ? 20 : 30);
 const queryP95 = stats.note(`query p95, worst named query (${documents} documents, ${(statSync(syntheticDb).size / 2 ** 20).toFixed(0)} MiB)`, 'ms', Math.max(...Object.values(p95)));
 // beslutsarkiv export of the whole archive, streamed, in a fresh process.
 const ndjson = benchExport(syntheticDb, 'ndjson');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import type { Database } from 'better-sqlite3';
 import { findUnitIdentities, matchBoard, matchClass, QueryUsageError, ReadOnlyQueryError } from '../query/queries.js';
 import { QUERY_NAMES, runNamedQuery, type QueryOption } from '../query/named.js';
-import { toCsv, toJson, toTable, toXlsx } from '../query/format.js';
+import { csvRecord, toCsv, toJson, toTable, toXlsx } from '../query/format.js';
 import { datasetteMetadata } from '../query/datasette.js';
 import { renderReport } from '../query/report.js';
 import { decide, findDocuments, rebuildReportGroups } from '../store/reports.js';
@@ -19,9 +19,9 @@ import { resolve } from 'node:path';
 import { fullText, type DocumentFile } from '../document-file.js';
 import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
 import { DEFAULT_LIMITS, parseByteSize, type Limits } from '../limits.js';
-import { OcrPool } from '../ocr/worker-pool.js';
-import { ingest, readDocument, reprocess } from '../pipeline.js';
-import { Archive } from '../store/archive.js';
+// The pipeline (OCR, PDF, repair and extraction models) is loaded only by the commands that read
+// documents, so query, export, report and status start in a fraction of the time and memory.
+import type { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
 import { iterateRecords, status, type ExportFilters } from '../store/read.js';
 import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
@@ -103,6 +103,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     process.on('SIGTERM', stop);
     const reporter = createReporter(o.logFormat as LogFormat, io.stderr);
     try {
+      const { ingest } = await import('../pipeline.js');
       const summary = await ingest(paths, {
         db: o.db,
         concurrency: o.concurrency,
@@ -128,7 +129,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(new Option('--stage <stage>', 'rerun this stage even where its version is current (repair also reruns extract)').choices(['repair', 'extract']))
     .addOption(new Option('--all', 'every document, not only those whose stage versions are out of date'))
     .addOption(new Option('--log-format <format>', 'text: summary; json: one JSON object per document on stderr').choices(['text', 'json']).default('text'))
-    .action((o) => {
+    .action(async (o) => {
+      const { reprocess } = await import('../pipeline.js');
       const result = reprocess({
         db: o.db,
         stage: o.stage,
@@ -377,6 +379,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .addOption(new Option('--explain', 'list every change the repair made, with its rule, instead of the text'))
       .addOption(new Option('--raw', 'print the text as read, before repair')),
   ).action(async (file: string, o) => {
+    const [{ OcrPool }, { readDocument }, { Archive }] = await Promise.all([import('../ocr/worker-pool.js'), import('../pipeline.js'), import('../store/archive.js')]);
     const pool = new OcrPool({ size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
     const db = existsSync(resolve(o.db)) ? openDatabase(o.db, { readonly: true }) : undefined;
     try {
@@ -482,15 +485,15 @@ function* exportChunks(records: ReturnType<typeof iterateRecords>, format: strin
   if (format === 'csv') {
     yield toCsv(EXPORT_CSV_COLUMNS, [], { excel });
     for (const r of records) {
-      const row = {
-        file: r.source.file, path: r.source.path, sha256: r.source.sha256, format: r.source.format, pages: r.source.pages, ocr: r.source.ocr ? 1 : 0,
-        ocr_confidence: r.source.ocr_confidence, missing: r.source.missing ? 1 : 0, superseded_by: r.source.superseded_by, report: r.report,
-        topic: r.topic ?? null, year: r.year ?? null, board: r.board ?? null, administration: r.administration ?? null, diarienummer: r.diarienummer ?? null,
-        document_date: r.document_date ?? null, meeting_date: r.meeting_date ?? null, units: r.units ? r.units.map((u) => u.name).join('; ') : null,
-        classes: r.classes ? r.classes.join('; ') : null, target_units: r.target_units ?? null, case_officer: r.case_officer?.name ?? null,
-      };
-      // The header was written once; each row alone (the BOM only once, at the start).
-      yield toCsv(EXPORT_CSV_COLUMNS, [row], { excel }).replace(/^\ufeff?[^\n]*\n/, '');
+      const s = r.source;
+      yield csvRecord(
+        [
+          s.file, s.path, s.sha256, s.format, s.pages, s.ocr ? 1 : 0, s.ocr_confidence, s.missing ? 1 : 0, s.superseded_by, r.report, r.topic, r.year, r.board,
+          r.administration, r.diarienummer, r.document_date, r.meeting_date, r.units?.map((u) => u.name).join('; '), r.classes?.join('; '), r.target_units,
+          r.case_officer?.name,
+        ],
+        excel,
+      );
     }
     return;
   }

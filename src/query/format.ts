@@ -5,7 +5,6 @@
  * header row frozen, filters on.
  */
 import Table from 'cli-table3';
-import { stringify } from 'csv-stringify/sync';
 import type { Row } from './queries.js';
 
 export type OutputFormat = 'table' | 'csv' | 'json' | 'xlsx';
@@ -18,22 +17,27 @@ export const rowCount = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
 
 const cell = (v: unknown) => (v === null || v === undefined ? '' : v);
 
+/**
+ * One CSV field (RFC 4180): quoted, with quotes doubled, when it holds the delimiter, a quote or a
+ * line break; with `excel`, a decimal comma in non-whole numbers.
+ */
+export function csvField(v: unknown, excel = false): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return excel && !Number.isInteger(v) ? String(v).replace('.', ',') : String(v);
+  const s = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  return s.includes(excel ? ';' : ',') || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV record, with its line end. */
+export function csvRecord(values: unknown[], excel = false): string {
+  return `${values.map((v) => csvField(v, excel)).join(excel ? ';' : ',')}${excel ? '\r\n' : '\n'}`;
+}
+
 export function toCsv(columns: string[], rows: Row[], options: CsvOptions = {}): string {
   const excel = options.excel ?? false;
-  const delimiter = excel ? ';' : ',';
-  const eol = excel ? '\r\n' : '\n';
-  const header = stringify([columns], { delimiter, record_delimiter: eol });
-  const body = rows.length
-    ? stringify(
-        rows.map((r) => columns.map((c) => cell(r[c]))),
-        {
-          delimiter,
-          record_delimiter: eol,
-          cast: { number: (n) => (excel && !Number.isInteger(n) ? String(n).replace('.', ',') : String(n)) },
-        },
-      )
-    : '';
-  return `${excel ? '\ufeff' : ''}${header}${body}`;
+  let out = `${excel ? '\ufeff' : ''}${csvRecord(columns, excel)}`;
+  for (const r of rows) out += csvRecord(columns.map((c) => r[c]), excel);
+  return out;
 }
 
 export function toTable(columns: string[], rows: Row[]): string {

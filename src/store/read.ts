@@ -3,7 +3,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
-import { emptyCounts, type RunCounts } from './archive.js';
+import { emptyCounts, type RunCounts } from './run-counts.js';
 import { liveWriter } from './lock.js';
 
 const COUNT_KEYS = Object.keys(emptyCounts()) as Array<keyof RunCounts>;
@@ -54,9 +54,17 @@ export interface ExportOptions {
   withEvidence?: boolean;
   /** Only documents whose report has this year, board or class (a document with no record is left out by any filter). */
   filters?: ExportFilters;
+  /** Check every record against the schema (default). */
+  validate?: boolean;
 }
 
 const jsonList = (select: string, from: string, order: string) => `(SELECT json_group_array(${select} ORDER BY ${order}) FROM ${from} WHERE x.document_id = d.id)`;
+/**
+ * A record's list in position order: the tables' primary key (document_id, position) is the index
+ * SQLite reads these rows through, so they come in position order without a sort (measured: the
+ * sort cost a third of the export's time). Each item as a JSON array, made an object in JavaScript.
+ */
+const positionList = (columns: string, table: string) => `(SELECT json_group_array(json_array(${columns})) FROM ${table} x INDEXED BY sqlite_autoindex_${table}_1 WHERE x.document_id = d.id)`;
 
 /**
  * The export records one at a time, in file-name order, from one streamed statement (the lists of
@@ -70,73 +78,89 @@ export function* iterateRecords(db: Database, options: ExportOptions = {}): Gene
   if (f.to !== undefined) where.push('coalesce(r.year, e.year) <= ?') && args.push(f.to);
   if (f.board !== undefined) where.push('coalesce(r.board, e.board) = ?') && args.push(f.board);
   if (f.class !== undefined) where.push(`EXISTS (SELECT 1 FROM units u WHERE u.document_id = d.id AND coalesce(u.class, 'unknown') = ?)`) && args.push(f.class);
-  const stmt = db.prepare(
-    `SELECT d.id, d.sha256, d.file_name, d.format, d.media_type, d.bytes, d.page_count, d.ocr, d.first_seen, d.last_seen,
-            (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') AS ocr_confidence,
-            NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id AND f.missing_since IS NULL) AS missing,
-            (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) AS newer,
-            ${jsonList('x.path', 'files x', 'x.first_seen, x.path')} AS paths,
-            rd.report_id AS report, e.document_id IS NOT NULL AS extracted, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
+  const byReport = f.from !== undefined || f.to !== undefined || f.board !== undefined;
+  // Rows as arrays (cheaper than objects with thirty keys); the lists of a record as one JSON text.
+  const stmt = db
+    .prepare(
+      `SELECT d.sha256, d.file_name, d.format, d.media_type, d.bytes, d.page_count, d.ocr, d.first_seen, d.last_seen,
+            CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END,
+            CASE WHEN d.superseded_by IS NOT NULL THEN (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) END,
+            ${jsonList('json_array(x.path, x.missing_since IS NULL)', 'files x', 'x.first_seen, x.path')},
+            rd.report_id, e.document_id IS NOT NULL, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
             e.target_units, e.case_officer_name, e.case_officer_phone, e.has_case_officer, e.needs_review, e.review_reasons,
-            (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL) AS confidence,
-            ${jsonList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units x', 'x.position')} AS units,
-            ${jsonList('x.class', 'classes_offered x', 'x.position')} AS classes,
-            ${jsonList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates x', 'x.position')} AS dates,
-            ${jsonList("json_object('name', x.name, 'title', x.title)", 'signatories x', 'x.position')} AS signatories
-            ${options.withEvidence ? `, ${jsonList("json_array(x.path, x.page, x.start, x.\"end\", x.snippet, x.rule, x.confidence)", 'evidence x', 'x.rowid')} AS evidence` : ''}
-     FROM documents d LEFT JOIN extractions e ON e.document_id = d.id
-          LEFT JOIN report_documents rd ON rd.document_id = d.id LEFT JOIN reports r ON r.id = rd.report_id
+            CASE WHEN e.document_id IS NOT NULL THEN json_array(
+              ${positionList('x.name, x.department, x.operator, x.provider, x.class', 'units')},
+              ${positionList('x.class', 'classes_offered')},
+              ${positionList('x.kind, x.date, x.text', 'event_dates')},
+              ${positionList('x.name, x.title', 'signatories')},
+              (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)
+              ${options.withEvidence ? `, ${jsonList('json_array(x.path, x.page, x.start, x."end", x.snippet, x.rule, x.confidence)', 'evidence x', 'x.rowid')}` : ''}
+            ) END
+     FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
+          ${byReport ? 'LEFT JOIN reports r ON r.id = rd.report_id' : ''}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY d.file_name, d.id`,
-  );
-  for (const row of stmt.iterate(...args) as IterableIterator<Record<string, unknown>>) {
-    const paths = JSON.parse(row.paths as string) as string[];
-    const name = row.file_name as string;
+    )
+    .raw();
+  for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
+    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, ...e] = row as [
+      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, ...unknown[],
+    ];
+    const seen = JSON.parse(files) as Array<[string, number]>;
+    const paths = seen.map((p) => p[0]);
     const record: Record<string, unknown> = {
       source: {
         file: name,
         path: paths.find((p) => p.endsWith(`/${name}`)) ?? paths[0] ?? name,
         paths,
-        sha256: row.sha256,
-        format: row.format,
-        media_type: row.media_type,
-        bytes: row.bytes,
-        pages: row.page_count,
-        ocr: row.ocr === 1,
-        ocr_confidence: row.ocr_confidence === null ? null : Math.round((row.ocr_confidence as number) * 10) / 10,
-        first_seen: row.first_seen,
-        last_seen: row.last_seen,
-        missing: row.missing === 1,
-        superseded_by: row.newer,
+        sha256,
+        format,
+        media_type: mediaType,
+        bytes,
+        pages,
+        ocr: ocr === 1,
+        ocr_confidence: ocrConfidence === null ? null : Math.round(ocrConfidence * 10) / 10,
+        first_seen: firstSeen,
+        last_seen: lastSeen,
+        missing: !seen.some((p) => p[1] === 1),
+        superseded_by: newer,
       },
     };
-    if (row.extracted) {
+    if (extracted) {
+      const [topic, year, board, administration, diarienummer, documentDate, meetingDate, targetUnits, officerName, officerPhone, hasOfficer, needsReview, reasons, lists] = e;
+      const [units, classes, dates, signatories, confidence, evidence] = JSON.parse(lists as string) as [
+        Array<[string, string | null, string | null, string | null, string | null]>,
+        Array<[string]>,
+        Array<[string, string, string]>,
+        Array<[string | null, string]>,
+        Record<string, number> | null,
+        Array<[string, number, number, number, string, string, number | null]> | undefined,
+      ];
       Object.assign(record, {
-        topic: row.topic,
-        year: row.year,
-        board: row.board,
-        administration: row.administration,
-        diarienummer: row.diarienummer,
-        document_date: row.document_date,
-        meeting_date: row.meeting_date,
-        units: JSON.parse(row.units as string),
-        classes: JSON.parse(row.classes as string),
-        dates: JSON.parse(row.dates as string),
-        signatories: JSON.parse(row.signatories as string),
-        case_officer: row.has_case_officer ? { name: row.case_officer_name, phone: row.case_officer_phone } : null,
-        target_units: row.target_units,
-        confidence: JSON.parse((row.confidence as string | null) ?? '{}'),
-        needs_review: row.needs_review === 1,
-        review_reasons: JSON.parse(row.review_reasons as string),
+        topic,
+        year,
+        board,
+        administration,
+        diarienummer,
+        document_date: documentDate,
+        meeting_date: meetingDate,
+        units: units.map(([name, department, operator, provider, cls]) => ({ name, department, operator, provider, class: cls })),
+        classes: classes.map(([c]) => c),
+        dates: dates.map(([kind, date, text]) => ({ kind, date, text })),
+        signatories: signatories.map(([name, title]) => ({ name, title })),
+        case_officer: hasOfficer ? { name: officerName, phone: officerPhone } : null,
+        target_units: targetUnits,
+        confidence: confidence ?? {},
+        needs_review: needsReview === 1,
+        review_reasons: JSON.parse(reasons as string),
       });
       if (options.withEvidence) {
-        const ev = JSON.parse(row.evidence as string) as Array<[string, number, number, number, string, string, number | null]>;
         record.evidence = Object.fromEntries(
-          ev.map(([path, page, start, end, snippet, rule, confidence]) => [path, confidence === null ? { page, start, end, snippet, rule } : { page, start, end, snippet, rule, confidence }]),
+          (evidence ?? []).map(([path, page, start, end, snippet, rule, c]) => [path, c === null ? { page, start, end, snippet, rule } : { page, start, end, snippet, rule, confidence: c }]),
         );
       }
     }
-    yield Object.assign(DocumentRecordSchema.parse(record), { report: (row.report as number | null) ?? null });
+    yield Object.assign(options.validate === false ? (record as DocumentRecord) : DocumentRecordSchema.parse(record), { report: report ?? null });
   }
 }
 
