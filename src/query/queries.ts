@@ -102,7 +102,7 @@ export function matchClass(typed: string): string {
   throw new QueryUsageError(`${hits.length ? `--class "${typed}" matches several classes` : `no class matches --class "${typed}"`}; the classes:\n${list}`);
 }
 
-interface Resolved {
+export interface Resolved {
   from?: number;
   to?: number;
   board?: string;
@@ -193,7 +193,7 @@ export function unitHistory(db: Database, name: string, filters: Filters = {}): 
   return db
     .prepare(
       `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report,
-              (SELECT group_concat(d.file_name, '; ' ORDER BY r.is_primary DESC, d.file_name) FROM report_documents r JOIN documents d ON d.id = r.document_id WHERE r.report_id = p.document_id) AS documents
+              (SELECT r.files FROM reports r WHERE r.id = p.document_id) AS documents
        FROM participations p
        WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}
        ORDER BY p.year IS NULL, p.year, p.board, p.name`,
@@ -215,19 +215,25 @@ export function unitHistory(db: Database, name: string, filters: Filters = {}): 
  */
 export function unitAliases(db: Database, filters: Filters = {}, minSimilarity = 0.85): Row[] {
   const f = resolveFilters(db, filters);
-  const useSummary = f.from === undefined && f.to === undefined && f.class === undefined && summariesFresh(db);
-  const w = useSummary ? where({ board: f.board }, { board: 's.board' }) : where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
-  const rows = (
-    useSummary
-      ? db.prepare(`SELECT s.unit_id AS id, u.name, u.key, u.lineage, s.board, s.first, s.last FROM summary_unit_spans s JOIN distinct_units u ON u.id = s.unit_id WHERE 1${w.sql}`).all(...w.args)
-      : db
-          .prepare(
-            `SELECT p.unit_id AS id, u.name, u.key, u.lineage, p.board, min(p.year) AS first, max(p.year) AS last
-             FROM participations p JOIN distinct_units u ON u.id = p.unit_id
-             WHERE p.counted AND p.year IS NOT NULL${w.sql} GROUP BY p.unit_id, p.board`,
-          )
-          .all(...w.args)
-  ) as Array<{ id: number; name: string; key: string; lineage: string; board: string | null; first: number; last: number }>;
+  if (f.from === undefined && f.to === undefined && f.class === undefined && minSimilarity === 0.85 && summariesFresh(db)) {
+    const w = where({ board: f.board });
+    return db
+      .prepare(`SELECT board, name, years, possibly_renamed_to, to_board, "from", similarity FROM summary_unit_aliases WHERE 1${w.sql} ORDER BY rowid`)
+      .all(...w.args) as Row[];
+  }
+  return computeUnitAliases(db, f, minSimilarity);
+}
+
+/** unitAliases from the detail tables (filters resolved); what the summary stores. */
+export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.85): Row[] {
+  const w = where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
+  const rows = db
+    .prepare(
+      `SELECT p.unit_id AS id, u.name, u.key, u.lineage, p.board, min(p.year) AS first, max(p.year) AS last
+       FROM participations p JOIN distinct_units u ON u.id = p.unit_id
+       WHERE p.counted AND p.year IS NOT NULL${w.sql} GROUP BY p.unit_id, p.board`,
+    )
+    .all(...w.args) as Array<{ id: number; name: string; key: string; lineage: string; board: string | null; first: number; last: number }>;
   // One span per unit (a unit may have taken part under several boards of its lineage).
   const spans = new Map<number, { id: number; name: string; key: string; lineage: string; board: string | null; first: number; last: number }>();
   for (const r of rows) {
@@ -353,7 +359,7 @@ export function incomplete(db: Database, filters: Filters = {}): Row[] {
   return db
     .prepare(
       `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
-              (SELECT group_concat(d.file_name, '; ' ORDER BY x.is_primary DESC, d.file_name) FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id) AS files
+              r.files
        FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id`,
     )
     .all(...w.args) as Row[];

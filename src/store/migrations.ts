@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { unitIdentityKey } from '../query/unit-identity.js';
 import { labelRows } from '../query/labels.js';
+import { computeUnitAliases } from '../query/queries.js';
 import { rebuildReportGroups, writeFingerprint } from './reports.js';
 import { rescopeUnits, unitIdFor, unitKey } from './units.js';
 import { prepared } from './statements.js';
@@ -355,7 +356,8 @@ export const MIGRATIONS: Migration[] = [
           year INTEGER,
           board TEXT,
           units INTEGER NOT NULL,
-          missing TEXT              -- a report about taking part without year, board or units: which of them
+          missing TEXT,             -- a report about taking part without year, board or units: which of them
+          files TEXT NOT NULL       -- its documents' file names, the counted one first
         );
         CREATE INDEX reports_missing ON reports(missing) WHERE missing IS NOT NULL;
         CREATE TABLE report_documents (
@@ -429,7 +431,8 @@ export const MIGRATIONS: Migration[] = [
         CREATE TABLE summary_boards (class TEXT, board TEXT, years INTEGER NOT NULL, first INTEGER, last INTEGER, reports INTEGER NOT NULL, units INTEGER NOT NULL, participations INTEGER NOT NULL);
         CREATE TABLE summary_classes (year INTEGER, board TEXT, class TEXT, reports INTEGER NOT NULL);
         CREATE TABLE summary_deadlines (year INTEGER, board TEXT, kind TEXT, earliest TEXT, latest TEXT, reports INTEGER NOT NULL);
-        CREATE TABLE summary_unit_spans (unit_id INTEGER, board TEXT, first INTEGER, last INTEGER);
+        -- Likely renames (query unit-aliases), found once per rebuild.
+        CREATE TABLE summary_unit_aliases (board TEXT, name TEXT, years TEXT, possibly_renamed_to TEXT, to_board TEXT, "from" INTEGER, similarity REAL);
         -- Every board named by a counted record, for matching --board quickly.
         CREATE TABLE summary_board_names (board TEXT PRIMARY KEY, reports INTEGER NOT NULL);
 
@@ -453,8 +456,7 @@ export const MIGRATIONS: Migration[] = [
           WHERE p.counted GROUP BY p.year, coalesce(p.class, 'unknown') ORDER BY p.year IS NULL, p.year, 2;
         CREATE VIEW unit_history AS
           SELECT u.name AS unit, p.unit_id, p.year, p.name, p.board, p.department, p.class, p.operator, p.provider, p.document_id AS report,
-                 (SELECT group_concat(file_name, '; ') FROM (SELECT d.file_name FROM report_documents r JOIN documents d ON d.id = r.document_id
-                  WHERE r.report_id = p.document_id ORDER BY r.is_primary DESC, d.file_name)) AS documents
+                 (SELECT r.files FROM reports r WHERE r.id = p.document_id) AS documents
           FROM participations p JOIN distinct_units u ON u.id = p.unit_id
           WHERE p.counted ORDER BY u.name, p.unit_id, p.year;
         CREATE VIEW report_groups AS
@@ -463,7 +465,7 @@ export const MIGRATIONS: Migration[] = [
           ORDER BY r.year, r.board, r.id, rd.is_primary DESC, d.id;
         CREATE VIEW incomplete_reports AS
           SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
-                 (SELECT group_concat(file_name, '; ') FROM (SELECT d.file_name FROM report_documents x JOIN documents d ON d.id = x.document_id WHERE x.report_id = r.id ORDER BY x.is_primary DESC, d.file_name)) AS files
+                 r.files
           FROM reports r WHERE r.missing IS NOT NULL ORDER BY r.year, r.board, r.id;
         CREATE VIEW deadlines_by_year AS
           SELECT e.year, t.kind, l.label AS kind_label, min(t.date) AS earliest, max(t.date) AS latest, count(DISTINCT t.document_id) AS reports
@@ -505,7 +507,7 @@ export function refreshSummaries(db: Database): void {
       `SELECT ${keys}, count(DISTINCT document_id), count(DISTINCT unit_id), count(DISTINCT document_id << 32 | unit_id) FROM participations WHERE counted`;
     db.exec(`
       DELETE FROM summary_participation; DELETE FROM summary_boards; DELETE FROM summary_classes;
-      DELETE FROM summary_deadlines; DELETE FROM summary_unit_spans; DELETE FROM summary_board_names;
+      DELETE FROM summary_deadlines; DELETE FROM summary_board_names;
       INSERT INTO summary_board_names SELECT board, count(*) FROM extractions WHERE counted AND board IS NOT NULL GROUP BY board;
       INSERT INTO summary_participation ${p("'y', year, NULL, NULL")} GROUP BY year;
       INSERT INTO summary_participation ${p("'yb', year, board, NULL")} GROUP BY year, board;
@@ -519,9 +521,11 @@ export function refreshSummaries(db: Database): void {
       INSERT INTO summary_deadlines SELECT e.year, e.board, t.kind, min(t.date), max(t.date), count(DISTINCT t.document_id)
         FROM extractions e JOIN event_dates t ON t.document_id = e.document_id
         WHERE e.counted AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline') GROUP BY e.year, e.board, t.kind;
-      INSERT INTO summary_unit_spans SELECT unit_id, board, min(year), max(year) FROM participations WHERE counted AND year IS NOT NULL GROUP BY unit_id, board;
-      UPDATE summary_state SET dirty = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1;
     `);
+    db.prepare('DELETE FROM summary_unit_aliases').run();
+    const alias = db.prepare('INSERT INTO summary_unit_aliases (board, name, years, possibly_renamed_to, to_board, "from", similarity) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const a of computeUnitAliases(db, {})) alias.run(a.board, a.name, a.years, a.possibly_renamed_to, a.to_board, a.from, a.similarity);
+    db.prepare("UPDATE summary_state SET dirty = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1").run();
   })();
 }
 

@@ -40,6 +40,7 @@ export function writeFingerprint(db: Database, documentId: number, pages: Array<
 
 interface Doc {
   id: number;
+  file_name: string;
   ocr: number;
   confidence: number | null;
   topic: string | null;
@@ -69,7 +70,7 @@ export function rebuildReportGroups(db: Database): GroupSummary {
   const t0 = performance.now();
   const docs = db
     .prepare(
-      `SELECT d.id, d.ocr, CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END AS confidence,
+      `SELECT d.id, d.file_name, d.ocr, CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END AS confidence,
               e.topic, e.year, e.board, e.diarienummer AS dnr,
               (SELECT count(*) FROM units u WHERE u.document_id = d.id) AS units, f.minhash, f.shingles
        FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_fingerprints f ON f.document_id = d.id
@@ -193,9 +194,9 @@ export function rebuildReportGroups(db: Database): GroupSummary {
     complete(b) - complete(a) || a.ocr - b.ocr || (b.confidence ?? 100) - (a.confidence ?? 100) || a.id - b.id;
   // Written as differences from the groups stored: a run that changed a few documents rewrites a few rows.
   const oldMembers = new Map((db.prepare('SELECT document_id, report_id, is_primary, joined_by FROM report_documents').raw().all() as Array<[number, number, number, string]>).map((r) => [r[0], r]));
-  const oldReports = new Map((db.prepare('SELECT id, documents, topic, year, board, units, missing FROM reports').raw().all() as unknown[][]).map((r) => [r[0] as number, JSON.stringify(r)]));
+  const oldReports = new Map((db.prepare('SELECT id, documents, topic, year, board, units, missing, files FROM reports').raw().all() as unknown[][]).map((r) => [r[0] as number, JSON.stringify(r)]));
   const member = db.prepare('INSERT OR REPLACE INTO report_documents (document_id, report_id, is_primary, joined_by) VALUES (?, ?, ?, ?)');
-  const report = db.prepare('INSERT OR REPLACE INTO reports (id, documents, topic, year, board, units, missing) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const report = db.prepare('INSERT OR REPLACE INTO reports (id, documents, topic, year, board, units, missing, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const changed: number[] = [];
   let grouped = 0;
   for (const ids of members.values()) {
@@ -205,7 +206,9 @@ export function rebuildReportGroups(db: Database): GroupSummary {
       best.topic === 'award_participation'
         ? [best.year === null ? 'year' : '', best.board ? '' : 'board', best.units > 0 ? '' : 'units'].filter(Boolean).join(', ') || null
         : null;
-    const row = [best.id, list.length, best.topic, best.year, best.board, best.units, missing];
+    // Its files, the counted one first, then by name.
+    const files = [best.file_name, ...list.slice(1).map((d) => d.file_name).sort()].join('; ');
+    const row = [best.id, list.length, best.topic, best.year, best.board, best.units, missing, files];
     if (oldReports.get(best.id) !== JSON.stringify(row)) report.run(...row);
     oldReports.delete(best.id);
     for (const d of list) {
