@@ -572,3 +572,21 @@ describe('an archive from an older beslutsarkiv', () => {
     expect(r.stderr).toMatch(new RegExp(`has schema version ${SCHEMA_VERSION - 1}; this beslutsarkiv reads version ${SCHEMA_VERSION}: upgrade it once with "beslutsarkiv reprocess --db `));
   });
 });
+
+describe('--board prefers a name that begins with the words typed', () => {
+  it('vantör is Vantörs stadsdelsnämnd, not Enskede-Årsta-Vantörs; hägersten is still ambiguous', () => {
+    const db = join(tempDir(), 'boards.sqlite');
+    storeRecords(
+      db,
+      ['Vantörs stadsdelsnämnd', 'Enskede-Årsta-Vantörs stadsdelsnämnd', 'Hägerstens stadsdelsnämnd', 'Hägersten-Älvsjö stadsdelsnämnd'].map((board, i) => ({
+        name: `${i}.txt`,
+        record: { year: 2006 + i, board, unitNames: ['Förskolan Ugglan'] },
+      })),
+    );
+    const d = openDatabase(db, { readonly: true });
+    expect(q.matchBoard(d, 'vantor')).toEqual({ board: 'Vantörs stadsdelsnämnd', how: 'partial' });
+    expect(q.matchBoard(d, 'årsta')).toEqual({ board: 'Enskede-Årsta-Vantörs stadsdelsnämnd', how: 'partial' });
+    expect(q.matchBoard(d, 'hägersten älvsjö')).toEqual({ board: 'Hägersten-Älvsjö stadsdelsnämnd', how: 'partial' });
+    expect(() => q.matchBoard(d, 'hägersten')).toThrow(/matches 2 boards/);
+  });
+});

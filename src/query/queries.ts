@@ -62,7 +62,8 @@ export interface BoardMatch {
 
 /**
  * The board meant by a name typed in any case, with or without å/ä/ö, in full or in part
- * (`södermalm`, `sodermalms sdn` no: every typed word must begin a word of the name or be inside it).
+ * (`södermalm`): a name that begins with the words typed (or their genitive, `vantör` → `Vantörs
+ * stadsdelsnämnd`) before one that only holds them (`Enskede-Årsta-Vantörs stadsdelsnämnd`).
  * Throws QueryUsageError listing the candidates when several boards match, or the closest when none does.
  */
 export function matchBoard(db: Database, typed: string): BoardMatch {
@@ -72,8 +73,12 @@ export function matchBoard(db: Database, typed: string): BoardMatch {
   if (!want) throw new QueryUsageError('--board needs a name');
   const folded = boards.filter((b) => foldName(b) === want || boardKey(b) === boardKey(typed));
   if (folded.length === 1) return { board: folded[0]!, how: 'folded' };
+  // Names that begin with the words typed, as whole words (`vantör`: Vantörs stadsdelsnämnd, not
+  // Enskede-Årsta-Vantörs), else names that hold every word typed.
+  const leading = boards.filter((b) => `${foldName(b)} `.startsWith(`${want} `) || `${foldName(b)} `.startsWith(`${want}s `));
+  if (leading.length === 1) return { board: leading[0]!, how: 'partial' };
   const words = want.split(' ');
-  const partial = boards.filter((b) => {
+  const partial = leading.length > 1 ? leading : boards.filter((b) => {
     const name = foldName(b);
     return words.every((w) => name.includes(w));
   });
