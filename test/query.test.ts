@@ -7,6 +7,7 @@ import { ingest } from '../src/pipeline.js';
 import { openDatabase } from '../src/store/database.js';
 import * as q from '../src/query/queries.js';
 import { renderReport } from '../src/query/report.js';
+import { exportRecords } from '../src/store/read.js';
 import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
 
@@ -195,6 +196,14 @@ describe('beslutsarkiv query and report', () => {
     expect(table).toMatch(/│ 2012 │ Stödboendet Lönnen │ \d+ +│ Socialnämnden/);
     expect(table).toMatch(/\n1 row\n$/);
     expect(cli('query', 'boards', '--board', 'SOCIALNÄMNDEN').stdout).toContain('"units": 11');
+  });
+
+  it('exports the records with their evidence as exportRecords() has them, keys in the schema\'s order', () => {
+    const cliRecords = JSON.parse(cli('export', '--with-evidence').stdout) as Array<Record<string, unknown>>;
+    const library = exportRecords(open(), { withEvidence: true });
+    expect(cliRecords).toEqual(library);
+    expect(cliRecords.map((r) => Object.keys(r))).toEqual(library.map((r) => Object.keys(r)));
+    expect(Object.keys(cliRecords[0]!.evidence as object).length).toBeGreaterThan(3);
   });
 
   it('refuses writes and unknown queries with exit code 2 and a clear message', () => {

@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS, parseByteSize, type Limits } from '../limits.js';
 // documents, so query, export, report and status start in a fraction of the time and memory.
 import type { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
-import { iterateRecords, status, type ExportFilters } from '../store/read.js';
+import { iterateRecordJson, iterateRecords, status, type ExportFilters } from '../store/read.js';
 import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
 
 function packageVersion(): string {
@@ -209,8 +209,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
           filters.board = m.board;
         }
         if (o.class !== undefined) filters.class = matchClass(o.class);
-        const records = iterateRecords(db, { withEvidence: o.withEvidence, filters });
-        await writeChunks(io.stdout, exportChunks(records, o.format, o.excel ?? false));
+        const options = { withEvidence: o.withEvidence, filters };
+        await writeChunks(io.stdout, o.format === 'csv' ? csvChunks(iterateRecords(db, { ...options, validate: false }), o.excel ?? false) : jsonChunks(iterateRecordJson(db, options), o.format));
       } finally {
         db.close();
       }
@@ -481,32 +481,35 @@ const EXPORT_CSV_COLUMNS = [
   'administration', 'diarienummer', 'document_date', 'meeting_date', 'units', 'classes', 'target_units', 'case_officer',
 ];
 
-function* exportChunks(records: ReturnType<typeof iterateRecords>, format: string, excel: boolean): Generator<string> {
-  if (format === 'csv') {
-    yield toCsv(EXPORT_CSV_COLUMNS, [], { excel });
-    for (const r of records) {
-      const s = r.source;
-      yield csvRecord(
-        [
-          s.file, s.path, s.sha256, s.format, s.pages, s.ocr ? 1 : 0, s.ocr_confidence, s.missing ? 1 : 0, s.superseded_by, r.report, r.topic, r.year, r.board,
-          r.administration, r.diarienummer, r.document_date, r.meeting_date, r.units?.map((u) => u.name).join('; '), r.classes?.join('; '), r.target_units,
-          r.case_officer?.name,
-        ],
-        excel,
-      );
-    }
+/** The export as CSV: one row a document, lists joined with "; ". */
+function* csvChunks(records: ReturnType<typeof iterateRecords>, excel: boolean): Generator<string> {
+  yield toCsv(EXPORT_CSV_COLUMNS, [], { excel });
+  for (const r of records) {
+    const s = r.source;
+    yield csvRecord(
+      [
+        s.file, s.path, s.sha256, s.format, s.pages, s.ocr ? 1 : 0, s.ocr_confidence, s.missing ? 1 : 0, s.superseded_by, r.report, r.topic, r.year, r.board,
+        r.administration, r.diarienummer, r.document_date, r.meeting_date, r.units?.map((u) => u.name).join('; '), r.classes?.join('; '), r.target_units,
+        r.case_officer?.name,
+      ],
+      excel,
+    );
+  }
+}
+
+/** The export as a JSON array (one record a line) or NDJSON, from each record's JSON text. */
+function* jsonChunks(records: ReturnType<typeof iterateRecordJson>, format: string): Generator<string> {
+  if (format === 'ndjson') {
+    for (const { json } of records) yield `${json}\n`;
     return;
   }
   let first = true;
-  if (format === 'json') yield '[';
-  for (const { report: _report, ...r } of records) {
-    if (format === 'ndjson') yield `${JSON.stringify(r)}\n`;
-    else {
-      yield `${first ? '\n' : ',\n'}${JSON.stringify(r)}`;
-      first = false;
-    }
+  yield '[';
+  for (const { json } of records) {
+    yield `${first ? '\n' : ',\n'}${json}`;
+    first = false;
   }
-  if (format === 'json') yield first ? ']\n' : '\n]\n';
+  yield first ? ']\n' : '\n]\n';
 }
 
 /** Runs `fn` holding the writer lock, on the database opened for writing (which must exist). */

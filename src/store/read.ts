@@ -62,15 +62,17 @@ const jsonList = (select: string, from: string, order: string) => `(SELECT json_
 /**
  * A record's list in position order: the tables' primary key (document_id, position) is the index
  * SQLite reads these rows through, so they come in position order without a sort (measured: the
- * sort cost a third of the export's time). Each item as a JSON array, made an object in JavaScript.
+ * sort cost a third of the export's time).
  */
-const positionList = (columns: string, table: string) => `(SELECT json_group_array(json_array(${columns})) FROM ${table} x INDEXED BY sqlite_autoindex_${table}_1 WHERE x.document_id = d.id)`;
+const positionList = (item: string, table: string) => `json((SELECT json_group_array(${item}) FROM ${table} x INDEXED BY sqlite_autoindex_${table}_1 WHERE x.document_id = d.id))`;
 
 /**
- * The export records one at a time, in file-name order, from one streamed statement (the lists of
- * each record gathered by SQLite as JSON): constant memory, about 20 µs a record.
+ * The export records one at a time, in file-name order, from one streamed statement: each record's
+ * JSON text put together from its columns and from lists that SQLite gathers as JSON (constant
+ * memory; no object is built or stringified per record), with its report group's id. Keys in the
+ * schema's order, as `DocumentRecordSchema.parse` gives them.
  */
-export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<DocumentRecord & { report: number | null }> {
+export function* iterateRecordJson(db: Database, options: ExportOptions = {}): Generator<{ json: string; report: number | null }> {
   const f = options.filters ?? {};
   const where: string[] = [];
   const args: Array<string | number> = [];
@@ -79,88 +81,59 @@ export function* iterateRecords(db: Database, options: ExportOptions = {}): Gene
   if (f.board !== undefined) where.push('coalesce(r.board, e.board) = ?') && args.push(f.board);
   if (f.class !== undefined) where.push(`EXISTS (SELECT 1 FROM units u WHERE u.document_id = d.id AND coalesce(u.class, 'unknown') = ?)`) && args.push(f.class);
   const byReport = f.from !== undefined || f.to !== undefined || f.board !== undefined;
-  // Rows as arrays (cheaper than objects with thirty keys); the lists of a record as one JSON text.
+  const evidence = `json_group_object(x.path, CASE WHEN x.confidence IS NULL
+        THEN json_object('page', x.page, 'start', x.start, 'end', x."end", 'snippet', x.snippet, 'rule', x.rule)
+        ELSE json_object('page', x.page, 'start', x.start, 'end', x."end", 'snippet', x.snippet, 'rule', x.rule, 'confidence', x.confidence) END ORDER BY x.rowid)`;
   const stmt = db
     .prepare(
       `SELECT d.sha256, d.file_name, d.format, d.media_type, d.bytes, d.page_count, d.ocr, d.first_seen, d.last_seen,
             CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END,
             CASE WHEN d.superseded_by IS NOT NULL THEN (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) END,
             ${jsonList('json_array(x.path, x.missing_since IS NULL)', 'files x', 'x.first_seen, x.path')},
-            rd.report_id, e.document_id IS NOT NULL, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
-            e.target_units, e.case_officer_name, e.case_officer_phone, e.has_case_officer, e.needs_review, e.review_reasons,
-            CASE WHEN e.document_id IS NOT NULL THEN json_array(
-              ${positionList('x.name, x.department, x.operator, x.provider, x.class', 'units')},
-              ${positionList('x.class', 'classes_offered')},
-              ${positionList('x.kind, x.date, x.text', 'event_dates')},
-              ${positionList('x.name, x.title', 'signatories')},
-              (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)
-              ${options.withEvidence ? `, ${jsonList('json_array(x.path, x.page, x.start, x."end", x.snippet, x.rule, x.confidence)', 'evidence x', 'x.rowid')}` : ''}
-            ) END
+            rd.report_id, e.document_id IS NOT NULL,
+            CASE WHEN e.document_id IS NOT NULL THEN json_object(
+              'topic', e.topic, 'year', e.year, 'board', e.board, 'administration', e.administration, 'diarienummer', e.diarienummer,
+              'document_date', e.document_date, 'meeting_date', e.meeting_date,
+              'units', ${positionList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units')},
+              'classes', ${positionList('x.class', 'classes_offered')},
+              'dates', ${positionList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates')},
+              'signatories', ${positionList("json_object('name', x.name, 'title', x.title)", 'signatories')},
+              'case_officer', CASE WHEN e.has_case_officer THEN json_object('name', e.case_officer_name, 'phone', e.case_officer_phone) END,
+              'target_units', e.target_units) END,
+            CASE WHEN e.document_id IS NOT NULL THEN json_object(
+              'confidence', json((SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)),
+              'needs_review', json(CASE WHEN e.needs_review THEN 'true' ELSE 'false' END),
+              'review_reasons', json(e.review_reasons)
+              ${options.withEvidence ? `, 'evidence', json((SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id))` : ''}) END
      FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
           ${byReport ? 'LEFT JOIN reports r ON r.id = rd.report_id' : ''}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY d.file_name, d.id`,
     )
     .raw();
+  const J = JSON.stringify;
   for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
-    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, ...e] = row as [
-      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, ...unknown[],
+    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, fields, review] = row as unknown as [
+      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, string | null, string | null,
     ];
     const seen = JSON.parse(files) as Array<[string, number]>;
     const paths = seen.map((p) => p[0]);
-    const record: Record<string, unknown> = {
-      source: {
-        file: name,
-        path: paths.find((p) => p.endsWith(`/${name}`)) ?? paths[0] ?? name,
-        paths,
-        sha256,
-        format,
-        media_type: mediaType,
-        bytes,
-        pages,
-        ocr: ocr === 1,
-        ocr_confidence: ocrConfidence === null ? null : Math.round(ocrConfidence * 10) / 10,
-        first_seen: firstSeen,
-        last_seen: lastSeen,
-        missing: !seen.some((p) => p[1] === 1),
-        superseded_by: newer,
-      },
-    };
-    if (extracted) {
-      const [topic, year, board, administration, diarienummer, documentDate, meetingDate, targetUnits, officerName, officerPhone, hasOfficer, needsReview, reasons, lists] = e;
-      const [units, classes, dates, signatories, confidence, evidence] = JSON.parse(lists as string) as [
-        Array<[string, string | null, string | null, string | null, string | null]>,
-        Array<[string]>,
-        Array<[string, string, string]>,
-        Array<[string | null, string]>,
-        Record<string, number> | null,
-        Array<[string, number, number, number, string, string, number | null]> | undefined,
-      ];
-      Object.assign(record, {
-        topic,
-        year,
-        board,
-        administration,
-        diarienummer,
-        document_date: documentDate,
-        meeting_date: meetingDate,
-        units: units.map(([name, department, operator, provider, cls]) => ({ name, department, operator, provider, class: cls })),
-        classes: classes.map(([c]) => c),
-        dates: dates.map(([kind, date, text]) => ({ kind, date, text })),
-        signatories: signatories.map(([name, title]) => ({ name, title })),
-        case_officer: hasOfficer ? { name: officerName, phone: officerPhone } : null,
-        target_units: targetUnits,
-        confidence: confidence ?? {},
-        needs_review: needsReview === 1,
-        review_reasons: JSON.parse(reasons as string),
-      });
-      if (options.withEvidence) {
-        record.evidence = Object.fromEntries(
-          (evidence ?? []).map(([path, page, start, end, snippet, rule, c]) => [path, c === null ? { page, start, end, snippet, rule } : { page, start, end, snippet, rule, confidence: c }]),
-        );
-      }
-    }
-    yield Object.assign(options.validate === false ? (record as DocumentRecord) : DocumentRecordSchema.parse(record), { report: report ?? null });
+    const source =
+      `{"file":${J(name)},"path":${J(paths.find((p) => p.endsWith(`/${name}`)) ?? paths[0] ?? name)},"paths":${J(paths)},"sha256":${J(sha256)},` +
+      `"format":${J(format)},"media_type":${J(mediaType)},"bytes":${bytes},"pages":${pages},"ocr":${ocr === 1},` +
+      `"ocr_confidence":${ocrConfidence === null ? 'null' : Math.round(ocrConfidence * 10) / 10},"first_seen":${J(firstSeen)},"last_seen":${J(lastSeen)},` +
+      `"missing":${!seen.some((p) => p[1] === 1)},"superseded_by":${J(newer)}}`;
+    // {extracted fields, source, confidence, needs_review, review_reasons[, evidence]}
+    const json = extracted ? `${fields!.slice(0, -1)},"source":${source},${review!.slice(1)}` : `{"source":${source}}`;
+    yield { json, report: report ?? null };
+  }
+}
+
+/** The export records as objects (see iterateRecordJson), checked against the schema unless `validate: false`. */
+export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<DocumentRecord & { report: number | null }> {
+  for (const { json, report } of iterateRecordJson(db, options)) {
+    const record = JSON.parse(json) as DocumentRecord;
+    yield Object.assign(options.validate === false ? record : DocumentRecordSchema.parse(record), { report });
   }
 }
 
