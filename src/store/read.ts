@@ -64,7 +64,7 @@ const jsonList = (select: string, from: string, order: string) => `(SELECT json_
  * SQLite reads these rows through, so they come in position order without a sort (measured: the
  * sort cost a third of the export's time).
  */
-const positionList = (item: string, table: string) => `json((SELECT json_group_array(${item}) FROM ${table} x INDEXED BY sqlite_autoindex_${table}_1 WHERE x.document_id = d.id))`;
+const positionList = (item: string, table: string) => `(SELECT json_group_array(${item}) FROM ${table} x INDEXED BY sqlite_autoindex_${table}_1 WHERE x.document_id = d.id)`;
 
 /**
  * The export records one at a time, in file-name order, from one streamed statement: each record's
@@ -90,21 +90,14 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
             CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END,
             CASE WHEN d.superseded_by IS NOT NULL THEN (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) END,
             ${jsonList('json_array(x.path, x.missing_since IS NULL)', 'files x', 'x.first_seen, x.path')},
-            rd.report_id, e.document_id IS NOT NULL,
-            CASE WHEN e.document_id IS NOT NULL THEN json_object(
-              'topic', e.topic, 'year', e.year, 'board', e.board, 'administration', e.administration, 'diarienummer', e.diarienummer,
-              'document_date', e.document_date, 'meeting_date', e.meeting_date,
-              'units', ${positionList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units')},
-              'classes', ${positionList('x.class', 'classes_offered')},
-              'dates', ${positionList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates')},
-              'signatories', ${positionList("json_object('name', x.name, 'title', x.title)", 'signatories')},
-              'case_officer', CASE WHEN e.has_case_officer THEN json_object('name', e.case_officer_name, 'phone', e.case_officer_phone) END,
-              'target_units', e.target_units) END,
-            CASE WHEN e.document_id IS NOT NULL THEN json_object(
-              'confidence', json((SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)),
-              'needs_review', json(CASE WHEN e.needs_review THEN 'true' ELSE 'false' END),
-              'review_reasons', json(e.review_reasons)
-              ${options.withEvidence ? `, 'evidence', json((SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id))` : ''}) END
+            rd.report_id, e.document_id IS NOT NULL, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
+            e.target_units, e.has_case_officer, e.case_officer_name, e.case_officer_phone, e.needs_review, e.review_reasons,
+            ${positionList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units')},
+            ${positionList('x.class', 'classes_offered')},
+            ${positionList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates')},
+            ${positionList("json_object('name', x.name, 'title', x.title)", 'signatories')},
+            (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)
+            ${options.withEvidence ? `, (SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id)` : ''}
      FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
           ${byReport ? 'LEFT JOIN reports r ON r.id = rd.report_id' : ''}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -113,8 +106,8 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
     .raw();
   const J = JSON.stringify;
   for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
-    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, fields, review] = row as unknown as [
-      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, string | null, string | null,
+    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, ...e] = row as unknown as [
+      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, ...unknown[],
     ];
     const seen = JSON.parse(files) as Array<[string, number]>;
     const paths = seen.map((p) => p[0]);
@@ -123,8 +116,18 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
       `"format":${J(format)},"media_type":${J(mediaType)},"bytes":${bytes},"pages":${pages},"ocr":${ocr === 1},` +
       `"ocr_confidence":${ocrConfidence === null ? 'null' : Math.round(ocrConfidence * 10) / 10},"first_seen":${J(firstSeen)},"last_seen":${J(lastSeen)},` +
       `"missing":${!seen.some((p) => p[1] === 1)},"superseded_by":${J(newer)}}`;
-    // {extracted fields, source, confidence, needs_review, review_reasons[, evidence]}
-    const json = extracted ? `${fields!.slice(0, -1)},"source":${source},${review!.slice(1)}` : `{"source":${source}}`;
+    let json: string;
+    if (!extracted) json = `{"source":${source}}`;
+    else {
+      // {extracted fields, source, confidence, needs_review, review_reasons[, evidence]}; the lists are SQLite's JSON as it is.
+      const [topic, year, board, administration, dnr, documentDate, meetingDate, targetUnits, hasOfficer, officerName, officerPhone, needsReview, reasons, units, classes, dates, signatories, confidence, evidenceJson] =
+        e as [string, number | null, string | null, string | null, string | null, string | null, string | null, number | null, number, string | null, string | null, number, string, string, string, string, string, string, string?];
+      json =
+        `{"topic":${J(topic)},"year":${J(year)},"board":${J(board)},"administration":${J(administration)},"diarienummer":${J(dnr)},` +
+        `"document_date":${J(documentDate)},"meeting_date":${J(meetingDate)},"units":${units},"classes":${classes},"dates":${dates},"signatories":${signatories},` +
+        `"case_officer":${hasOfficer ? `{"name":${J(officerName)},"phone":${J(officerPhone)}}` : 'null'},"target_units":${J(targetUnits)},"source":${source},` +
+        `"confidence":${confidence},"needs_review":${needsReview === 1},"review_reasons":${reasons}${options.withEvidence ? `,"evidence":${evidenceJson}` : ''}}`;
+    }
     yield { json, report: report ?? null };
   }
 }
