@@ -133,10 +133,13 @@ function* generate(boards: SyntheticBoard[], unitsPerWeight: number, seed: numbe
       // Half are there when the board starts, half start later; they last 5–30 years (carried on by successors).
       const from = !inherits && random() < 0.5 ? b.from : b.from + Math.floor(random() * (b.to - b.from + 1));
       const to = Math.min(LAST_YEAR, from + 5 + Math.floor(random() * 26));
-      // Common names recur across boards (the same name under unrelated boards is two units); within a board each is one unit.
-      let name = `${pick(UNIT_TYPES)} ${pick(NAMES)}`;
-      for (let n = 2; taken.has(name); n++) name = `${name.replace(/ \d+$/, '')} ${n}`;
-      taken.add(name);
+      // Common names recur across boards (the same name under unrelated boards is two units); within a
+      // board each proper name is one unit's (a unit's identity ignores its type word: `Lönnen` =
+      // `Stödboendet Lönnen`), numbered when the names run out.
+      let proper = pick(NAMES);
+      for (let n = 2; taken.has(proper); n++) proper = `${proper.replace(/ \d+$/, '')} ${n}`;
+      taken.add(proper);
+      const name = `${pick(UNIT_TYPES)} ${proper}`;
       const priv = random() < 0.15;
       const renamed = random() < 0.03 && to - from > 6 ? { name: `${name} ${pick(['Nord', 'Syd', 'Centrum', 'och Vänner'])}`, from: from + 3 + Math.floor(random() * (to - from - 4)) } : undefined;
       return {
@@ -153,8 +156,9 @@ function* generate(boards: SyntheticBoard[], unitsPerWeight: number, seed: numbe
   };
   for (const b of boards) {
     const inherited = b.after.flatMap(([p]) => (unitsOf.get(p) ?? []).filter((u) => u.to >= b.from));
-    const seen = new Set(inherited.map((u) => u.name));
-    unitsOf.set(b.name, [...inherited, ...makeUnits(b).filter((u) => !seen.has(u.name))]);
+    const proper = (u: Unit) => u.name.slice(u.name.indexOf(' ') + 1);
+    const seen = new Set(inherited.map(proper));
+    unitsOf.set(b.name, [...inherited, ...makeUnits(b).filter((u) => !seen.has(proper(u)))]);
   }
 
   for (const { board: b, year } of boardYears) {
