@@ -31,29 +31,29 @@ export async function benchQueries(dbPath: string, documents: number, runs = 30)
   const named = db.prepare('SELECT board FROM summary_boards WHERE class IS NULL AND board IS NOT NULL ORDER BY reports').pluck().all() as string[];
   const board = named[Math.floor(named.length / 2)]!;
   const largest = named[named.length - 1]!;
-  // Part of a board's name, typed the way people do: lower case, no å/ä/ö.
-  const typed = board.split(' ')[0]!.toLowerCase().replace(/[åä]/g, 'a').replace(/ö/g, 'o');
+  // A board's name typed the way people do: lower case, no å/ä/ö (matched folded, as --board does).
+  const typed = board.toLowerCase().replace(/[åä]/g, 'a').replace(/ö/g, 'o');
   const queries: Record<string, () => unknown[]> = {
     'participation --by year': () => q.participation(db, ['year']),
     'participation --by year,board': () => q.participation(db, ['year', 'board']),
     'participation --by year,class': () => q.participation(db, ['year', 'class']),
-    [`participation --board ${typed} --class forskola`]: () => q.participation(db, ['year'], { board: typed, class: 'forskola' }),
+    [`participation --board "${typed}" --class forskola`]: () => q.participation(db, ['year'], { board: typed, class: 'forskola' }),
     'participation --from 2007 --to 2019': () => q.participation(db, ['year'], { from: 2007, to: 2019 }),
     [`unit "${unit}"`]: () => q.unitHistory(db, unit),
     'unit (forgiving, lower case, no type word)': () => q.unitHistory(db, unit.split(' ').slice(1).join(' ').toLowerCase()),
     'unit-aliases': () => q.unitAliases(db),
-    [`unit-aliases --board ${typed}`]: () => q.unitAliases(db, { board: typed }),
+    [`unit-aliases --board "${typed}"`]: () => q.unitAliases(db, { board: typed }),
     classes: () => q.classesOffered(db),
     deadlines: () => q.deadlines(db),
     boards: () => q.boards(db),
     'boards --class aldreomsorg': () => q.boards(db, { class: 'aldreomsorg' }),
     'boards --from 2020 --to 2020': () => q.boards(db, { from: 2020, to: 2020 }),
-    [`signatories --board ${typed}`]: () => q.signatories(db, { board: typed }),
+    [`signatories --board "${typed}"`]: () => q.signatories(db, { board: typed }),
     [`signatories --board "${largest}" (the largest board)`]: () => q.signatories(db, { board: largest }),
     'signatories --from 2020 --to 2020': () => q.signatories(db, { from: 2020, to: 2020 }),
     incomplete: () => q.incomplete(db),
     'search "kvalitetsutmarkelsen 2019"': () => q.search(db, 'kvalitetsutmarkelsen 2019'),
-    [`search "hallbar" --board ${typed} --from 2019 (a word of every document)`]: () => q.search(db, 'hallbar', { board: typed, from: 2019 }),
+    [`search "hallbar" --board "${typed}" --from 2019 (a word of every document)`]: () => q.search(db, 'hallbar', { board: typed, from: 2019 }),
   };
   const p95: Record<string, number> = {};
   console.log(`${'query'.padEnd(66)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'rows'.padStart(9)}`);

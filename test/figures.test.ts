@@ -590,3 +590,14 @@ describe('--board prefers a name that begins with the words typed', () => {
     expect(() => q.matchBoard(d, 'hägersten')).toThrow(/matches 2 boards/);
   });
 });
+
+describe('rename suggestions', () => {
+  it('are not made between names that differ in their numbers', () => {
+    const db = join(tempDir(), 'renames.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2015, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren 1', 'LSS-hälsan'] } },
+      { name: 'b.txt', record: { year: 2016, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren 2', 'LSS/SoL-hälsan'] } },
+    ]);
+    expect(q.unitAliases(openDatabase(db, { readonly: true })).map((r) => [r.name, r.possibly_renamed_to])).toEqual([['LSS-hälsan', 'LSS/SoL-hälsan']]);
+  });
+});

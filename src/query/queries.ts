@@ -266,6 +266,9 @@ export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.
         const wb = words(b.name);
         const contained = [...wa].every((x) => wb.has(x)) || [...wb].every((x) => wa.has(x));
         if (similarity < minSimilarity && !contained) continue;
+        // Names that differ in their numbers (Ekorren 1, Ekorren 2) are different units, not a rename.
+        const numbers = (x: string) => (x.match(/\d+/g) ?? []).join(' ');
+        if (numbers(a.name) !== numbers(b.name)) continue;
         out.push({ board: a.board, name: a.name, years: `${a.first}–${a.last}`, possibly_renamed_to: b.name, to_board: b.board, from: b.first, similarity: Math.round(similarity * 100) / 100 });
       }
     }
