@@ -105,6 +105,7 @@ export class Archive {
   saveDocument(file: DocumentFile, runId: number): { documentId: number; status: 'ingested' | 'duplicate' } {
     const t = now();
     return this.db.transaction(() => {
+      this.clearInFlight(file.path);
       const existing = this.documentIdBySha(file.sha256);
       if (existing !== undefined) {
         this.upsertPath(existing, file, t);
@@ -340,10 +341,38 @@ export class Archive {
     }
   }
 
+  /**
+   * Records a failed or skipped file. The file is no longer in flight, except after `crashed-before`:
+   * that file stays a suspect until it changes or is read again with --retry-failed.
+   */
   recordFailure(runId: number, f: { path: string; name: string; kind: 'failed' | 'skipped'; code: string; reason: string }): void {
-    this.db
-      .prepare('INSERT INTO failures (run_id, path, name, kind, code, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, f.path, f.name, f.kind, f.code, f.reason, now());
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO failures (run_id, path, name, kind, code, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(runId, f.path, f.name, f.kind, f.code, f.reason, now());
+      if (f.code !== 'crashed-before') this.clearInFlight(f.path);
+    })();
+  }
+
+  /** A file is about to be read: if the process dies before its outcome is stored, the next run knows. */
+  markInFlight(path: string, sha256: string, runId: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO in_flight (path, sha256, run_id, started_at) VALUES (?, ?, ?, ?)').run(path, sha256, runId, now());
+  }
+
+  /** The file's outcome is stored (or its run was interrupted): it is no longer in flight. */
+  clearInFlight(path: string): void {
+    this.db.prepare('DELETE FROM in_flight WHERE path = ?').run(path);
+  }
+
+  /**
+   * An earlier run that died while reading these bytes at this path (the lock rules out a run still
+   * going): the run and when it started reading the file.
+   */
+  crashedBefore(path: string, sha256: string, currentRun: number): { run: number; startedAt: string } | undefined {
+    const row = this.db
+      .prepare('SELECT run_id AS run, started_at AS startedAt FROM in_flight WHERE path = ? AND sha256 = ? AND run_id <> ?')
+      .get(path, sha256, currentRun) as { run: number; startedAt: string } | undefined;
+    return row;
   }
 
   /** The OCR cache, kept in the same database. Entries are written as soon as a page is read, so a killed run keeps them. */

@@ -493,6 +493,19 @@ export const MIGRATIONS: Migration[] = [
       refreshSummaries(db);
     },
   },
+  {
+    version: 9,
+    name: 'files in flight: written before a file is read, cleared with its outcome, so a run that dies leaves the suspects',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE in_flight (
+          path TEXT PRIMARY KEY,
+          sha256 TEXT NOT NULL,
+          run_id INTEGER NOT NULL REFERENCES runs(id),
+          started_at TEXT NOT NULL
+        );
+      `),
+  },
 ];
 
 /**
