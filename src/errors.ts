@@ -17,6 +17,14 @@ export type DocumentErrorCode =
   | 'too-many-pixels'
   | 'ocr-timeout'
   | 'ocr-failed'
+  /** The file had no outcome within --file-timeout (plus the OCR allowance of its pages); the reason names the stage. */
+  | 'timeout'
+  /** The sandboxed reader went over a limit (heap, memory, a decompressed stream); the reason names which. */
+  | 'resource-limit'
+  /** The sandboxed reader died for another reason (a crash in native code). */
+  | 'reader-crashed'
+  /** The file was being read when an earlier run died; it is not read again without --retry-failed. */
+  | 'crashed-before'
   | 'interrupted';
 
 /** A document cannot be read: the batch records it as a failure and goes on. */

@@ -16,6 +16,20 @@ export interface Limits {
   maxPixels: number;
   /** One page's OCR is abandoned (and its worker killed) after this long. */
   ocrTimeoutMs: number;
+  /**
+   * A file with no outcome after this long (plus OCR_PAGE_ALLOWANCE_MS for each page it OCRs) ends
+   * failed with code `timeout`, whatever stage it is in.
+   */
+  fileTimeoutMs: number;
+  /**
+   * Resident memory of the sandboxed readers together (the child processes that parse and render
+   * PDFs and decode images), checked from outside: when they go over it, the reader using the most
+   * is killed and its file fails with code `resource-limit`. Each reader's V8 heap, and the
+   * text-stage worker's, is capped at half of it.
+   */
+  readerMemoryBytes: number;
+  /** A PDF stream (other than an image) that inflates to more than this is refused before pdf.js reads it. */
+  maxStreamBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -26,7 +40,16 @@ export const DEFAULT_LIMITS: Limits = {
   // A4 at 600 dpi is about 35 megapixels; 120 leaves room for A3 and large-format scans.
   maxPixels: 120_000_000,
   ocrTimeoutMs: 180_000,
+  fileTimeoutMs: 300_000,
+  // With the main process (OCR workers, the text-stage worker, SQLite: under 1 GB), a batch's peak
+  // RSS stays under 2 GB whatever the inputs; one reader alone may use most of it (a large-format
+  // page rendered at the pixel limit needs about 700 MiB).
+  readerMemoryBytes: 1024 * 2 ** 20,
+  maxStreamBytes: 64 * 2 ** 20,
 };
+
+/** Time a file is given, on top of fileTimeoutMs, for each page it OCRs. */
+export const OCR_PAGE_ALLOWANCE_MS = 60_000;
 
 /** Resolution at which PDF pages without a text layer are rendered for OCR. */
 export const RENDER_DPI = 300;

@@ -1,0 +1,142 @@
+/**
+ * The sandboxed reader: a child process (see sandbox.ts) that runs the ingest stage, readSource, on
+ * one file at a time: pdf.js parsing and rendering, TIFF decoding, text decoding, Markdown. It holds
+ * the file's Source while the OCR stage asks it for page images, so a file that exhausts memory or
+ * never finishes costs this process, which the main process kills and replaces, not the run.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { DocumentFile, PageSource } from '../document-file.js';
+import { DocumentError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import type { OcrImage } from './image.js';
+import { findOversizedStream } from './pdf-streams.js';
+import { readSource, UnsupportedFileError, type Source } from './read-source.js';
+
+export interface FileRef {
+  path: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+export type ReaderRequest =
+  | { id: number; op: 'open'; file: FileRef; limits: Limits }
+  | { id: number; op: 'image'; page: number }
+  | { id: number; op: 'close' };
+
+export interface OpenedFile {
+  /** The DocumentFile as the ingest stage left it (no pages yet). */
+  file: DocumentFile;
+  pages: Array<{ number: number; text: string | null; source: PageSource; image: boolean }>;
+}
+
+export interface SerializedError {
+  name: string;
+  code?: string;
+  message: string;
+}
+
+export type ReaderReply =
+  | { ready: true }
+  | { id: number; ok: true; opened?: OpenedFile; image?: OcrImage }
+  | { id: number; ok: false; error: SerializedError };
+
+/**
+ * Test seam: `BESLUTSARKIV_TEST_FAULT=<fault>:<name part>[,…]` makes the reader misbehave on files
+ * whose name contains the part: `hang` (never answers), `spin` (blocks its event loop for good),
+ * `allocate` (fills its heap until V8 gives up), `crash` (dies of SIGSEGV).
+ */
+function injectFault(name: string): Promise<void> | void {
+  for (const entry of (process.env.BESLUTSARKIV_TEST_FAULT ?? '').split(',')) {
+    const [fault, part] = entry.split(':');
+    if (!part || !name.includes(part)) continue;
+    if (fault === 'hang') return new Promise(() => {});
+    if (fault === 'spin') for (;;);
+    if (fault === 'allocate') {
+      const hoard: string[][] = [];
+      for (let i = 0; ; i++) hoard.push(Array.from({ length: 1e5 }, (_, j) => `${i}:${j}`));
+    }
+    if (fault === 'crash') process.kill(process.pid, 'SIGSEGV');
+  }
+}
+
+let source: Source | undefined;
+
+async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
+  await injectFault(ref.name);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(ref.path);
+  } catch (error) {
+    throw new DocumentError('unreadable', `${ref.name} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+  }
+  // The main process hashed the bytes it read; these must be the same.
+  if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256) {
+    throw new DocumentError('unreadable', `${ref.name} changed while it was being read`);
+  }
+  if (bytes.subarray(0, 1024).includes('%PDF-')) {
+    const bomb = findOversizedStream(bytes, limits.maxStreamBytes);
+    if (bomb) {
+      throw new DocumentError(
+        'resource-limit',
+        `${ref.name}: a compressed stream${bomb.object ? ` (object ${bomb.object})` : ''} of ${bomb.compressed} bytes inflates to more than ` +
+          `${Math.round(limits.maxStreamBytes / 2 ** 20)} MiB (--max-stream-size)`,
+      );
+    }
+  }
+  source = await readSource({ ...ref, bytes }, limits);
+  return {
+    file: source.file,
+    pages: source.pages.map((p) => ({ number: p.number, text: p.text, source: p.source, image: p.loadImage !== undefined })),
+  };
+}
+
+async function image(page: number): Promise<OcrImage> {
+  const p = source?.pages.find((x) => x.number === page);
+  if (!p?.loadImage) throw new Error(`page ${page} has no image to load`);
+  return p.loadImage();
+}
+
+async function close(): Promise<void> {
+  const s = source;
+  source = undefined;
+  await s?.close();
+}
+
+function serialize(error: unknown): SerializedError {
+  const e = error as Error & { code?: string };
+  return {
+    name: error instanceof UnsupportedFileError ? 'UnsupportedFileError' : (e?.name ?? 'Error'),
+    code: error instanceof DocumentError ? error.code : undefined,
+    message: e?.message ?? String(error),
+  };
+}
+
+const send = (reply: ReaderReply) => process.send!(reply);
+
+process.on('message', (request: ReaderRequest) => {
+  const work = request.op === 'open' ? open(request.file, request.limits) : request.op === 'image' ? image(request.page) : close();
+  work.then(
+    (result) => {
+      if (request.op === 'open') send({ id: request.id, ok: true, opened: result as OpenedFile });
+      else if (request.op === 'image') send({ id: request.id, ok: true, image: result as OcrImage });
+      else send({ id: request.id, ok: true });
+    },
+    (error) => send({ id: request.id, ok: false, error: serialize(error) }),
+  );
+});
+// The main process went away: so does the reader.
+process.on('disconnect', () => process.exit(0));
+
+// A reader whose event loop is blocked (pdf.js in an endless loop) never sees the disconnect. This
+// thread does: when the main process is gone (killed with -9, crashed), the reader kills itself.
+new Worker(
+  `const { ppid } = process;
+   setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
+  { eval: true, resourceLimits: { maxOldGenerationSizeMb: 8 } },
+).unref();
+
+send({ ready: true });

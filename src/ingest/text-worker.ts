@@ -1,0 +1,29 @@
+/**
+ * The text stages in a worker thread (see TextStages in sandbox.ts): repair, then extraction, of one
+ * document at a time, answering which stage is running so a timeout can name it.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { DocumentFile } from '../document-file.js';
+import { DocumentError } from '../errors.js';
+import { extractDocument } from '../extract/extract.js';
+import { loadRepairModels } from '../repair/models.js';
+import { normalizeDocument } from '../repair/normalize.js';
+
+const port = parentPort!;
+port.on('message', (file: DocumentFile) => {
+  try {
+    port.postMessage({ stage: 'normalize' });
+    // Stage 3: repair the text (spelling, hyphenation), recording every change.
+    normalizeDocument(file);
+    port.postMessage({ stage: 'extract' });
+    // Stage 4: extract the record, each value with its evidence.
+    port.postMessage({ done: extractDocument(file) });
+  } catch (error) {
+    const e = error as Error;
+    port.postMessage({ error: { name: e?.name ?? 'Error', code: error instanceof DocumentError ? error.code : undefined, message: e?.message ?? String(error) } });
+  }
+});
+
+// The models load as the worker starts (it is started ahead of the first document that needs it);
+// a document sent meanwhile waits in the message queue.
+loadRepairModels();
