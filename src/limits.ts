@@ -17,8 +17,8 @@ export interface Limits {
   /** One page's OCR is abandoned (and its worker killed) after this long. */
   ocrTimeoutMs: number;
   /**
-   * A file with no outcome after this long (plus OCR_PAGE_ALLOWANCE_MS for each page it OCRs) ends
-   * failed with code `timeout`, whatever stage it is in.
+   * A file with no outcome after this long (plus, for each page it OCRs, a third of ocrTimeoutMs)
+   * ends failed with code `timeout`, whatever stage it is in.
    */
   fileTimeoutMs: number;
   /**
@@ -48,8 +48,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxStreamBytes: 64 * 2 ** 20,
 };
 
-/** Time a file is given, on top of fileTimeoutMs, for each page it OCRs. */
-export const OCR_PAGE_ALLOWANCE_MS = 60_000;
+/** Time a file is given, on top of fileTimeoutMs, for each page it OCRs: 60 s by default. */
+export function ocrPageAllowanceMs(limits: Pick<Limits, 'ocrTimeoutMs'>): number {
+  return Math.round(limits.ocrTimeoutMs / 3);
+}
 
 /** Resolution at which PDF pages without a text layer are rendered for OCR. */
 export const RENDER_DPI = 300;

@@ -2,12 +2,17 @@
  * The stages composed, in order — the one place to read the flow:
  *
  *   find files → (unchanged? rerun only stale stages) → read bytes, sha256 → (known bytes? record path:
- *   moved or copied) →
- *   → ingest (format by content, text layers) → OCR (pages without text)
+ *   moved or copied) → (in flight when an earlier run died? failed: crashed-before) → mark in flight
+ *   → parse: ingest (format by content, text layers) in a sandboxed reader process
+ *   → OCR (pages without text; their images from the reader)
  *   → normalize (repair spelling and hyphenation) → layout (blocks from any text form)
- *   → extract (the record, with evidence and confidence)
- *   → store (one transaction) Every file ends as exactly one outcome
- * (ingested, unchanged, duplicate, skipped or failed); failures are values, and the batch goes on.
+ *   → extract (the record, with evidence and confidence): these three in a worker
+ *   → store (one transaction, which clears the in-flight mark)
+ * Every file ends as exactly one outcome (ingested, unchanged, duplicate, skipped or failed);
+ * failures are values, and the batch goes on. A watchdog gives each file a deadline over all of its
+ * stages (--file-timeout, plus time for each page it OCRs); the stages that parse, render, decode
+ * and repair run where they can be killed (src/ingest/sandbox.ts), so a file that never finishes or
+ * exhausts memory costs only itself. An interrupt (SIGINT, SIGTERM) stops the run within seconds.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -20,7 +25,8 @@ import { DocumentError } from './errors.js';
 import { TextTooLargeError } from './ingest/decode-text.js';
 import { readSource, UnsupportedFileError } from './ingest/read-source.js';
 import { findFiles } from './ingest/walk.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, ocrPageAllowanceMs, type Limits } from './limits.js';
+import { ReaderPool, TextStages } from './ingest/sandbox.js';
 import { ocrPages, PAGE_FAILED } from './ocr/ocr-pages.js';
 import { OcrPool } from './ocr/worker-pool.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
@@ -78,7 +84,105 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** OCR every scanned page again, even where the engine, model and settings are unchanged. */
   forceOcr?: boolean;
+  /** Read files again that were in flight when an earlier run died (otherwise: failed, crashed-before). */
+  retryFailed?: boolean;
   onEvent?: (event: IngestEvent) => void;
+  /**
+   * Test seam: called as a file enters each stage (`read`, `parse`, `ocr`, `normalize`, `store`); a
+   * test makes a stage hang by returning a promise that never settles.
+   */
+  stageHook?: (stage: FileStage, path: string) => Promise<void> | void;
+}
+
+/** The stages a file goes through, as a timeout names them. */
+export type FileStage = 'read' | 'wait' | 'parse' | 'ocr' | 'normalize' | 'extract' | 'store';
+
+/**
+ * A file's deadline over all of its stages: --file-timeout, plus a third of --ocr-timeout for each
+ * page it OCRs. When it passes (or the run is interrupted), `signal` aborts, which kills the file's reader
+ * and stops its OCR and text stages, and `run` rejects at once, whatever the work is waiting on.
+ */
+class FileWatch {
+  stage: FileStage = 'read';
+  private detail = '';
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  private started = performance.now();
+  private ocrPages = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private rejectExpired: (reason: unknown) => void = () => {};
+  private readonly expired = new Promise<never>((_, reject) => (this.rejectExpired = reject));
+  private readonly onRunAbort = () => this.stop(new DocumentError('interrupted', 'interrupted'));
+
+  constructor(
+    private readonly name: string,
+    private readonly limits: Limits,
+    private readonly run?: AbortSignal,
+  ) {
+    this.expired.catch(() => undefined);
+    run?.addEventListener('abort', this.onRunAbort, { once: true });
+    this.arm();
+  }
+
+  enter(stage: FileStage, detail = ''): void {
+    this.stage = stage;
+    this.detail = detail;
+  }
+
+  /** Time for the pages this file OCRs. */
+  allowOcr(pages: number): void {
+    this.ocrPages = pages;
+    this.arm();
+  }
+
+  /** The clock starts again (after waiting for another file, which is not this file's work). */
+  restart(): void {
+    this.started = performance.now();
+    this.arm();
+  }
+
+  private get budgetMs(): number {
+    return this.limits.fileTimeoutMs + this.ocrPages * ocrPageAllowanceMs(this.limits);
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const left = this.budgetMs - (performance.now() - this.started);
+    this.timer = setTimeout(() => this.stop(this.timeout()), Math.max(0, left));
+  }
+
+  private timeout(): DocumentError {
+    const seconds = (ms: number) => Math.round(ms / 1000);
+    const allowance = this.ocrPages ? ` + ${this.ocrPages} pages to OCR × ${seconds(ocrPageAllowanceMs(this.limits))} s` : '';
+    return new DocumentError(
+      'timeout',
+      `${this.name}: no outcome within ${seconds(this.budgetMs)} s (--file-timeout ${seconds(this.limits.fileTimeoutMs)} s${allowance}): ` +
+        `stopped in the ${this.stage} stage${this.detail ? ` (${this.detail})` : ''}`,
+    );
+  }
+
+  private stop(reason: Error): void {
+    if (this.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.controller.abort(reason);
+    this.rejectExpired(reason);
+  }
+
+  /** Runs the file's work against its deadline. */
+  watch<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined); // settles after the deadline: nobody is listening any more
+    return Promise.race([work, this.expired]);
+  }
+
+  /** Throws once the deadline has passed: before a write that must not happen then. */
+  check(): void {
+    this.signal.throwIfAborted();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.run?.removeEventListener('abort', this.onRunAbort);
+  }
 }
 
 export interface RunSummary {
@@ -130,9 +234,9 @@ async function statFile(path: string | Buffer, name: string, limits: Limits) {
   return info;
 }
 
-async function readBytes(path: string | Buffer, name: string): Promise<Buffer> {
+async function readBytes(path: string | Buffer, name: string, signal?: AbortSignal): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readFile(path, { signal });
   } catch (error) {
     throw new DocumentError('unreadable', `${name} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
   }
@@ -201,6 +305,12 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   }
   const archive = new Archive(db);
   const pool = options.pool ?? new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
+  // As many readers as files in flight; started on first use.
+  const readers = new ReaderPool({ limits });
+  const textStages = new TextStages(limits);
+  // A second Ctrl-C ends the process at once (process.exit): the lock goes with it.
+  const releaseOnExit = () => lock.release();
+  process.once('exit', releaseOnExit);
   const emit = options.onEvent ?? (() => {});
   const started = performance.now();
   const counts = emptyCounts();
@@ -217,6 +327,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     // prepared while the workers finish the last pages of the others, so no worker waits.
     const limit = pLimit(concurrency + 1);
     const inflight = new Map<string, Promise<DocumentFile>>();
+    /** Content that failed in this run: a copy of it fails the same way without being read again. */
+    const failedContent = new Map<string, { code: string; reason: string; file: string }>();
     const seen = new Set<string>();
 
     const fail = (path: string, kind: 'failed' | 'skipped', code: string, reason: string, t0: number) => {
@@ -233,6 +345,12 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       const name = basename(path);
       counts.seen++;
       seen.add(path);
+      const watch = new FileWatch(name, limits, options.signal);
+      const enter = async (stage: FileStage, detail?: string) => {
+        watch.enter(stage, detail);
+        if (options.stageHook) await options.stageHook(stage, path);
+      };
+      let contentSha: string | undefined;
       const done = (status: Exclude<FileStatus, 'failed' | 'skipped'>, sha: string, file?: DocumentFile) => {
         counts[status]++;
         emit({
@@ -246,10 +364,59 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           ms: Math.round(performance.now() - t0),
         });
       };
-      const read = (bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }, fresh = false) => {
-        // Forced OCR reads nothing from the cache (and writes the new results to it).
-        const ocrCache = fresh ? { get: () => undefined, put: cache.put } : cache;
-        const reading = readFromBytes({ path, name, size: info.size, mtimeMs: info.mtimeMs, bytes, sha256: sha }, { pool, limits, cache: ocrCache, signal: options.signal });
+      /** Parse (in a reader), OCR, normalize and extract: the file as it will be stored. */
+      const readAll = async (sha: string, info: { size: number; mtimeMs: number }, fresh: boolean): Promise<DocumentFile> => {
+        // A file that was being read when an earlier run died is a suspect: not read again blindly.
+        const crashed = archive.crashedBefore(path, sha, run);
+        if (crashed && !options.retryFailed) {
+          throw new DocumentError(
+            'crashed-before',
+            `${name} was being read when run ${crashed.run} died (a crash, kill -9 or power cut, at or after ${crashed.startedAt}); ` +
+              'it is not read again until it changes, or with --retry-failed',
+          );
+        }
+        textStages.prestart();
+        await enter('parse');
+        const opened = await readers.open({ path, name, size: info.size, mtimeMs: info.mtimeMs, sha256: sha }, watch.signal, () => {
+          // Reading starts now: waiting for a reader was neither this file's time nor a risk.
+          watch.restart();
+          archive.markInFlight(path, sha, run);
+        });
+        // The timeout names what a page was waiting for: its image from the reader, or OCR.
+        const source = {
+          ...opened,
+          pages: opened.pages.map((p) => {
+            const load = p.loadImage;
+            if (!load) return p;
+            return {
+              ...p,
+              loadImage: async () => {
+                watch.enter('ocr', `loading the image of page ${p.number} in the reader`);
+                const image = await load();
+                watch.enter('ocr', `page ${p.number}: preparing the image and OCR`);
+                return image;
+              },
+            };
+          }),
+        };
+        let file: DocumentFile;
+        try {
+          // Stage 2: OCR the pages that have no text, with time for each.
+          const pages = source.pages.filter((p) => p.text === null).length;
+          watch.allowOcr(pages);
+          await enter('ocr', pages ? `${pages} pages` : '');
+          // Forced OCR reads nothing from the cache (and writes the new results to it).
+          const ocrCache = fresh ? { get: () => undefined, put: cache.put } : cache;
+          file = await ocrPages(source, { pool, cache: ocrCache, signal: watch.signal });
+        } finally {
+          await source.close();
+        }
+        // Stages 3 and 4: repair the text, then extract the record (in the text-stage worker).
+        await enter('normalize');
+        return textStages.run(file, watch.signal, (stage) => watch.enter(stage));
+      };
+      const read = (_bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }, fresh = false) => {
+        const reading = readAll(sha, info, fresh);
         inflight.set(sha, reading);
         return reading
           .then((file) => {
@@ -266,7 +433,10 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           const content = bytes ?? (await readBytes(path, name));
           if (sha256(content) !== sha) return false;
           const file = await read(content, sha, info, options.forceOcr ?? false);
+          await enter('store');
+          watch.check();
           archive.db.transaction(() => {
+            archive.clearInFlight(path);
             archive.clearDocumentContent(documentId);
             archive.saveDocumentContent(documentId, file);
           })();
@@ -278,7 +448,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         }
         return false;
       };
-      try {
+      const work = async () => {
+        await enter('read');
         const info = await statFile(raw ?? path, name, limits);
         // Cheap check first: same path, size and modification time as stored.
         const known = archive.knownFile(path);
@@ -286,12 +457,19 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           archive.touchPath(path, known.documentId);
           return done((await refresh(known.documentId, known.sha256, info)) ? 'reprocessed' : 'unchanged', known.sha256);
         }
-        const bytes = await readBytes(raw ?? path, name);
+        const bytes = await readBytes(raw ?? path, name, watch.signal);
         const sha = sha256(bytes);
+        contentSha = sha;
         // The same bytes under another path in this batch: wait for that file (files start in
         // sorted order, so the first path is the original) instead of reading and OCRing twice.
         const earlier = inflight.get(sha);
-        if (earlier) await earlier.catch(() => undefined);
+        if (earlier) {
+          await enter('wait');
+          await earlier.catch(() => undefined);
+          watch.restart();
+          const failed = failedContent.get(sha);
+          if (failed) throw new DocumentError(failed.code as DocumentError['code'], `${name} has the same content as ${failed.file}, which failed: ${failed.reason}`);
+        }
         const existing = archive.documentIdBySha(sha);
         if (existing !== undefined) {
           if (known?.sha256 === sha) {
@@ -307,20 +485,35 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           return done(known ? 'changed' : present || !others.length ? 'duplicate' : 'moved', sha);
         }
         const file = await read(bytes, sha, info);
-        // Stage 5: store, in one transaction.
+        // Stage 5: store, in one transaction (unless the deadline passed meanwhile).
+        await enter('store');
+        watch.check();
         const saved = archive.saveDocument(file, run);
         if (known && saved.status === 'ingested') {
           archive.markSuperseded(known.documentId, saved.documentId);
           return done('changed', sha, file);
         }
         done(saved.status, sha, saved.status === 'ingested' ? file : undefined);
+      };
+      try {
+        await watch.watch(work());
       } catch (error) {
-        if (options.signal?.aborted) return; // not a failure of the file: the run was stopped
-        if (error instanceof UnsupportedFileError || error instanceof TextTooLargeError) return fail(path, 'skipped', error.code, error.message, t0);
-        if (error instanceof DocumentError) return fail(path, 'failed', error.code, error.message, t0);
+        if (options.signal?.aborted) {
+          // Not a failure of the file, nor a crash: the run was stopped.
+          archive.clearInFlight(path);
+          return;
+        }
+        const failed = (kind: 'failed' | 'skipped', code: string, reason: string) => {
+          if (contentSha && kind === 'failed') failedContent.set(contentSha, { code, reason, file: name });
+          fail(path, kind, code, reason, t0);
+        };
+        if (error instanceof UnsupportedFileError || error instanceof TextTooLargeError) return failed('skipped', error.code, error.message);
+        if (error instanceof DocumentError) return failed('failed', error.code, error.message);
         // Anything else is a bug or an environment problem (OCR data missing): still this file's failure.
         const e = error as Error;
-        fail(path, 'failed', e?.name === 'TrainedDataMissingError' ? 'ocr-unavailable' : 'internal-error', `${name}: ${e?.message ?? String(error)}`, t0);
+        failed('failed', e?.name === 'TrainedDataMissingError' ? 'ocr-unavailable' : 'internal-error', `${name}: ${e?.message ?? String(error)}`);
+      } finally {
+        watch.dispose();
       }
     };
 
@@ -346,9 +539,10 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     emit({ event: 'run-end', run, status, counts, failures, page_failures: pageFailures, ms: Math.round(performance.now() - started) });
     return { run, status, counts, failures, pageFailures };
   } finally {
-    if (!options.pool) await pool.close();
+    await Promise.all([options.pool ? undefined : pool.close(), readers.close(), textStages.close()]);
     db.close();
     lock.release();
+    process.off('exit', releaseOnExit);
   }
 }
 

@@ -197,10 +197,18 @@ describe('crash safety', () => {
     expect(existsSync(`${db}.lock`)).toBe(true);
     expect(status(openDatabase(db, { readonly: true })).last_run!.status).toBe('crashed');
 
-    // The next run takes over the stale lock and completes the work.
+    // The files the killed run was reading are suspects: the next run takes over the stale lock,
+    // stores every other file and records those as crashed-before instead of reading them blindly.
+    const suspects = rows<{ path: string }>(db, 'SELECT path FROM in_flight ORDER BY path').map((r) => r.path);
+    expect(suspects.length).toBeLessThanOrEqual(2); // --concurrency 1: at most two files in flight
     const next = await ingest([dir], { db });
-    expect(next.counts).toMatchObject({ ingested: 121 - count, unchanged: count, failed: 0 });
+    expect(next.counts).toMatchObject({ ingested: 121 - count - suspects.length, unchanged: count, failed: suspects.length });
+    expect(next.failures.map((f) => [f.path, f.code]).sort()).toEqual(suspects.map((p) => [p, 'crashed-before']));
+    // --retry-failed reads them, and the work is complete.
+    const retried = await ingest([dir], { db, retryFailed: true });
+    expect(retried.counts).toMatchObject({ ingested: suspects.length, unchanged: 121 - suspects.length, failed: 0 });
     expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(121);
+    expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM in_flight')[0]!.n).toBe(0);
     rmSync(dir, { recursive: true, force: true });
   });
 });

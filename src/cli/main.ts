@@ -70,8 +70,48 @@ function limitOptions(cmd: Command): Command {
     );
 }
 
-function limitsFrom(o: { maxPages: number; maxPixels: number; maxFileSize: number; maxTextBytes: number; ocrTimeout: number }): Limits {
-  return { maxPages: o.maxPages, maxPixels: o.maxPixels * 1e6, maxFileBytes: o.maxFileSize * 2 ** 20, maxTextBytes: o.maxTextBytes, ocrTimeoutMs: o.ocrTimeout * 1000 };
+/** Options of the sandbox and the watchdog: `ingest` only (`normalize` reads one file in-process). */
+function sandboxOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--file-timeout <seconds>', 'a file with no outcome by then (plus 60 s for each page it OCRs) fails with code timeout')
+        .argParser(positiveInt)
+        .default(DEFAULT_LIMITS.fileTimeoutMs / 1000),
+    )
+    .addOption(
+      new Option('--reader-memory <MiB>', 'memory of the sandboxed readers together (each V8 heap: half of it); the file of a reader that goes over fails (resource-limit)')
+        .argParser(positiveInt)
+        .default(DEFAULT_LIMITS.readerMemoryBytes / 2 ** 20),
+    )
+    .addOption(
+      new Option('--max-stream-size <MiB>', 'refuse PDFs with a compressed stream (not an image) that inflates to more than this')
+        .argParser(positiveInt)
+        .default(DEFAULT_LIMITS.maxStreamBytes / 2 ** 20),
+    )
+    .addOption(new Option('--retry-failed', 'read files again that were being read when an earlier run died (otherwise: failed, crashed-before)'));
+}
+
+function limitsFrom(o: {
+  maxPages: number;
+  maxPixels: number;
+  maxFileSize: number;
+  maxTextBytes: number;
+  ocrTimeout: number;
+  fileTimeout?: number;
+  readerMemory?: number;
+  maxStreamSize?: number;
+}): Limits {
+  return {
+    ...DEFAULT_LIMITS,
+    maxPages: o.maxPages,
+    maxPixels: o.maxPixels * 1e6,
+    maxFileBytes: o.maxFileSize * 2 ** 20,
+    maxTextBytes: o.maxTextBytes,
+    ocrTimeoutMs: o.ocrTimeout * 1000,
+    ...(o.fileTimeout ? { fileTimeoutMs: o.fileTimeout * 1000 } : {}),
+    ...(o.readerMemory ? { readerMemoryBytes: o.readerMemory * 2 ** 20 } : {}),
+    ...(o.maxStreamSize ? { maxStreamBytes: o.maxStreamSize * 2 ** 20 } : {}),
+  };
 }
 
 export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, setExit: (code: number) => void): Command {
@@ -83,7 +123,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
 
-  limitOptions(
+  sandboxOptions(limitOptions(
     program
       .command('ingest')
       .description('read files and folders (recursively) into the archive')
@@ -92,11 +132,11 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism()))
       .addOption(new Option('--log-format <format>', 'text: progress bar and summary; json: one JSON object per event on stderr').choices(['text', 'json']).default('text'))
       .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged')),
-  ).action(async (paths: string[], o) => {
+  )).action(async (paths: string[], o) => {
     const controller = new AbortController();
     const stop = () => {
       if (controller.signal.aborted) process.exit(EXIT.interrupted);
-      io.stderr.write('\nStopping: finishing stored documents; press Ctrl-C again to quit at once\n');
+      io.stderr.write('\nStopping: documents in progress are abandoned, stored ones stay; press Ctrl-C again to quit at once\n');
       controller.abort();
     };
     process.on('SIGINT', stop);
@@ -110,11 +150,15 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         limits: limitsFrom(o),
         signal: controller.signal,
         forceOcr: o.forceOcr ?? false,
+        retryFailed: o.retryFailed ?? false,
         onEvent: (e) => reporter.onEvent(e),
       });
       reporter.done();
       if (o.logFormat === 'text') out(formatSummary(summary, resolve(o.db)));
       setExit(summary.status === 'interrupted' ? EXIT.interrupted : summary.counts.failed > 0 ? EXIT.failures : EXIT.ok);
+      // Interrupted: the run is recorded and the lock released. Whatever work was abandoned (a read
+      // stuck in the kernel on a dead network share) must not keep the process alive.
+      if (summary.status === 'interrupted') setTimeout(() => process.exit(EXIT.interrupted), 2000).unref();
     } finally {
       reporter.done();
       process.off('SIGINT', stop);

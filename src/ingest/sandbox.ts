@@ -71,8 +71,10 @@ class Reader {
   files = 0;
   /** Why it was killed, when this process killed it. */
   private killedFor: 'memory' | 'abort' | 'recycle' | undefined;
-  /** Resident memory when last checked, and the readers' total then (when killed for memory). */
+  /** Resident memory when last checked. */
   rss = 0;
+  /** When killed for memory: its resident memory and the readers' together, then. */
+  private overrun = { rss: 0, total: 0 };
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private stderr = '';
   private next = 1;
@@ -137,8 +139,8 @@ class Reader {
     if (this.killedFor === 'memory') {
       return new DocumentError(
         'resource-limit',
-        `${name}: memory: the readers went over their limit of ${limit} MiB together (--reader-memory), ` +
-          `this one using ${mib(this.rss)} MiB while ${what}`,
+        `${name}: memory: the readers used ${mib(this.overrun.total)} MiB together, over their limit of ${limit} MiB (--reader-memory); ` +
+          `this one used ${mib(this.overrun.rss)} MiB while ${what}`,
       );
     }
     if (/heap limit|heap out of memory|Allocation failed/i.test(this.stderr)) {
@@ -181,8 +183,9 @@ class Reader {
     return this.rss;
   }
 
-  kill(reason: 'memory' | 'abort' | 'recycle'): void {
+  kill(reason: 'memory' | 'abort' | 'recycle', total = 0): void {
     if (!this.alive) return;
+    if (!this.killedFor && reason === 'memory') this.overrun = { rss: this.rss, total };
     this.killedFor ??= reason;
     this.child.kill('SIGKILL');
   }
@@ -277,7 +280,7 @@ export class ReaderPool {
       if (!largest || r.rss > largest.rss) largest = r;
     }
     this.peakRss = Math.max(this.peakRss, total);
-    if (largest && total > this.options.limits.readerMemoryBytes) largest.kill('memory');
+    if (largest && total > this.options.limits.readerMemoryBytes) largest.kill('memory', total);
   }
 
   private hand(reader: Reader): void {
@@ -298,10 +301,13 @@ export class ReaderPool {
   /**
    * Runs the ingest stage on a file in a reader: the Source, whose page images come from the same
    * reader, which stays this file's until `close()`. `signal` (the file's deadline, or the run's
-   * end) kills the reader and rejects whatever is pending with its reason.
+   * end) kills the reader and rejects whatever is pending with its reason. `onReader` is called
+   * once a reader is this file's.
    */
-  async open(ref: FileRef, signal: AbortSignal): Promise<Source> {
+  async open(ref: FileRef, signal: AbortSignal, onReader?: () => void): Promise<Source> {
     const reader = await this.acquire(signal);
+    // Waiting for a reader (one starting, or all busy with other files) is not this file's time.
+    onReader?.();
     reader.files++;
     let opened: OpenedFile;
     try {
