@@ -109,6 +109,7 @@ class FileWatch {
   readonly signal = this.controller.signal;
   private started = performance.now();
   private ocrPages = 0;
+  private pausedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private rejectExpired: (reason: unknown) => void = () => {};
   private readonly expired = new Promise<never>((_, reject) => (this.rejectExpired = reject));
@@ -138,6 +139,19 @@ class FileWatch {
   /** The clock starts again (after waiting for another file, which is not this file's work). */
   restart(): void {
     this.started = performance.now();
+    this.arm();
+  }
+
+  /** The clock stops while the file waits its turn for a shared stage (another file's time, not this one's). */
+  pause(): void {
+    clearTimeout(this.timer);
+    this.pausedAt ??= performance.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === undefined || this.signal.aborted) return;
+    this.started += performance.now() - this.pausedAt;
+    this.pausedAt = undefined;
     this.arm();
   }
 
@@ -411,9 +425,11 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         } finally {
           await source.close();
         }
-        // Stages 3 and 4: repair the text, then extract the record (in the text-stage worker).
+        // Stages 3 and 4: repair the text, then extract the record (in the text-stage worker, one
+        // document at a time: waiting for the one before is not this file's time).
         await enter('normalize');
-        return textStages.run(file, watch.signal, (stage) => watch.enter(stage));
+        watch.pause();
+        return textStages.run(file, watch.signal, (stage) => watch.enter(stage), () => watch.resume());
       };
       const read = (_bytes: Buffer, sha: string, info: { size: number; mtimeMs: number }, fresh = false) => {
         const reading = readAll(sha, info, fresh);

@@ -133,6 +133,11 @@ class Reader {
     return this.exit === undefined;
   }
 
+  /** Alive and not being killed: may be given a file. */
+  get usable(): boolean {
+    return this.exit === undefined && this.killedFor === undefined;
+  }
+
   /** Why the reader died, as the failure of the file it was reading. */
   private deathReason(name: string, what: string): Error {
     const limit = mib(this.limits.readerMemoryBytes);
@@ -229,7 +234,7 @@ export class ReaderPool {
     if (this.closed) throw new Error('the reader pool is closed');
     signal.throwIfAborted();
     let reader: Reader | undefined;
-    while ((reader = this.idle.pop())) if (reader.alive) return Promise.resolve(reader);
+    while ((reader = this.idle.pop())) if (reader.usable) return Promise.resolve(reader);
     return new Promise<Reader>((resolve, reject) => {
       const onAbort = () => {
         const i = this.waiting.indexOf(take);
@@ -286,11 +291,12 @@ export class ReaderPool {
   private hand(reader: Reader): void {
     const next = this.waiting.shift();
     if (next) next(reader);
-    else if (reader.alive) this.idle.push(reader);
+    else if (reader.usable) this.idle.push(reader);
   }
 
   private release(reader: Reader): void {
-    if (!reader.alive) return this.grow();
+    // A reader killed for its file (deadline, memory) may not have exited yet: never handed on.
+    if (!reader.usable) return this.grow();
     if (this.closed || reader.files >= this.recycleAfter) {
       void reader.stop();
       return this.grow();
@@ -400,9 +406,15 @@ export class TextStages {
     return worker;
   }
 
-  /** Runs repair then extraction on a document; `onStage` hears which one is running. */
-  run(file: DocumentFile, signal: AbortSignal, onStage: (stage: TextStage) => void): Promise<DocumentFile> {
-    const job = this.queue.then(() => this.runNow(file, signal, onStage));
+  /**
+   * Runs repair then extraction on a document; `onStart` hears when its turn comes (documents wait
+   * for the one before them), `onStage` which stage is running.
+   */
+  run(file: DocumentFile, signal: AbortSignal, onStage: (stage: TextStage) => void, onStart?: () => void): Promise<DocumentFile> {
+    const job = this.queue.then(() => {
+      onStart?.();
+      return this.runNow(file, signal, onStage);
+    });
     this.queue = job.catch(() => undefined);
     return job;
   }
