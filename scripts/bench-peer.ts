@@ -11,12 +11,14 @@
  * DIR holds local copies of the corpora laid out as DIR/<origin>/<path> (scripts/peer-files.txt says
  * which repositories and commits); each file is taken only when its sha256 matches the list. Options:
  * --file-timeout S and --ocr-timeout S (passed to ingest; default 60 and 60 here, so hostile files end
- * in about a minute), --concurrency N, --only REGEX (origin paths), --max-files N, --deadline S (the
- * whole run; default: enough for every file to reach its own timeout), --keep (keep the work folder).
+ * in about a minute), --concurrency N, --only REGEX (origin paths), --max-bytes N (smaller files
+ * only), --max-files N, --deadline S (the whole run; default: enough for every file to reach its own
+ * timeout), --keep (keep the work folder).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,7 @@ const ocrTimeout = Number(option('ocr-timeout') ?? 60);
 const concurrency = Number(option('concurrency') ?? availableParallelism());
 const only = option('only') ? new RegExp(option('only')!) : undefined;
 const maxFiles = Number(option('max-files') ?? Infinity);
+const maxBytes = Number(option('max-bytes') ?? Infinity);
 const from = option('from');
 
 const work = mkdtempSync(join(tmpdir(), 'bench-peer-'));
@@ -56,6 +59,7 @@ if (from) {
       missing++;
       continue;
     }
+    if (statSync(source).size > maxBytes) continue;
     const target = join(inputs, origin);
     mkdirSync(dirname(target), { recursive: true });
     cpSync(source, target);
@@ -130,8 +134,17 @@ cli.stderr.on('data', (chunk: string) => {
 let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 200);
 let killedAtDeadline = false;
+/** Files being read when the deadline came (the run's in_flight rows, before SIGTERM clears them). */
+let inFlightAtDeadline: string[] = [];
 const deadline = setTimeout(() => {
   killedAtDeadline = true;
+  try {
+    const raw = new BetterSqlite3(db, { readonly: true });
+    inFlightAtDeadline = (raw.prepare('SELECT path FROM in_flight').all() as Array<{ path: string }>).map((r) => r.path);
+    raw.close();
+  } catch {
+    /* no database yet */
+  }
   cli.kill('SIGTERM');
   setTimeout(() => cli.kill('SIGKILL'), 10_000).unref();
 }, deadlineS * 1000);
@@ -145,7 +158,9 @@ const byPath = new Map<string, FileEvent[]>();
 for (const e of events) byPath.set(e.path, [...(byPath.get(e.path) ?? []), e]);
 const noOutcome = files.filter((f) => !byPath.has(f));
 const several = [...byPath].filter(([, es]) => es.length > 1).map(([p]) => p);
-const hangs = killedAtDeadline ? noOutcome.length : 0;
+// A file being read at the deadline is a hang; one never reached means the deadline was too short.
+const hangs = killedAtDeadline ? inFlightAtDeadline.filter((p) => !byPath.has(p)).length : 0;
+const notReached = killedAtDeadline ? noOutcome.length - hangs : 0;
 const crashed = !killedAtDeadline && (exit.signal !== null || (exit.code !== 0 && exit.code !== 1) || !runEnd);
 const outcomes = new Map<string, number>();
 for (const e of events) {
@@ -159,7 +174,8 @@ const lines = [
   `with an outcome  ${byPath.size}${several.length ? ` (${several.length} with more than one!)` : ''}`,
   'outcomes:',
   ...[...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`),
-  `hangs            ${hangs}${hangs ? `: ${noOutcome.slice(0, 10).map(name).join(', ')}` : ''}`,
+  `hangs            ${hangs}${hangs ? `: ${inFlightAtDeadline.slice(0, 10).map(name).join(', ')}` : ''}`,
+  ...(killedAtDeadline ? [`not reached      ${notReached} (the deadline of ${deadlineS} s came first: give a longer --deadline)`] : []),
   `crashes          ${crashed ? 1 : 0}${crashed ? ` (exit ${exit.signal ?? exit.code}${runEnd ? '' : ', no run-end'}; ${noOutcome.length} files without an outcome)` : ''}`,
   `run              ${runEnd?.status ?? 'no run-end'}, exit ${exit.signal ?? exit.code}, ${seconds.toFixed(0)} s`,
   `peak RSS         ${(peak / 2 ** 20).toFixed(0)} MiB (the CLI, its OCR workers and readers together)`,
@@ -171,7 +187,7 @@ const failed = events.filter((e) => e.status === 'failed' || e.status === 'skipp
 writeFileSync(join(work, 'outcomes.tsv'), events.map((e) => [name(e.path), e.status, e.code ?? '', e.ms, (e.reason ?? '').replace(/\s+/g, ' ')].join('\t')).join('\n'));
 console.log(`every outcome: ${join(work, 'outcomes.tsv')} (${failed.length} failed or skipped)`);
 const ok = several.length === 0 && noOutcome.length === 0 && hangs === 0 && !crashed;
-console.log(JSON.stringify({ files: files.length, outcomes: Object.fromEntries(outcomes), hangs, crashes: crashed ? 1 : 0, peak_rss_mib: Math.round(peak / 2 ** 20), seconds: Math.round(seconds), ok }));
+console.log(JSON.stringify({ files: files.length, outcomes: Object.fromEntries(outcomes), hangs, not_reached: notReached, crashes: crashed ? 1 : 0, peak_rss_mib: Math.round(peak / 2 ** 20), seconds: Math.round(seconds), ok }));
 if (!process.argv.includes('--keep')) {
   // Keep the outcomes; the copies and the database go.
   rmSync(inputs, { recursive: true, force: true });

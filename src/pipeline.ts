@@ -391,9 +391,11 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         }
         textStages.prestart();
         await enter('parse');
+        // Waiting for a reader (one starting, or all busy with other files) is not this file's time.
+        watch.pause();
         const opened = await readers.open({ path, name, size: info.size, mtimeMs: info.mtimeMs, sha256: sha }, watch.signal, () => {
-          // Reading starts now: waiting for a reader was neither this file's time nor a risk.
-          watch.restart();
+          // Reading starts now.
+          watch.resume();
           archive.markInFlight(path, sha, run);
         });
         // The timeout names what a page was waiting for: its image from the reader, or OCR.

@@ -142,13 +142,13 @@ describe('the sandboxed reader', () => {
     process.env.BESLUTSARKIV_TEST_FAULT = 'allocate:hog';
     const dir = batch(['a.txt', 'hog.txt', 'c.txt']);
     for (const f of ['flate-bomb.pdf', 'ifd-loop.tif']) writeFileSync(join(dir, f), readFileSync(join(PEER_FILES, f)));
-    const { summary, byFile } = await run([dir], { db: join(dir, '..', 'w.sqlite'), limits: { readerMemoryBytes: 256 * 2 ** 20, fileTimeoutMs: 60_000 } });
+    const { summary, byFile } = await run([dir], { db: join(dir, '..', 'w.sqlite'), limits: { readerMemoryBytes: 512 * 2 ** 20, fileTimeoutMs: 60_000 } });
     expect(summary.status).toBe('completed');
     expect(summary.counts).toMatchObject({ seen: 5, ingested: 2, failed: 3 });
     const reason = (f: string) => (outcome(byFile, f) as { code: string; reason: string });
     // V8 gives up at the heap cap (half of --reader-memory): the reader dies, not the run.
     expect(reason('hog.txt')).toMatchObject({ code: 'resource-limit' });
-    expect(reason('hog.txt').reason).toMatch(/^hog\.txt: (heap: the reader ran out of its heap of 128 MiB|memory: the readers used \d+ MiB together)/);
+    expect(reason('hog.txt').reason).toMatch(/^hog\.txt: (heap: the reader ran out of its heap of 256 MiB|memory: the readers used \d+ MiB together)/);
     // A TIFF whose directory chain loops: the reader's heap fills up.
     expect(reason('ifd-loop.tif')).toMatchObject({ code: 'resource-limit' });
     // 1 KB that would inflate to 256 MiB: refused before pdf.js sees it.

@@ -312,7 +312,6 @@ export class ReaderPool {
    */
   async open(ref: FileRef, signal: AbortSignal, onReader?: () => void): Promise<Source> {
     const reader = await this.acquire(signal);
-    // Waiting for a reader (one starting, or all busy with other files) is not this file's time.
     onReader?.();
     reader.files++;
     let opened: OpenedFile;
@@ -366,7 +365,10 @@ export class ReaderPool {
 
 export type TextStage = 'normalize' | 'extract';
 
-type TextReply = { stage: TextStage } | { done: DocumentFile } | { error: SerializedError };
+type TextReply = { ready: true } | { stage: TextStage } | { done: DocumentFile } | { error: SerializedError };
+
+/** The text-stage worker loads the repair models (about a second) before it takes documents. */
+const TEXT_START_TIMEOUT_MS = 120_000;
 
 /**
  * Repair and extraction in a worker thread (see text-worker.ts), one document at a time: the models
@@ -374,7 +376,7 @@ type TextReply = { stage: TextStage } | { done: DocumentFile } | { error: Serial
  * endless loop) and the next document gets a new one.
  */
 export class TextStages {
-  private worker: Worker | undefined;
+  private worker: { thread: Worker; ready: Promise<void> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Workers started (for tests). */
@@ -387,7 +389,7 @@ export class TextStages {
     if (!this.closed) this.worker ??= this.start();
   }
 
-  private start(): Worker {
+  private start(): { thread: Worker; ready: Promise<void> } {
     this.started++;
     const worker = new Worker(ENTRY, {
       workerData: { entry: [new URL('./text-worker.ts', import.meta.url).href] },
@@ -400,10 +402,27 @@ export class TextStages {
     worker.stderr.resume();
     worker.unref();
     worker.on('error', () => undefined);
-    worker.once('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the text-stage worker did not start within ${TEXT_START_TIMEOUT_MS / 1000} s`)), TEXT_START_TIMEOUT_MS);
+      timer.unref();
+      const onMessage = (m: TextReply) => {
+        if (!('ready' in m)) return;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the text-stage worker stopped while starting (exit code ${code})`));
+      });
     });
-    return worker;
+    ready.catch(() => undefined);
+    const started = { thread: worker, ready };
+    worker.once('exit', () => {
+      if (this.worker === started) this.worker = undefined;
+    });
+    return started;
   }
 
   /**
@@ -411,18 +430,21 @@ export class TextStages {
    * for the one before them), `onStage` which stage is running.
    */
   run(file: DocumentFile, signal: AbortSignal, onStage: (stage: TextStage) => void, onStart?: () => void): Promise<DocumentFile> {
-    const job = this.queue.then(() => {
+    const job = this.queue.then(async () => {
+      signal.throwIfAborted();
+      if (this.closed) throw new Error('the text stages are closed');
+      const worker = (this.worker ??= this.start());
+      // Started (and the models loaded) before this document's clock runs again.
+      await worker.ready;
       onStart?.();
-      return this.runNow(file, signal, onStage);
+      return this.runNow(worker.thread, file, signal, onStage);
     });
     this.queue = job.catch(() => undefined);
     return job;
   }
 
-  private runNow(file: DocumentFile, signal: AbortSignal, onStage: (stage: TextStage) => void): Promise<DocumentFile> {
+  private runNow(worker: Worker, file: DocumentFile, signal: AbortSignal, onStage: (stage: TextStage) => void): Promise<DocumentFile> {
     signal.throwIfAborted();
-    if (this.closed) throw new Error('the text stages are closed');
-    const worker = (this.worker ??= this.start());
     worker.ref();
     return new Promise<DocumentFile>((resolve, reject) => {
       const cleanup = () => {
@@ -433,6 +455,7 @@ export class TextStages {
         worker.unref();
       };
       const onMessage = (reply: TextReply) => {
+        if ('ready' in reply) return;
         if ('stage' in reply) return onStage(reply.stage);
         cleanup();
         if ('done' in reply) resolve(reply.done);
@@ -465,7 +488,7 @@ export class TextStages {
   }
 
   private discard(worker: Worker): void {
-    if (this.worker === worker) this.worker = undefined;
+    if (this.worker?.thread === worker) this.worker = undefined;
     void worker.terminate();
   }
 
@@ -473,6 +496,6 @@ export class TextStages {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.terminate();
+    await worker?.thread.terminate();
   }
 }

@@ -25,5 +25,6 @@ port.on('message', (file: DocumentFile) => {
 });
 
 // The models load as the worker starts (it is started ahead of the first document that needs it);
-// a document sent meanwhile waits in the message queue.
+// documents are sent once it says it is ready, so loading is no document's time.
 loadRepairModels();
+port.postMessage({ ready: true });
