@@ -139,4 +139,4 @@ new Worker(
   { eval: true, resourceLimits: { maxOldGenerationSizeMb: 8 } },
 ).unref();
 
-send({ ready: true });
+// Ready is sent by sandbox-entry.js once tsx is unregistered.

@@ -1,15 +1,18 @@
 // Entry of a sandboxed reader process or text-stage worker thread: loads the TypeScript module named
-// in its arguments (a child process: argv; a worker thread: workerData.entry).
+// in its arguments (a child process: argv; a worker thread: workerData.entry) through tsx.
 //
-// The heavy dependencies named after it are imported first, before tsx is registered: through tsx's
-// loader, with the source maps tsx turns on, pdf.js takes about 1.5 s more and 150 MB more to load,
-// and its worker module is loaded again for every process.
+// A reader then unregisters tsx: everything it loads later (pdf.js, pdf-lib, utif2, imported on
+// first use) loads as plain JavaScript. Through tsx's loader, with the source maps tsx turns on,
+// pdf.js takes about 1.5 s and 150 MB more to load, in every reader. So the TypeScript a reader runs
+// must be imported statically from the target module; dynamic imports there are for npm packages.
 import { isMainThread, workerData } from 'node:worker_threads';
 
-const [target, ...preload] = isMainThread ? process.argv.slice(2) : workerData.entry;
-for (const specifier of preload) await import(specifier);
+const [target] = isMainThread ? process.argv.slice(2) : workerData.entry;
 const { register } = await import('tsx/esm/api');
-register();
-// Stack traces of the reader are never shown; source maps only cost memory there.
-if (isMainThread) process.setSourceMapsEnabled(false);
+const unregister = register();
 await import(target);
+if (isMainThread) {
+  await unregister();
+  // A reader takes files from now on.
+  process.send?.({ ready: true });
+}

@@ -26,11 +26,6 @@ import type { FileRef, OpenedFile, ReaderReply, ReaderRequest, SerializedError }
 import { UnsupportedFileError, type Source } from './read-source.js';
 
 const ENTRY = new URL('./sandbox-entry.js', import.meta.url);
-/**
- * Loaded into each reader before tsx (see sandbox-entry.js). pdf.js's worker module is imported by
- * pdf-parse at the first PDF; loaded here, pdf.js uses it in-process without loading it again.
- */
-const READER_PRELOAD = ['pdf-parse', 'pdfjs-dist/legacy/build/pdf.worker.mjs', 'pdf-lib', 'utif2', 'image-size', 'mdast-util-from-markdown'];
 /** How often resident memory of the readers is checked. */
 const RSS_CHECK_MS = 100;
 /** A reader that answers nothing this long after it was started is given up. */
@@ -85,7 +80,7 @@ class Reader {
     private readonly limits: Limits,
     onExit: (reader: Reader) => void,
   ) {
-    this.child = fork(ENTRY, [new URL('./reader-process.ts', import.meta.url).href, ...READER_PRELOAD], {
+    this.child = fork(ENTRY, [new URL('./reader-process.ts', import.meta.url).href], {
       execArgv: [`--max-old-space-size=${heapMiB(limits)}`],
       // pdf.js and leptonica print to stdout and stderr: stdout is dropped, stderr kept for the
       // reason a reader died (V8's "Reached heap limit").
@@ -297,7 +292,9 @@ export class ReaderPool {
   private release(reader: Reader): void {
     // A reader killed for its file (deadline, memory) may not have exited yet: never handed on.
     if (!reader.usable) return this.grow();
-    if (this.closed || reader.files >= this.recycleAfter) {
+    // pdf.js keeps caches and V8 rarely gives memory back: a reader left large by its file is
+    // replaced rather than kept holding a quarter of the readers' memory for the next one.
+    if (this.closed || reader.files >= this.recycleAfter || reader.measure() > this.options.limits.readerMemoryBytes / 4) {
       void reader.stop();
       return this.grow();
     }
