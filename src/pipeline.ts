@@ -95,7 +95,7 @@ export interface IngestOptions {
 }
 
 /** The stages a file goes through, as a timeout names them. */
-export type FileStage = 'read' | 'wait' | 'parse' | 'ocr' | 'normalize' | 'extract' | 'store';
+export type FileStage = 'read' | 'wait' | 'parse' | 'ocr' | 'normalize' | 'layout' | 'extract' | 'store';
 
 /**
  * A file's deadline over all of its stages: --file-timeout, plus a third of --ocr-timeout for each
@@ -427,8 +427,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         } finally {
           await source.close();
         }
-        // Stages 3 and 4: repair the text, then extract the record (in the text-stage worker, one
-        // document at a time: waiting for the one before is not this file's time).
+        // Stages 3 to 5: repair the text, rebuild its blocks, extract the record (in the text-stage
+        // worker, one document at a time: waiting for the one before is not this file's time).
         await enter('normalize');
         watch.pause();
         return textStages.run(file, watch.signal, (stage) => watch.enter(stage), () => watch.resume());

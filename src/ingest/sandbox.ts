@@ -8,7 +8,7 @@
  *   replaced, and only that file fails. A child process, not a worker thread, because pdf.js renders
  *   through native code (Skia), where a crash or an allocation outside the V8 heap takes the whole
  *   process with it.
- * - **The text stages** (TextStages): repair and extraction, pure JavaScript, in one worker thread
+ * - **The text stages** (TextStages): repair, layout and extraction, pure JavaScript, in one worker thread
  *   with a heap cap, so that a document that sends them into an endless loop can be stopped: a
  *   blocked main thread could not even notice its deadline.
  *
@@ -360,7 +360,7 @@ export class ReaderPool {
   }
 }
 
-export type TextStage = 'normalize' | 'extract';
+export type TextStage = 'normalize' | 'layout' | 'extract';
 
 type TextReply = { ready: true } | { stage: TextStage } | { done: DocumentFile } | { error: SerializedError };
 

@@ -1,11 +1,12 @@
 /**
- * The text stages in a worker thread (see TextStages in sandbox.ts): repair, then extraction, of one
- * document at a time, answering which stage is running so a timeout can name it.
+ * The text stages in a worker thread (see TextStages in sandbox.ts): repair, layout, then extraction,
+ * of one document at a time, answering which stage is running so a timeout can name it.
  */
 import { parentPort } from 'node:worker_threads';
 import type { DocumentFile } from '../document-file.js';
 import { DocumentError } from '../errors.js';
 import { extractDocument } from '../extract/extract.js';
+import { layoutDocument } from '../layout/stage.js';
 import { loadRepairModels } from '../repair/models.js';
 import { normalizeDocument } from '../repair/normalize.js';
 
@@ -15,8 +16,11 @@ port.on('message', (file: DocumentFile) => {
     port.postMessage({ stage: 'normalize' });
     // Stage 3: repair the text (spelling, hyphenation), recording every change.
     normalizeDocument(file);
+    port.postMessage({ stage: 'layout' });
+    // Stage 4: rebuild the blocks (paragraphs, items, tables, header) from the text, whatever its layout.
+    layoutDocument(file);
     port.postMessage({ stage: 'extract' });
-    // Stage 4: extract the record, each value with its evidence.
+    // Stage 5: extract the record, each value with its evidence and confidence.
     port.postMessage({ done: extractDocument(file) });
   } catch (error) {
     const e = error as Error;
