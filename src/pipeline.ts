@@ -393,7 +393,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         await enter('parse');
         // Waiting for a reader (one starting, or all busy with other files) is not this file's time.
         watch.pause();
-        const opened = await readers.open({ path, name, size: info.size, mtimeMs: info.mtimeMs, sha256: sha }, watch.signal, () => {
+        const opened = await readers.open({ path, ...(raw ? { raw } : {}), name, size: info.size, mtimeMs: info.mtimeMs, sha256: sha }, watch.signal, () => {
           // Reading starts now.
           watch.resume();
           archive.markInFlight(path, sha, run);
@@ -448,7 +448,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         const stale = staleStages(archive.storedStages(documentId), () => pool.engine.engineId, options.forceOcr ?? false);
         if (stale.ocr) {
           // OCR again (engine, model or settings changed, or forced): read the file anew.
-          const content = bytes ?? (await readBytes(path, name));
+          const content = bytes ?? (await readBytes(raw ?? path, name, watch.signal));
           if (sha256(content) !== sha) return false;
           const file = await read(content, sha, info, options.forceOcr ?? false);
           await enter('store');

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { DocumentFile, PageSource } from '../document-file.js';
 import { DocumentError } from '../errors.js';
+import { TextTooLargeError } from './decode-text.js';
 import type { Limits } from '../limits.js';
 import type { OcrImage } from './image.js';
 import { findOversizedStream } from './pdf-streams.js';
@@ -16,6 +17,8 @@ import { readSource, UnsupportedFileError, type Source } from './read-source.js'
 
 export interface FileRef {
   path: string;
+  /** The path as bytes, when it is not valid UTF-8 (`path` shows it with U+FFFD). */
+  raw?: Uint8Array;
   name: string;
   size: number;
   mtimeMs: number;
@@ -69,7 +72,7 @@ async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   await injectFault(ref.name);
   let bytes: Buffer;
   try {
-    bytes = await readFile(ref.path);
+    bytes = await readFile(ref.raw ? Buffer.from(ref.raw) : ref.path);
   } catch (error) {
     throw new DocumentError('unreadable', `${ref.name} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
   }
@@ -87,7 +90,9 @@ async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
       );
     }
   }
-  source = await readSource({ ...ref, bytes }, limits);
+  await close(); // a reader holds one file at a time
+  const { raw: _raw, ...identity } = ref;
+  source = await readSource({ ...identity, bytes }, limits);
   return {
     file: source.file,
     pages: source.pages.map((p) => ({ number: p.number, text: p.text, source: p.source, image: p.loadImage !== undefined })),
@@ -109,7 +114,7 @@ async function close(): Promise<void> {
 function serialize(error: unknown): SerializedError {
   const e = error as Error & { code?: string };
   return {
-    name: error instanceof UnsupportedFileError ? 'UnsupportedFileError' : (e?.name ?? 'Error'),
+    name: error instanceof UnsupportedFileError ? 'UnsupportedFileError' : error instanceof TextTooLargeError ? 'TextTooLargeError' : (e?.name ?? 'Error'),
     code: error instanceof DocumentError ? error.code : undefined,
     message: e?.message ?? String(error),
   };

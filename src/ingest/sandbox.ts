@@ -23,6 +23,7 @@ import { DocumentError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { OcrImage } from './image.js';
 import type { FileRef, OpenedFile, ReaderReply, ReaderRequest, SerializedError } from './reader-process.js';
+import { TextTooLargeError } from './decode-text.js';
 import { UnsupportedFileError, type Source } from './read-source.js';
 
 const ENTRY = new URL('./sandbox-entry.js', import.meta.url);
@@ -45,6 +46,7 @@ function mib(bytes: number): number {
 
 function deserialize(e: SerializedError): Error {
   if (e.name === 'UnsupportedFileError') return new UnsupportedFileError(e.message);
+  if (e.name === 'TextTooLargeError') return Object.defineProperty(new TextTooLargeError(0, 0), 'message', { value: e.message });
   if (e.code) return new DocumentError(e.code as DocumentError['code'], e.message);
   return Object.assign(new Error(e.message), { name: e.name });
 }
