@@ -206,6 +206,7 @@ describe('crash safety', () => {
     expect(next.failures.map((f) => [f.path, f.code]).sort()).toEqual(suspects.map((p) => [p, 'crashed-before']));
     // --retry-failed reads them, and the work is complete.
     const retried = await ingest([dir], { db, retryFailed: true });
+    expect(retried.failures).toEqual([]);
     expect(retried.counts).toMatchObject({ ingested: suspects.length, unchanged: 121 - suspects.length, failed: 0 });
     expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(121);
     expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM in_flight')[0]!.n).toBe(0);

@@ -28,6 +28,8 @@ export interface FileRef {
 export type ReaderRequest =
   | { id: number; op: 'open'; file: FileRef; limits: Limits }
   | { id: number; op: 'image'; page: number }
+  /** The image's other way to the same pixels (OcrImage.fallback), when its bytes do not decode. */
+  | { id: number; op: 'fallback'; page: number }
   | { id: number; op: 'close' };
 
 export interface OpenedFile {
@@ -35,6 +37,9 @@ export interface OpenedFile {
   file: DocumentFile;
   pages: Array<{ number: number; text: string | null; source: PageSource; image: boolean }>;
 }
+
+/** An OcrImage as sent: functions stay here (`hasFallback` says there is one to ask for). */
+export type SentImage = Omit<OcrImage, 'fallback'> & { hasFallback?: boolean };
 
 export interface SerializedError {
   name: string;
@@ -44,7 +49,7 @@ export interface SerializedError {
 
 export type ReaderReply =
   | { ready: true }
-  | { id: number; ok: true; opened?: OpenedFile; image?: OcrImage }
+  | { id: number; ok: true; opened?: OpenedFile; image?: SentImage }
   | { id: number; ok: false; error: SerializedError };
 
 /**
@@ -67,6 +72,14 @@ function injectFault(name: string): Promise<void> | void {
 }
 
 let source: Source | undefined;
+/** The fallbacks of the images sent, by page. */
+const fallbacks = new Map<number, () => Promise<OcrImage>>();
+
+function sendable(page: number, image: OcrImage): SentImage {
+  const { fallback, ...rest } = image;
+  if (fallback) fallbacks.set(page, fallback);
+  return fallback ? { ...rest, hasFallback: true } : rest;
+}
 
 async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   await injectFault(ref.name);
@@ -99,15 +112,23 @@ async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   };
 }
 
-async function image(page: number): Promise<OcrImage> {
+async function image(page: number): Promise<SentImage> {
   const p = source?.pages.find((x) => x.number === page);
   if (!p?.loadImage) throw new Error(`page ${page} has no image to load`);
-  return p.loadImage();
+  return sendable(page, await p.loadImage());
+}
+
+async function fallback(page: number): Promise<SentImage> {
+  const other = fallbacks.get(page);
+  if (!other) throw new Error(`page ${page} has no other way to its image`);
+  fallbacks.delete(page);
+  return sendable(page, await other());
 }
 
 async function close(): Promise<void> {
   const s = source;
   source = undefined;
+  fallbacks.clear();
   await s?.close();
 }
 
@@ -120,14 +141,25 @@ function serialize(error: unknown): SerializedError {
   };
 }
 
-const send = (reply: ReaderReply) => process.send!(reply);
+function send(reply: ReaderReply): void {
+  try {
+    process.send!(reply);
+  } catch (error) {
+    // An answer that cannot be sent (a value that does not clone) fails the request, not the reader.
+    if ('id' in reply) process.send!({ id: reply.id, ok: false, error: serialize(error) });
+  }
+}
 
 process.on('message', (request: ReaderRequest) => {
-  const work = request.op === 'open' ? open(request.file, request.limits) : request.op === 'image' ? image(request.page) : close();
+  const work =
+    request.op === 'open' ? open(request.file, request.limits)
+    : request.op === 'image' ? image(request.page)
+    : request.op === 'fallback' ? fallback(request.page)
+    : close();
   work.then(
     (result) => {
       if (request.op === 'open') send({ id: request.id, ok: true, opened: result as OpenedFile });
-      else if (request.op === 'image') send({ id: request.id, ok: true, image: result as OcrImage });
+      else if (request.op === 'image' || request.op === 'fallback') send({ id: request.id, ok: true, image: result as SentImage });
       else send({ id: request.id, ok: true });
     },
     (error) => send({ id: request.id, ok: false, error: serialize(error) }),

@@ -22,7 +22,7 @@ import type { DocumentFile } from '../document-file.js';
 import { DocumentError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { OcrImage } from './image.js';
-import type { FileRef, OpenedFile, ReaderReply, ReaderRequest, SerializedError } from './reader-process.js';
+import type { FileRef, OpenedFile, ReaderReply, ReaderRequest, SentImage, SerializedError } from './reader-process.js';
 import { TextTooLargeError } from './decode-text.js';
 import { UnsupportedFileError, type Source } from './read-source.js';
 
@@ -152,7 +152,8 @@ class Reader {
       );
     }
     const how = this.exit?.signal ? `signal ${this.exit.signal}` : `exit code ${this.exit?.code}`;
-    return new DocumentError('reader-crashed', `${name}: the reader process died (${how}) while ${what}`);
+    const last = this.stderr.trim().split('\n').filter((l) => /\S/.test(l) && !/^\s+at /.test(l)).at(-1)?.trim().slice(0, 200);
+    return new DocumentError('reader-crashed', `${name}: the reader process died (${how}) while ${what}${last ? ` (it said: ${last})` : ''}`);
   }
 
   /** Sends a request; the answer, or the file's failure (the reader died, or `signal` fired and the reader was killed). */
@@ -321,6 +322,22 @@ export class ReaderPool {
       throw error;
     }
     let closed = false;
+    /** An image as the OCR stage wants it: Buffers (they arrive as Uint8Array), its fallback asked of the reader. */
+    const received = (image: SentImage, page: number): OcrImage => {
+      const { hasFallback, data, ...rest } = image;
+      return {
+        ...rest,
+        ...(data ? { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } : {}),
+        ...(hasFallback
+          ? {
+              fallback: async () => {
+                const { image: other } = await reader.request({ op: 'fallback', page }, ref.name, `decoding the image of page ${page} another way`, signal);
+                return received(other!, page);
+              },
+            }
+          : {}),
+      };
+    };
     return {
       file: opened.file,
       pages: opened.pages.map((p) => ({
@@ -331,9 +348,7 @@ export class ReaderPool {
           ? {
               loadImage: async (): Promise<OcrImage> => {
                 const { image } = await reader.request({ op: 'image', page: p.number }, ref.name, `loading the image of page ${p.number}`, signal);
-                const i = image!;
-                // Buffers arrive as Uint8Array.
-                return { ...i, ...(i.data ? { data: Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength) } : {}) };
+                return received(image!, p.number);
               },
             }
           : {}),
