@@ -36,6 +36,8 @@ export interface OpenedFile {
   /** The DocumentFile as the ingest stage left it (no pages yet). */
   file: DocumentFile;
   pages: Array<{ number: number; text: string | null; source: PageSource; image: boolean }>;
+  /** The reader has closed the file already (no page image to load): no close request needed. */
+  closed: boolean;
 }
 
 /** An OcrImage as sent: functions stay here (`hasFallback` says there is one to ask for). */
@@ -106,10 +108,17 @@ async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   await close(); // a reader holds one file at a time
   const { raw: _raw, ...identity } = ref;
   source = await readSource({ ...identity, bytes }, limits);
-  return {
+  const opened = {
     file: source.file,
     pages: source.pages.map((p) => ({ number: p.number, text: p.text, source: p.source, image: p.loadImage !== undefined })),
+    closed: false,
   };
+  // Nothing more to ask of this file (text, or a PDF with text on every page): closed already.
+  if (!opened.pages.some((p) => p.image)) {
+    await close();
+    opened.closed = true;
+  }
+  return opened;
 }
 
 async function image(page: number): Promise<SentImage> {

@@ -29,6 +29,11 @@ import { UnsupportedFileError, type Source } from './read-source.js';
 const ENTRY = new URL('./sandbox-entry.js', import.meta.url);
 /** How often resident memory of the readers is checked. */
 const RSS_CHECK_MS = 100;
+/**
+ * A further reader is started only for a file that has waited this long for one: a batch of text
+ * files is served by one reader faster than a second could start (about a second of CPU).
+ */
+const GROW_AFTER_MS = 250;
 /** A reader that answers nothing this long after it was started is given up. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -215,6 +220,7 @@ export class ReaderPool {
   private readonly all = new Set<Reader>();
   private readonly waiting: Array<(reader: Reader) => void> = [];
   private spawning = false;
+  private growTimer: NodeJS.Timeout | undefined;
   private readonly recycleAfter: number;
   private monitor: NodeJS.Timeout | undefined;
   private closed = false;
@@ -249,8 +255,24 @@ export class ReaderPool {
     });
   }
 
-  /** Starts a reader when files wait for one and none is starting. */
+  /**
+   * Starts a reader when files wait for one and none is starting: at once when there is none, else
+   * when a file is still waiting after GROW_AFTER_MS.
+   */
   private grow(): void {
+    if (this.spawning || this.closed || this.waiting.length === 0) return;
+    if (this.all.size === 0) return this.spawn();
+    if (this.growTimer) return;
+    const first = this.waiting[0];
+    this.growTimer = setTimeout(() => {
+      this.growTimer = undefined;
+      if (this.waiting[0] === first) this.spawn();
+      else this.grow();
+    }, GROW_AFTER_MS);
+    this.growTimer.unref();
+  }
+
+  private spawn(): void {
     if (this.spawning || this.closed || this.waiting.length === 0) return;
     this.spawning = true;
     const reader = new Reader(this.options.limits, (r) => {
@@ -322,6 +344,11 @@ export class ReaderPool {
       throw error;
     }
     let closed = false;
+    if (opened.closed) {
+      // A text file: the reader is free again at once.
+      closed = true;
+      this.release(reader);
+    }
     /** An image as the OCR stage wants it: Buffers (they arrive as Uint8Array), its fallback asked of the reader. */
     const received = (image: SentImage, page: number): OcrImage => {
       const { hasFallback, data, ...rest } = image;
@@ -372,6 +399,7 @@ export class ReaderPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.monitor);
+    clearTimeout(this.growTimer);
     this.idle.length = 0;
     await Promise.all([...this.all].map((r) => r.stop()));
   }
