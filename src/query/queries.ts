@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type { Database } from 'better-sqlite3';
 import { fold } from '../repair/fold.js';
+import { ftsQuery } from '../store/read.js';
 import { boardKey } from '../store/units.js';
 import { LABELS } from './labels.js';
 import { unitIdentityKey } from './unit-identity.js';
@@ -402,19 +403,6 @@ export function sqlColumns(db: Database, statement: string): string[] {
     .map((c) => c.name);
 }
 
-/** Quotes each word so FTS5 syntax in user input is taken literally; a trailing * keeps prefix search. */
-function ftsQuery(words: string): string {
-  return words
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => {
-      const prefix = w.endsWith('*');
-      const core = w.replace(/\*+$/, '').replace(/"/g, '""');
-      return core ? `"${core}"${prefix ? '*' : ''}` : '';
-    })
-    .filter(Boolean)
-    .join(' ');
-}
 
 export interface SearchOptions {
   limit?: number;

@@ -239,7 +239,7 @@ export interface SearchHit {
 }
 
 /** Quotes each word so FTS5 syntax in user input is taken literally; a trailing * keeps prefix search. */
-function ftsQuery(words: string): string {
+export function ftsQuery(words: string): string {
   return words
     .split(/\s+/)
     .filter(Boolean)
