@@ -4,7 +4,7 @@
  * nearest to it in its sentence.
  */
 import type { DateKind } from '../../schemas/record.js';
-import { sentences } from './doc-text.js';
+import { sentencesOf } from '../layout/blocks.js';
 
 export const MONTHS: Record<string, number> = {
   januari: 1, februari: 2, mars: 3, april: 4, maj: 5, juni: 6, juli: 7, augusti: 8, september: 9, oktober: 10, november: 11, december: 12,
@@ -78,7 +78,8 @@ export interface DatedEvent extends FoundDate {
  */
 export function classifyDates(text: string, dates: FoundDate[]): DatedEvent[] {
   const out: DatedEvent[] = [];
-  const sents = sentences(text);
+  // The layout stage's sentence rule, over the text as one run (callers pass a sentence or a paragraph).
+  const sents = sentencesOf({ kind: 'paragraph', text, start: 0, end: text.length, map: [[0, 0]] }).map((x) => ({ ...x, end: x.start + x.text.length }));
   for (const s of sents) {
     const inSentence = dates.filter((d) => d.start >= s.start && d.end <= s.end);
     inSentence.forEach((d, i) => {

@@ -65,61 +65,7 @@ export function docText(file: DocumentFile): DocText {
   };
 }
 
-/** A bullet at the start of a line, as typed (- • *) or as OCR reads one (« · ► ■ ▪ – o e). */
-export const BULLET = /^[ \t]*(?:[-•*·«»►■▪–]|[oe](?=[ \t]+\p{Lu}))[ \t]+/u;
-
 /** Whitespace (line breaks included) collapsed to single spaces. */
 export function flat(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
-}
-
-/** A line that is a heading: short, capitalized, without punctuation, after a finished sentence. */
-function isHeading(line: string, previous: string): boolean {
-  const t = line.trim();
-  const afterSentence = previous === '' || /[.:!?]$/u.test(previous) || previous === HEADING_MARK;
-  return afterSentence && /^\p{Lu}/u.test(t) && !/[.,;:!?]/u.test(t) && t.split(/\s+/).length <= 6;
-}
-
-const HEADING_MARK = '\u0000heading';
-
-/**
- * Sentences with their offsets. A sentence ends at . ! ? before a capital or digit, and at a
- * heading or a bullet item; a mere line break (extracted PDFs break every line, often with blank
- * lines between) does not end one.
- */
-export function sentences(text: string): Array<{ start: number; end: number; text: string }> {
-  const out: Array<{ start: number; end: number; text: string }> = [];
-  let start = -1;
-  const close = (end: number) => {
-    if (start >= 0 && text.slice(start, end).trim()) out.push({ start, end, text: text.slice(start, end) });
-    start = -1;
-  };
-  let at = 0;
-  let previous = '';
-  for (const line of text.split('\n')) {
-    const lineStart = at;
-    at += line.length + 1;
-    const t = line.trim();
-    if (!t) continue;
-    const bullet = BULLET.test(t);
-    const heading = !bullet && isHeading(line, previous);
-    previous = heading ? HEADING_MARK : t;
-    if (bullet || heading) {
-      close(lineStart);
-      out.push({ start: lineStart, end: lineStart + line.length, text: line });
-      continue;
-    }
-    if (start < 0) start = lineStart + (line.length - line.trimStart().length);
-    // Sentence ends inside the line.
-    const re = /[.!?](?=\s+[\p{Lu}\d"”]|\s*$)/gu;
-    for (const m of line.matchAll(re)) {
-      const end = lineStart + m.index + 1;
-      if (end <= start) continue;
-      close(end);
-      const rest = line.slice(m.index + 1);
-      if (rest.trim()) start = lineStart + m.index + 1 + (rest.length - rest.trimStart().length);
-    }
-  }
-  close(text.length);
-  return out;
 }

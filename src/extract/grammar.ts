@@ -91,7 +91,6 @@ export interface UnitMention {
 }
 
 const QUALIFIER = /^(?:område|team|teamet|grupp|gruppen|enhet|enheten|hus|sektion|distrikt|region|inriktning|del|avdelning|spår|mottagning)$/u;
-const COMPANY_END = /^(?:AB|HB|KB|Aktiebolag|AB\.?)$/u;
 
 /** Unit noun phrases in a sentence, left to right. */
 export function unitMentions(sentence: string, tokens = tokenize(sentence)): UnitMention[] {
@@ -216,10 +215,6 @@ function finishMention(s: string, tokens: Token[], from: number, to: number, bef
   const start = tokens[from]!.start;
   const stop = tokens[end - 1]!.end;
   return { name: s.slice(start, stop).replace(/\s+/gu, ' '), start, end: stop, before, from, to: end };
-}
-
-export function isCompanyAt(tokens: Token[], to: number): boolean {
-  return COMPANY_END.test(tokens[to]?.text ?? '');
 }
 
 /** Participation: present, infinitive, supine and passive forms; not the preterite ("deltog", "anmälde"). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DATA_DIR, readLines } from '../repair/lexicon.js';
 import { docOffset, type Block } from '../layout/blocks.js';
 import { findDates } from './dates.js';
-import { administrationFor, boardFor, type Found } from './organisation.js';
+import { administrationFor, boardFor } from './organisation.js';
 
 export interface Located<T> {
   value: T;
@@ -251,4 +251,3 @@ function mostFrequent<T extends { value: string }>(found: T[]): T | null {
   return best;
 }
 
-export type { Found };

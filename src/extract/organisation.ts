@@ -4,13 +4,6 @@
  * stadsdelsnämnd, Xförvaltningen serves Xnämnden, Xkontoret serves Xnämnden.
  */
 
-export interface Found<T> {
-  value: T;
-  start: number;
-  end: number;
-  rule: string;
-}
-
 /** The board an administration serves, and the reverse. */
 export function boardFor(administration: string): string | null {
   if (/stadsdelsförvaltning$/u.test(administration)) return administration.replace(/stadsdelsförvaltning$/u, 'stadsdelsnämnd');
