@@ -54,3 +54,13 @@ export { renderReport } from './query/report.js';
 export { unitIdentityKey } from './query/unit-identity.js';
 export { DocumentRecordSchema, ExtractedSchema, SourceSchema } from '../schemas/record.js';
 export type { DocumentRecord, Extracted } from '../schemas/record.js';
+// Review and correction
+export { applyCorrections, resolveCorrection, parsePath, coerceValue, validateRecord, CorrectionError, SCALAR_FIELDS, UNIT_FIELDS } from './review/apply.js';
+export type { Applied, CorrectionInput, Outcome, ResolvedCorrection } from './review/apply.js';
+export { makeCorrections, undoCorrection, carryOver, carriedOverOffers, resolveDocument, withCorrectionLock, defaultUser } from './review/correct.js';
+export type { CorrectionRequest, MadeCorrection, CarriedOver, DocumentRef } from './review/correct.js';
+export { reviewQueue, reviewDocument, requestsFromCsv, correctFromCsv, parseCsv, valueAt, REVIEW_COLUMNS } from './review/queue.js';
+export type { ReviewRow, DocumentReview, QueueOptions } from './review/queue.js';
+export { listCorrections, machineExtraction } from './review/store.js';
+export { CorrectionSchema, CorrectionNoteSchema, ExportRecordSchema } from '../schemas/correction.js';
+export type { Correction, CorrectionNote } from '../schemas/correction.js';

@@ -25,6 +25,7 @@ import type { Archive } from '../store/archive.js';
 import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
 import { iterateRecordJson, iterateRecords, status, type ExportFilters } from '../store/read.js';
 import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
+import { registerReviewCommands } from './review.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -469,6 +470,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         db.close();
       }
     });
+
+  registerReviewCommands(program, io);
 
   return program;
 }

@@ -11,6 +11,8 @@ import { refreshSummaries, writeParticipation } from './migrations.js';
 import type { OcrResult } from '../ocr/worker-pool.js';
 import { rebuildReportGroups, writeFingerprint } from './reports.js';
 import { prepared } from './statements.js';
+import { applyCorrections, type Applied } from '../review/apply.js';
+import { listCorrections } from '../review/store.js';
 
 /**
  * What happened to a file in a run: ingested (new content), changed (new content at a known path;
@@ -145,9 +147,12 @@ export class Archive {
     })();
   }
 
-  /** The extracted record in its tables (inside the caller's transaction). */
-  private writeExtraction(documentId: number, { record: r, evidence }: Extraction): void {
-    this.markSummariesDirty();
+  /**
+   * The machine's extraction kept as it made it, and the record tables written from it with the
+   * document's corrections applied (inside the caller's transaction).
+   */
+  private writeExtraction(documentId: number, extraction: Extraction): void {
+    const r = extraction.record;
     this.db
       .prepare(
         `INSERT OR REPLACE INTO extractions (document_id, topic, year, board, administration, diarienummer, document_date, meeting_date,
@@ -158,27 +163,10 @@ export class Archive {
         documentId, r.topic, r.year, r.board, r.administration, r.diarienummer, r.document_date, r.meeting_date, r.target_units,
         r.case_officer?.name ?? null, r.case_officer?.phone ?? null, r.case_officer ? 1 : 0, REPAIR_VERSION, EXTRACT_VERSION, now(),
       );
-    for (const table of ['units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
-      prepared(this.db, `DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
-    }
-    const unit = prepared(this.db, 'INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
-    prepared(this.db, 'DELETE FROM participations WHERE document_id = ?').run(documentId);
-    const current = (prepared(this.db, 'SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
-    // A document keeps its place in its report group until the groups are rebuilt at the end of the run.
-    const primary = prepared(this.db, 'SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
-    prepared(this.db, 'UPDATE extractions SET current = ?, counted = ? WHERE document_id = ?').run(current, current && (primary ?? 1) ? 1 : 0, documentId);
-    for (const u of r.units) writeParticipation(this.db, documentId, u, r.year, r.board, current);
-    const cls = prepared(this.db, 'INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
-    r.classes.forEach((c, i) => cls.run(documentId, i, c));
-    const date = prepared(this.db, 'INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
-    r.dates.forEach((d, i) => date.run(documentId, i, d.kind, d.date, d.text));
-    const sig = prepared(this.db, 'INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
-    r.signatories.forEach((s, i) => sig.run(documentId, i, s.name, s.title));
-    const ev = prepared(this.db, 'INSERT INTO evidence (document_id, path, page, start, end, snippet, rule, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule, e.confidence ?? null);
-    const reasons = reviewReasons({ record: r, evidence });
-    prepared(this.db, 'UPDATE extractions SET needs_review = ?, review_reasons = ? WHERE document_id = ?').run(reasons.length ? 1 : 0, JSON.stringify(reasons), documentId);
+    prepared(this.db, 'INSERT OR REPLACE INTO machine_extractions (document_id, record, evidence) VALUES (?, ?, ?)').run(
+      documentId, JSON.stringify(r), JSON.stringify(extraction.evidence),
+    );
+    writeRecordTables(this.db, documentId, extraction);
   }
 
   touchPath(path: string, documentId: number, size?: number, mtimeMs?: number): void {
@@ -336,9 +324,11 @@ export class Archive {
   /** Deletes a document's pages, messages and record, to store it anew (OCR redone); paths are kept. */
   clearDocumentContent(documentId: number): void {
     this.markSummariesDirty();
-    for (const table of ['pages', 'messages', 'participations', 'extractions', 'units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
+    for (const table of ['pages', 'participations', 'extractions', 'machine_extractions', 'units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
       this.db.prepare(`DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
     }
+    // The review trail (corrections made, undone) is a person's work, not the stages': it stays.
+    this.db.prepare(`DELETE FROM messages WHERE document_id = ? AND stage <> 'review'`).run(documentId);
   }
 
   /**
@@ -399,4 +389,47 @@ export class Archive {
 export interface OcrCache {
   get(key: string): OcrResult | undefined;
   put(key: string, engine: string, result: OcrResult): void;
+}
+
+/**
+ * Writes a document's record tables (extractions' values, units, participations, classes, dates,
+ * signatories, evidence, needs_review) from the machine's extraction with the document's active
+ * corrections applied: at store time, and again whenever a correction is made or undone. Every
+ * view, summary, query and the report read these tables, so they all show the corrected record.
+ * Inside the caller's transaction.
+ */
+export function writeRecordTables(db: Database, documentId: number, machine: Extraction): Applied {
+  db.prepare('UPDATE summary_state SET dirty = 1 WHERE id = 1 AND dirty = 0').run();
+  const sha = prepared(db, 'SELECT sha256 FROM documents WHERE id = ?').pluck().get(documentId) as string;
+  const applied = applyCorrections(machine, listCorrections(db, sha, { active: true }));
+  const { record: r, evidence } = applied.extraction;
+  prepared(
+    db,
+    `UPDATE extractions SET topic = ?, year = ?, board = ?, administration = ?, diarienummer = ?, document_date = ?, meeting_date = ?, target_units = ?
+     WHERE document_id = ?`,
+  ).run(r.topic, r.year, r.board, r.administration, r.diarienummer, r.document_date, r.meeting_date, r.target_units, documentId);
+  prepared(db, 'UPDATE machine_extractions SET corrections = ? WHERE document_id = ?').run(JSON.stringify(applied.notes), documentId);
+  for (const table of ['units', 'classes_offered', 'event_dates', 'signatories', 'evidence']) {
+    prepared(db, `DELETE FROM ${table} WHERE document_id = ?`).run(documentId);
+  }
+  const unit = prepared(db, 'INSERT INTO units (document_id, position, name, department, operator, provider, class) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  r.units.forEach((u, i) => unit.run(documentId, i, u.name, u.department, u.operator, u.provider, u.class));
+  prepared(db, 'DELETE FROM participations WHERE document_id = ?').run(documentId);
+  const current = (prepared(db, 'SELECT superseded_by IS NULL AS c FROM documents WHERE id = ?').get(documentId) as { c: number }).c;
+  // A document keeps its place in its report group until the groups are rebuilt at the end of the run.
+  const primary = prepared(db, 'SELECT is_primary FROM report_documents WHERE document_id = ?').pluck().get(documentId) as number | undefined;
+  prepared(db, 'UPDATE extractions SET current = ?, counted = ? WHERE document_id = ?').run(current, current && (primary ?? 1) ? 1 : 0, documentId);
+  for (const u of r.units) writeParticipation(db, documentId, u, r.year, r.board, current);
+  const cls = prepared(db, 'INSERT INTO classes_offered (document_id, position, class) VALUES (?, ?, ?)');
+  r.classes.forEach((c, i) => cls.run(documentId, i, c));
+  const date = prepared(db, 'INSERT INTO event_dates (document_id, position, kind, date, text) VALUES (?, ?, ?, ?, ?)');
+  r.dates.forEach((d, i) => date.run(documentId, i, d.kind, d.date, d.text));
+  const sig = prepared(db, 'INSERT INTO signatories (document_id, position, name, title) VALUES (?, ?, ?, ?)');
+  r.signatories.forEach((s, i) => sig.run(documentId, i, s.name, s.title));
+  const ev = prepared(db, 'INSERT INTO evidence (document_id, path, page, start, end, snippet, rule, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const [path, e] of Object.entries(evidence)) ev.run(documentId, path, e.page, e.start, e.end, e.snippet, e.rule, e.confidence ?? null);
+  // A value a person corrected is no longer uncertain; a record a person confirmed needs no review.
+  const reasons = applied.confirmed ? [] : reviewReasons({ record: r, evidence }).filter((reason) => !applied.corrected.has(reason.slice(0, reason.indexOf(':'))));
+  prepared(db, 'UPDATE extractions SET needs_review = ?, review_reasons = ? WHERE document_id = ?').run(reasons.length ? 1 : 0, JSON.stringify(reasons), documentId);
+  return applied;
 }

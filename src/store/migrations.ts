@@ -10,6 +10,7 @@ import { computeUnitAliases } from '../query/queries.js';
 import { rebuildReportGroups, writeFingerprint } from './reports.js';
 import { rescopeUnits, unitIdFor, unitKey } from './units.js';
 import { prepared } from './statements.js';
+import { extractionFromRows } from '../review/store.js';
 
 export interface Migration {
   version: number;
@@ -505,6 +506,46 @@ export const MIGRATIONS: Migration[] = [
           started_at TEXT NOT NULL
         );
       `),
+  },
+  {
+    version: 10,
+    name: "corrections: an archivist's fixes kept beside the machine's extraction, applied to the record every view shows",
+    up: (db) => {
+      db.exec(`
+        -- One row per correction, by document content (sha256), never deleted: an undo marks it undone.
+        -- target: what it corrected by identity (a unit by its identity key, a date by kind and date), JSON.
+        CREATE TABLE corrections (
+          id INTEGER PRIMARY KEY,
+          sha256 TEXT NOT NULL,
+          path TEXT NOT NULL,
+          action TEXT NOT NULL CHECK (action IN ('set', 'add', 'remove', 'confirm')),
+          target TEXT NOT NULL,
+          old_value TEXT,
+          new_value TEXT,
+          by TEXT NOT NULL,
+          at TEXT NOT NULL,
+          reason TEXT,
+          carried_from INTEGER REFERENCES corrections(id),
+          undone_at TEXT,
+          undone_by TEXT
+        );
+        CREATE INDEX corrections_sha256 ON corrections(sha256, id);
+        -- The machine's extraction as it made it (JSON); the record tables hold it with corrections applied.
+        -- corrections: the applied corrections with the machine's value and evidence (derived, for export --with-evidence).
+        CREATE TABLE machine_extractions (
+          document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+          record TEXT NOT NULL,
+          evidence TEXT NOT NULL,
+          corrections TEXT NOT NULL DEFAULT '[]'
+        );
+      `);
+      // Existing records have no corrections yet: their tables are the machine's extraction.
+      const put = db.prepare('INSERT INTO machine_extractions (document_id, record, evidence) VALUES (?, ?, ?)');
+      for (const id of db.prepare('SELECT document_id FROM extractions').pluck().all() as number[]) {
+        const m = extractionFromRows(db, id);
+        if (m) put.run(id, JSON.stringify(m.record), JSON.stringify(m.evidence));
+      }
+    },
   },
 ];
 

@@ -1,0 +1,318 @@
+/**
+ * The review queue and one document's review: what a person should check first (documents
+ * flagged needs_review, then the values the extractor was least sure of), each with its evidence,
+ * and the corrections already made (applied, orphaned, or offered from a changed file's earlier
+ * version). The queue's CSV is the shape `correct --from` reads back.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Correction } from '../../schemas/correction.js';
+import type { Evidence, Extracted } from '../../schemas/record.js';
+import type { Extraction } from '../document-file.js';
+import { applyCorrections, CorrectionError, parsePath, SCALAR_FIELDS, type Applied, type CorrectionInput, type Outcome } from './apply.js';
+import { carriedOverOffers, carryOver, makeCorrections, resolveDocument, type CarriedOver, type CorrectionRequest, type DocumentRef, type MadeCorrection } from './correct.js';
+import { listCorrections, machineExtraction } from './store.js';
+
+/** The columns of `review --format csv`, and of the file `correct --from` reads. */
+export const REVIEW_COLUMNS = ['sha256', 'file', 'path', 'machine', 'value', 'action', 'reason', 'by', 'status', 'confidence', 'evidence'] as const;
+export type ReviewRow = Record<(typeof REVIEW_COLUMNS)[number], string | number | null>;
+
+/** A value as one CSV cell: text as it is, none as empty, anything else as JSON. */
+export function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+}
+
+/** The value at a path of a record (`units[2].class`, `board`, `dates[0]`), or undefined when there is none. */
+export function valueAt(record: Extracted, path: string): unknown {
+  let v: unknown = record;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) {
+    if (v === null || v === undefined || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/** The machine's value behind an effective path (through the item's origin), or null for a value a person added. */
+function machineAt(machine: Extracted, applied: Applied, path: string): unknown {
+  const m = /^(units|dates|classes)\[(\d+)\](.*)$/.exec(path);
+  if (!m) return valueAt(machine, path) ?? null;
+  const origin = applied.origins[m[1] as 'units' | 'dates' | 'classes'][Number(m[2])];
+  return origin === null || origin === undefined ? null : (valueAt(machine, `${m[1]}[${origin}]${m[3]}`) ?? null);
+}
+
+interface Reviewed {
+  doc: DocumentRef;
+  machine: Extraction;
+  applied: Applied;
+  corrections: Correction[];
+}
+
+function reviewed(db: Database, doc: DocumentRef): Reviewed | undefined {
+  const machine = machineExtraction(db, doc.id);
+  if (!machine) return undefined;
+  const corrections = listCorrections(db, doc.sha256);
+  return { doc, machine, corrections, applied: applyCorrections(machine, corrections.filter((c) => !c.undone_at)) };
+}
+
+/** The correctable paths behind an evidence path: a unit's name, class and department; a date's date and kind. */
+function fieldsOf(path: string, record: Extracted): string[] {
+  if (/^units\[\d+\]$/.test(path)) return [`${path}.name`, `${path}.class`, `${path}.department`];
+  if (/^dates\[\d+\]$/.test(path)) return [`${path}.date`, `${path}.kind`];
+  if (path === 'classes') return record.classes.map((_, i) => `classes[${i}]`);
+  return [path];
+}
+
+function row(r: Reviewed, path: string, status: string, evidence: Evidence | undefined, extra: Partial<ReviewRow> = {}): ReviewRow {
+  const record = r.applied.extraction.record;
+  return {
+    sha256: r.doc.sha256,
+    file: r.doc.file_name,
+    path,
+    machine: cell(path.endsWith('[+]') ? null : machineAt(r.machine.record, r.applied, path)),
+    value: cell(path.endsWith('[+]') ? null : valueAt(record, path)),
+    action: '',
+    reason: '',
+    by: '',
+    status,
+    confidence: evidence?.confidence ?? null,
+    evidence: evidence ? `p. ${evidence.page}: ${evidence.snippet}` : '',
+    ...extra,
+  };
+}
+
+const evidenceKey = (path: string) => /^(units|dates)\[\d+\]/.exec(path)?.[0] ?? (path.startsWith('classes[') ? 'classes' : path);
+
+/** Rows for a document's orphaned corrections and the corrections offered from its earlier version. */
+function correctionRows(db: Database, r: Reviewed): ReviewRow[] {
+  const rows: ReviewRow[] = [];
+  for (const c of r.corrections) {
+    if (c.undone_at || r.applied.outcomes.get(c.id) !== 'orphaned') continue;
+    rows.push(row(r, c.path, `orphaned #${c.id}`, undefined, { machine: cell(c.old_value), value: cell(c.new_value), reason: c.reason ?? '', by: c.by }));
+  }
+  for (const o of carriedOverOffers(db, r.doc)) {
+    rows.push(
+      row(r, o.correction.path, `carried over? #${o.correction.id}${o.outcome === 'orphaned' ? ' (matches nothing here)' : ''}`, undefined, {
+        machine: cell(o.correction.old_value),
+        value: cell(o.correction.new_value),
+        reason: o.correction.reason ?? '',
+        by: o.correction.by,
+      }),
+    );
+  }
+  return rows;
+}
+
+export interface QueueOptions {
+  /** At most this many rows (default 200). */
+  limit?: number;
+  /** Values with a confidence below this are listed after the flagged documents (default 0.9). */
+  below?: number;
+}
+
+/**
+ * The review queue: corrections that need a person (orphaned, or offered from an earlier version of
+ * a changed file), the values of documents flagged needs_review (with why), then the least sure
+ * values of the other current documents, lowest confidence first. Confirmed documents leave it.
+ */
+export function reviewQueue(db: Database, options: QueueOptions = {}): ReviewRow[] {
+  const limit = options.limit ?? 200;
+  const below = options.below ?? 0.9;
+  const docs = db
+    .prepare(
+      `SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons FROM documents d JOIN extractions e ON e.document_id = d.id
+       WHERE e.current ORDER BY e.needs_review DESC, d.file_name, d.id`,
+    )
+    .all() as Array<DocumentRef & { needs_review: number; review_reasons: string }>;
+  const first: ReviewRow[] = [];
+  const flagged: ReviewRow[] = [];
+  const unsure: ReviewRow[] = [];
+  for (const d of docs) {
+    const r = reviewed(db, d);
+    if (!r) continue;
+    first.push(...correctionRows(db, r));
+    if (r.applied.confirmed) continue;
+    const { record, evidence } = r.applied.extraction;
+    if (d.needs_review) {
+      for (const reason of JSON.parse(d.review_reasons) as string[]) {
+        const path = reason.slice(0, reason.indexOf(':'));
+        const paths = path === 'units' ? ['units[+]'] : fieldsOf(path, record);
+        for (const p of paths) flagged.push(row(r, p, `needs review: ${reason}`, evidence[evidenceKey(p)]));
+      }
+      continue;
+    }
+    for (const [path, e] of Object.entries(evidence)) {
+      if ((e.confidence ?? 1) >= below || r.applied.corrected.has(path)) continue;
+      for (const p of fieldsOf(path, record)) unsure.push(row(r, p, `confidence ${e.confidence}`, e));
+    }
+  }
+  unsure.sort((a, b) => (a.confidence as number) - (b.confidence as number));
+  return [...first, ...flagged, ...unsure].slice(0, limit);
+}
+
+export interface DocumentReview {
+  file: string;
+  sha256: string;
+  needs_review: boolean;
+  review_reasons: string[];
+  confirmed: boolean;
+  /** Every value of the record, with the machine's value, confidence and evidence. */
+  values: ReviewRow[];
+  /** Every correction made on this content, with how it fared (undone ones too). */
+  corrections: Array<Correction & { outcome: Outcome | 'undone' }>;
+  /** Corrections of an earlier version of this file, offered, not applied. */
+  carried_over: CarriedOver[];
+}
+
+/** One document's record for review: each value with its confidence, evidence and any correction. */
+export function reviewDocument(db: Database, ref: string): DocumentReview {
+  const doc = resolveDocument(db, ref);
+  const r = reviewed(db, doc);
+  if (!r) throw new CorrectionError(`${doc.file_name} has no extracted record (it failed or was never extracted)`);
+  const flags = db.prepare('SELECT needs_review, review_reasons FROM extractions WHERE document_id = ?').get(doc.id) as { needs_review: number; review_reasons: string };
+  const { record, evidence } = r.applied.extraction;
+  const values: ReviewRow[] = [];
+  const correctedBy = new Map<string, string>();
+  for (const n of r.applied.notes) correctedBy.set(n.path, `corrected #${n.id} by ${n.by}`);
+  const statusOf = (p: string) => correctedBy.get(p) ?? (correctedBy.has(evidenceKey(p)) ? correctedBy.get(evidenceKey(p))! : '');
+  for (const f of SCALAR_FIELDS) values.push(row(r, f, statusOf(f), evidence[f]));
+  record.units.forEach((_, i) => fieldsOf(`units[${i}]`, record).forEach((p) => values.push(row(r, p, statusOf(p), evidence[`units[${i}]`]))));
+  record.dates.forEach((_, i) => fieldsOf(`dates[${i}]`, record).forEach((p) => values.push(row(r, p, statusOf(p), evidence[`dates[${i}]`]))));
+  record.classes.forEach((_, i) => values.push(row(r, `classes[${i}]`, statusOf(`classes[${i}]`), evidence.classes)));
+  return {
+    file: doc.file_name,
+    sha256: doc.sha256,
+    needs_review: flags.needs_review === 1,
+    review_reasons: JSON.parse(flags.review_reasons) as string[],
+    confirmed: r.applied.confirmed,
+    values,
+    corrections: r.corrections.map((c) => ({ ...c, outcome: c.undone_at ? ('undone' as const) : (r.applied.outcomes.get(c.id) ?? 'orphaned') })),
+    carried_over: carriedOverOffers(db, doc),
+  };
+}
+
+/** Parses CSV (RFC 4180; `,` or `;` as the header line has it; a byte-order mark is ignored) into records with their line numbers. */
+export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
+  const s = text.replace(/^\ufeff/, '');
+  const firstLine = s.slice(0, s.search(/\r?\n|$/));
+  const sep = firstLine.split(';').length > firstLine.split(',').length ? ';' : ',';
+  const out: Array<{ line: number; cells: string[] }> = [];
+  let cells: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quoted) {
+      if (ch === '"' && s[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === sep) cells.push(field), (field = '');
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && s[i + 1] === '\n') i++;
+      cells.push(field);
+      if (cells.some((c) => c !== '')) out.push({ line: start, cells });
+      cells = [];
+      field = '';
+      line++;
+      start = line;
+    } else field += ch;
+  }
+  if (quoted) throw new CorrectionError(`line ${start}: a quoted field is not closed`);
+  cells.push(field);
+  if (cells.some((c) => c !== '')) out.push({ line: start, cells });
+  return out;
+}
+
+/**
+ * The corrections a CSV in the review shape asks for. A row asks for nothing when its action is
+ * empty and its value is the record's value now (an untouched row of `review --format csv`);
+ * otherwise: an edited value sets it (`units[+]` adds a unit of that name), action `delete`
+ * removes the unit, date or class, `confirm` confirms the document, `carry-over` takes over an
+ * offered correction. Throws CorrectionError naming the line of the first bad row.
+ */
+export function requestsFromCsv(db: Database, text: string): { requests: CorrectionRequest[]; carryOvers: Array<{ line: number; document: string; id: number; by: string; reason: string }> } {
+  const rows = parseCsv(text);
+  if (!rows.length) throw new CorrectionError('the file is empty: it needs the header line of review --format csv');
+  const header = rows[0]!.cells.map((h) => h.trim().toLowerCase());
+  const col = (name: string) => header.indexOf(name);
+  for (const need of ['path', 'value']) if (col(need) < 0) throw new CorrectionError(`line ${rows[0]!.line}: no "${need}" column; the header of review --format csv is ${REVIEW_COLUMNS.join(',')}`);
+  if (col('sha256') < 0 && col('file') < 0) throw new CorrectionError(`line ${rows[0]!.line}: no "sha256" or "file" column to name the document`);
+  const requests: CorrectionRequest[] = [];
+  const carryOvers: Array<{ line: number; document: string; id: number; by: string; reason: string }> = [];
+  const current = new Map<string, Extracted>();
+  for (const { line, cells } of rows.slice(1)) {
+    const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
+    const document = get('sha256') || get('file');
+    const path = get('path');
+    const action = get('action').toLowerCase();
+    const value = col('value') >= 0 ? (cells[col('value')] ?? '') : '';
+    const by = get('by');
+    const reason = get('reason');
+    const base = { document, by, reason, line };
+    try {
+      if (!document) throw new CorrectionError('no document (sha256 or file) in this row');
+      if (action === 'carry-over') {
+        const id = Number(/#(\d+)/.exec(get('status'))?.[1]);
+        if (!Number.isInteger(id)) throw new CorrectionError('action carry-over needs the status "carried over? #id" of review --format csv');
+        carryOvers.push({ line, document, id, by, reason });
+        continue;
+      }
+      if (action === 'confirm') {
+        requests.push({ ...base, input: { action: 'confirm' } });
+        continue;
+      }
+      if (!path) throw new CorrectionError('no path in this row');
+      if (action === 'delete' || action === 'remove') {
+        requests.push({ ...base, input: { action: 'remove', path: path.replace(/\.\w+$/, '') } });
+        continue;
+      }
+      if (action !== '' && action !== 'set') throw new CorrectionError(`action "${action}" is not one of: (empty), set, delete, confirm, carry-over`);
+      if (/^(orphaned|carried over\?)/.test(get('status')) && action === '') continue;
+      if (path.endsWith('[+]')) {
+        if (value.trim()) requests.push({ ...base, input: { action: 'add', path, value } });
+        continue;
+      }
+      // An untouched row: its value is what the record holds now.
+      let record = current.get(document);
+      if (!record) {
+        const doc = resolveDocument(db, document);
+        const machine = machineExtraction(db, doc.id);
+        if (!machine) throw new CorrectionError(`${doc.file_name} has no extracted record to correct`);
+        record = applyCorrections(machine, listCorrections(db, doc.sha256, { active: true })).extraction.record;
+        current.set(document, record);
+      }
+      if (action === '' && value.trim() === cell(valueAt(record, path)).trim()) continue;
+      parsePath(path);
+      requests.push({ ...base, input: { action: 'set', path, value } as CorrectionInput });
+    } catch (error) {
+      if (error instanceof CorrectionError) throw new CorrectionError(`line ${line}: ${error.message}`);
+      throw error;
+    }
+  }
+  return { requests, carryOvers };
+}
+
+/**
+ * Applies a CSV of corrections (the shape of `review --format csv`) in one transaction: every row
+ * or none. Throws CorrectionError naming the line of the first bad row; nothing is written then.
+ */
+export function correctFromCsv(db: Database, text: string, defaults: { by?: string; reason?: string | null } = {}): MadeCorrection[] {
+  const { requests, carryOvers } = requestsFromCsv(db, text);
+  return db.transaction(() => {
+    const made = makeCorrections(db, requests, defaults);
+    for (const c of carryOvers) {
+      try {
+        made.push(...carryOver(db, c.document, [c.id], { by: c.by || defaults.by }));
+      } catch (error) {
+        if (error instanceof CorrectionError) throw new CorrectionError(`line ${c.line}: ${error.message}`);
+        throw error;
+      }
+    }
+    return made;
+  })();
+}
