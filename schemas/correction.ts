@@ -37,7 +37,7 @@ export const CorrectionSchema = z.object({
 /** An applied correction as the export shows it (with --with-evidence). */
 export const CorrectionNoteSchema = z.object({
   id: z.number().int().positive(),
-  path: z.string().describe('where the corrected value is in this record now'),
+  path: z.string().describe("where the corrected value is in this record now; for a removal, where it was in the machine's record"),
   action: CorrectionActionSchema,
   machine: z.unknown().describe("the machine's value (null for a unit the archivist added)"),
   value: z.unknown().describe('the value after the correction (null when removed)'),

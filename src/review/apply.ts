@@ -238,6 +238,15 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
     const k = follow(dateAlias, `${kind}|${date}`);
     return dates.findIndex((d) => dateKey(d.value) === k);
   };
+  // A removal's note: the machine's value under its path in the machine's record, and its evidence.
+  const removed: CorrectionNote[] = [];
+  const removal = (base: Omit<CorrectionNote, 'path' | 'machine' | 'value' | 'evidence'>, list: 'units' | 'dates' | 'classes', item: Item<unknown>): CorrectionNote => ({
+    ...base,
+    path: item.origin === null ? `${list}[+]` : `${list}[${item.origin}]`,
+    machine: item.origin === null ? null : m[list][item.origin]!,
+    value: null,
+    evidence: item.origin === null ? null : (machine.evidence[list === 'classes' ? 'classes' : `${list}[${item.origin}]`] ?? null),
+  });
   let confirmed = false;
   for (const c of corrections) {
     const base = { id: c.id, action: c.action, by: c.by, at: c.at, reason: c.reason };
@@ -260,7 +269,8 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
       const i = findUnit(t.key);
       if (i < 0) outcome = 'orphaned';
       else if (c.action === 'remove') {
-        units.splice(i, 1);
+        const [gone] = units.splice(i, 1);
+        removed.push(removal(base, 'units', gone!));
       } else {
         const item = units[i]!;
         const field = t.field as UnitField;
@@ -274,7 +284,7 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
     } else if (t.kind === 'date') {
       const i = findDate(t.date_kind, t.date);
       if (i < 0) outcome = 'orphaned';
-      else if (c.action === 'remove') dates.splice(i, 1);
+      else if (c.action === 'remove') removed.push(removal(base, 'dates', dates.splice(i, 1)[0]!));
       else {
         const item = dates[i]!;
         const field = t.field as 'date' | 'kind';
@@ -288,7 +298,7 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
     } else if (t.kind === 'class') {
       const i = classes.findIndex((x) => x.value === t.key);
       if (i < 0) outcome = 'orphaned';
-      else if (c.action === 'remove') classes.splice(i, 1);
+      else if (c.action === 'remove') removed.push(removal(base, 'classes', classes.splice(i, 1)[0]!));
       else {
         const item = classes[i]!;
         // Set to a class the record already offers: the two are one.
@@ -339,6 +349,7 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
   collect('units', units as Array<Item<unknown>>);
   collect('dates', dates as Array<Item<unknown>>);
   collect('classes', classes as Array<Item<unknown>>);
+  notes.push(...removed);
   notes.sort((a, b) => a.id - b.id);
   const origins = { units: units.map((x) => x.origin), dates: dates.map((x) => x.origin), classes: classes.map((x) => x.origin) };
   return { extraction: { record, evidence }, outcomes, corrected, confirmed, notes, origins };
