@@ -394,7 +394,7 @@ describe('bulk corrections from CSV', () => {
       { by: 'anna', reason: 'Misa är en daglig verksamhet' },
       { by: 'anna', reason: 'dubblett' },
     ]);
-    // The same file loaded again asks for nothing new: the edited rows now match... except the removal, which has nothing left to remove.
+    // The same file loaded again is refused whole: the unit its removal row names is gone (the file is older than the record).
     const again = cli(db, 'correct', '--from', file);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/line \d+: /);

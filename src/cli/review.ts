@@ -29,10 +29,11 @@ const short = (s: unknown, n = 60) => {
   return t.length > n ? `${t.slice(0, n - 1)}…` : t;
 };
 
-const TABLE_COLUMNS = ['file', 'path', 'value', 'machine', 'confidence', 'status', 'evidence'];
+// The machine's value is in csv and json; in the queue it is the value (corrected values leave the queue).
+const TABLE_COLUMNS = ['file', 'path', 'value', 'confidence', 'status', 'evidence'];
 
 function rowsAsTable(rows: ReviewRow[]): string {
-  return toTable(TABLE_COLUMNS, rows.map((r) => ({ ...r, file: short(r.file, 28), value: short(r.value, 36), machine: short(r.machine, 36), status: short(r.status, 48), evidence: short(r.evidence) })));
+  return toTable(TABLE_COLUMNS, rows.map((r) => ({ ...r, file: short(r.file, 28), value: short(r.value, 34), status: short(r.status, 40), evidence: short(r.evidence, 44) })));
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -84,7 +85,7 @@ export function registerReviewCommands(program: Command, io: Io): void {
         if (format === 'json') return void out(`${JSON.stringify(r, null, 2)}\n`);
         const lines = [`${r.file} (${r.sha256})`, r.confirmed ? 'confirmed by a person' : r.needs_review ? `needs review:\n  ${r.review_reasons.join('\n  ')}` : 'not flagged for review', ''];
         out(`${lines.join('\n')}\n`);
-        out(toTable(['path', 'value', 'machine', 'confidence', 'status', 'evidence'], r.values.map((v) => ({ ...v, value: short(v.value, 40), machine: short(v.machine, 40), evidence: short(v.evidence) }))));
+        out(toTable(['path', 'value', 'machine', 'confidence', 'status', 'evidence'], r.values.map((v) => ({ ...v, value: short(v.value, 30), machine: short(v.machine, 30), status: short(v.status, 24), evidence: short(v.evidence, 40) }))));
         if (r.corrections.length) {
           out('\ncorrections:\n');
           for (const c of r.corrections) {

@@ -136,7 +136,7 @@ export function reviewQueue(db: Database, options: QueueOptions = {}): ReviewRow
       for (const reason of JSON.parse(d.review_reasons) as string[]) {
         const path = reason.slice(0, reason.indexOf(':'));
         const paths = path === 'units' ? ['units[+]'] : fieldsOf(path, record);
-        for (const p of paths) flagged.push(row(r, p, `needs review: ${reason}`, evidence[evidenceKey(p)]));
+        for (const p of paths) flagged.push(row(r, p, `needs review: ${reason.slice(path.length + 2)}`, evidence[evidenceKey(p)]));
       }
       continue;
     }
@@ -244,7 +244,27 @@ export function requestsFromCsv(db: Database, text: string): { requests: Correct
   if (col('sha256') < 0 && col('file') < 0) throw new CorrectionError(`line ${rows[0]!.line}: no "sha256" or "file" column to name the document`);
   const requests: CorrectionRequest[] = [];
   const carryOvers: Array<{ line: number; document: string; id: number; by: string; reason: string }> = [];
-  const current = new Map<string, Extracted>();
+  const current = new Map<string, { record: Extracted; machine: Extracted; applied: Applied }>();
+  const stateOf = (document: string) => {
+    let state = current.get(document);
+    if (!state) {
+      const doc = resolveDocument(db, document);
+      const machine = machineExtraction(db, doc.id);
+      if (!machine) throw new CorrectionError(`${doc.file_name} has no extracted record to correct`);
+      const applied = applyCorrections(machine, listCorrections(db, doc.sha256, { active: true }));
+      state = { record: applied.extraction.record, machine: machine.record, applied };
+      current.set(document, state);
+    }
+    return state;
+  };
+  // A row names its value by index: its machine column must still be the machine's value there,
+  // or the file is older than the record (a unit removed since shifts the ones after it).
+  const checkMachine = (state: { machine: Extracted; applied: Applied; record: Extracted }, path: string, line: number, machine: string, has: boolean) => {
+    if (!has || /\[\+\]$/.test(path)) return;
+    const now = cell(machineAt(state.machine, state.applied, path)).trim();
+    if (valueAt(state.record, path.replace(/\.\w+$/, '')) === undefined) throw new CorrectionError(`${path}: the record has no such value now; export the CSV again with review --format csv`);
+    if (now !== machine.trim()) throw new CorrectionError(`${path} is now a different value (machine value ${JSON.stringify(now)}, the row says ${JSON.stringify(machine.trim())}); export the CSV again with review --format csv`);
+  };
   for (const { line, cells } of rows.slice(1)) {
     const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
     const document = get('sha256') || get('file');
@@ -268,6 +288,7 @@ export function requestsFromCsv(db: Database, text: string): { requests: Correct
       }
       if (!path) throw new CorrectionError('no path in this row');
       if (action === 'delete' || action === 'remove') {
+        checkMachine(stateOf(document), path, line, get('machine'), col('machine') >= 0);
         requests.push({ ...base, input: { action: 'remove', path: path.replace(/\.\w+$/, '') } });
         continue;
       }
@@ -278,16 +299,10 @@ export function requestsFromCsv(db: Database, text: string): { requests: Correct
         continue;
       }
       // An untouched row: its value is what the record holds now.
-      let record = current.get(document);
-      if (!record) {
-        const doc = resolveDocument(db, document);
-        const machine = machineExtraction(db, doc.id);
-        if (!machine) throw new CorrectionError(`${doc.file_name} has no extracted record to correct`);
-        record = applyCorrections(machine, listCorrections(db, doc.sha256, { active: true })).extraction.record;
-        current.set(document, record);
-      }
-      if (action === '' && value.trim() === cell(valueAt(record, path)).trim()) continue;
+      const now = stateOf(document);
+      if (action === '' && value.trim() === cell(valueAt(now.record, path)).trim()) continue;
       parsePath(path);
+      checkMachine(now, path, line, get('machine'), col('machine') >= 0);
       requests.push({ ...base, input: { action: 'set', path, value } as CorrectionInput });
     } catch (error) {
       if (error instanceof CorrectionError) throw new CorrectionError(`line ${line}: ${error.message}`);
