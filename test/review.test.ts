@@ -4,14 +4,15 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { ingest, reprocess } from '../src/pipeline.js';
-import { openDatabase } from '../src/store/database.js';
+import { migrate, openDatabase } from '../src/store/database.js';
+import { extractionFromRows } from '../src/review/store.js';
 import { acquireWriterLock } from '../src/store/lock.js';
 import { exportRecords, status } from '../src/store/read.js';
 import * as q from '../src/query/queries.js';
 import { renderReport } from '../src/query/report.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
 import {
-  applyCorrections, carryOver, correctFromCsv, CorrectionError, listCorrections, makeCorrections, reviewDocument, reviewQueue, undoCorrection, withCorrectionLock,
+  applyCorrections, carryOver, correctFromCsv, CorrectionError, listCorrections, machineExtraction, makeCorrections, reviewDocument, reviewQueue, undoCorrection, withCorrectionLock,
   type Correction, type DocumentRecord, type Extraction,
 } from '../src/index.js';
 import { makeFixtures, tempDir } from './helpers.js';
@@ -123,6 +124,23 @@ describe('the effective record (pure)', () => {
 });
 
 describe('a correction everywhere', () => {
+  it('stores the machine extraction as made; without corrections the record tables read back the same (what migration 10 backfills from)', () => {
+    const d = openDatabase(copyDb());
+    try {
+      const ids = d.prepare('SELECT document_id FROM extractions').pluck().all() as number[];
+      expect(ids).toHaveLength(5);
+      for (const id of ids) expect(extractionFromRows(d, id)).toEqual(machineExtraction(d, id));
+      // Migration 10 on a database of schema 9: the machine extractions come from the record tables.
+      d.exec('DELETE FROM machine_extractions');
+      d.prepare('DELETE FROM schema_migrations WHERE version = 10').run();
+      d.exec('DROP TABLE machine_extractions; DROP TABLE corrections');
+      expect(migrate(d)).toEqual([10]);
+      expect(d.prepare('SELECT count(*) FROM machine_extractions').pluck().get()).toBe(5);
+    } finally {
+      d.close();
+    }
+  });
+
   it('shows in export, every view, query participation and unit, the report and status; the machine value stays reachable', async () => {
     const db = copyDb();
     const before = record(db, D004);

@@ -120,9 +120,13 @@ export function reviewQueue(db: Database, options: QueueOptions = {}): ReviewRow
   const docs = db
     .prepare(
       `SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons FROM documents d JOIN extractions e ON e.document_id = d.id
-       WHERE e.current ORDER BY e.needs_review DESC, d.file_name, d.id`,
+       WHERE e.current AND (e.needs_review
+         OR EXISTS (SELECT 1 FROM evidence x WHERE x.document_id = d.id AND x.confidence < ?)
+         OR EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL)
+         OR EXISTS (SELECT 1 FROM documents o JOIN corrections c ON c.sha256 = o.sha256 WHERE o.superseded_by = d.id AND c.undone_at IS NULL))
+       ORDER BY e.needs_review DESC, d.file_name, d.id`,
     )
-    .all() as Array<DocumentRef & { needs_review: number; review_reasons: string }>;
+    .all(below) as Array<DocumentRef & { needs_review: number; review_reasons: string }>;
   const first: ReviewRow[] = [];
   const flagged: ReviewRow[] = [];
   const unsure: ReviewRow[] = [];

@@ -50,9 +50,9 @@ export function machineExtraction(db: Database, documentId: number): Extraction 
 
 /** A record read back from its tables (for records stored before migration 10, which had no corrections). */
 export function extractionFromRows(db: Database, documentId: number): Extraction | undefined {
-  const e = db.prepare('SELECT * FROM extractions WHERE document_id = ?').get(documentId) as Record<string, unknown> | undefined;
+  const e = prepared(db, 'SELECT * FROM extractions WHERE document_id = ?').get(documentId) as Record<string, unknown> | undefined;
   if (!e) return undefined;
-  const all = (sql: string) => db.prepare(sql).all(documentId) as Array<Record<string, unknown>>;
+  const all = (sql: string) => prepared(db, sql).all(documentId) as Array<Record<string, unknown>>;
   const record: Extracted = {
     topic: e.topic as Extracted['topic'],
     year: e.year as number | null,
