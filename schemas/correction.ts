@@ -4,7 +4,7 @@
  * `export --with-evidence` adds, for each applied correction, the machine's value and evidence.
  */
 import { z } from 'zod';
-import { DocumentRecordSchema, EvidenceSchema } from './record.js';
+import { CorrectionNoteSchema } from './record.js';
 
 export const CorrectionActionSchema = z.enum(['set', 'add', 'remove', 'confirm']).describe('set a value, add a unit or class, remove one, or confirm the record as it is');
 
@@ -34,23 +34,8 @@ export const CorrectionSchema = z.object({
   undone_by: z.string().nullable(),
 });
 
-/** An applied correction as the export shows it (with --with-evidence). */
-export const CorrectionNoteSchema = z.object({
-  id: z.number().int().positive(),
-  path: z.string().describe("where the corrected value is in this record now; for a removal, where it was in the machine's record"),
-  action: CorrectionActionSchema,
-  machine: z.unknown().describe("the machine's value (null for a unit the archivist added)"),
-  value: z.unknown().describe('the value after the correction (null when removed)'),
-  evidence: EvidenceSchema.nullable().describe("where the machine found its value"),
-  by: z.string(),
-  at: z.string(),
-  reason: z.string().nullable(),
-});
-
-/** The export record with --with-evidence: the record plus its applied corrections. */
-export const ExportRecordSchema = DocumentRecordSchema.extend({
-  corrections: z.array(CorrectionNoteSchema).optional().describe('with --with-evidence: each applied correction with the machine value and its evidence'),
-});
+/** An applied correction as the export shows it (with --with-evidence): defined with the record. */
+export { CorrectionNoteSchema };
 
 export type Correction = z.infer<typeof CorrectionSchema>;
 export type CorrectionTarget = z.infer<typeof CorrectionTargetSchema>;

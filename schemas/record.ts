@@ -77,6 +77,19 @@ export const ExtractedSchema = z.object({
   target_units: z.number().int().nullable(),
 });
 
+/** An archivist's correction applied to the record (src/review), as `export --with-evidence` shows it. */
+export const CorrectionNoteSchema = z.object({
+  id: z.number().int().positive(),
+  path: z.string().describe("where the corrected value is in this record now; for a removal, where it was in the machine's record"),
+  action: z.enum(['set', 'add', 'remove', 'confirm']),
+  machine: z.unknown().describe("the machine's value (null for a value a person added)"),
+  value: z.unknown().describe('the value after the correction (null when removed)'),
+  evidence: EvidenceSchema.nullable().describe('where the machine found its value'),
+  by: z.string(),
+  at: z.string(),
+  reason: z.string().nullable(),
+});
+
 export const DocumentRecordSchema = ExtractedSchema.partial().extend({
   source: SourceSchema,
   confidence: z.record(z.string(), z.number().min(0).max(1)).optional().describe("how sure the extractor is of each value (0–1), keyed by the value's path in the record (`board`, `units[0]`, `dates[2]`)"),
@@ -84,6 +97,8 @@ export const DocumentRecordSchema = ExtractedSchema.partial().extend({
   review_reasons: z.array(z.string()).optional().describe('why the document needs review'),
   /** With --with-evidence: where each value came from, keyed by its path in the record (e.g. `units[0].name`). */
   evidence: z.record(z.string(), EvidenceSchema).optional(),
+  /** With --with-evidence, when a person corrected the record: each applied correction with the machine's value and evidence. */
+  corrections: z.array(CorrectionNoteSchema).optional(),
 });
 
 export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;

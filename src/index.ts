@@ -62,5 +62,5 @@ export type { CorrectionRequest, MadeCorrection, CarriedOver, DocumentRef } from
 export { reviewQueue, reviewDocument, requestsFromCsv, correctFromCsv, parseCsv, valueAt, REVIEW_COLUMNS } from './review/queue.js';
 export type { ReviewRow, DocumentReview, QueueOptions } from './review/queue.js';
 export { listCorrections, machineExtraction } from './review/store.js';
-export { CorrectionSchema, CorrectionNoteSchema, ExportRecordSchema } from '../schemas/correction.js';
+export { CorrectionSchema, CorrectionNoteSchema } from '../schemas/correction.js';
 export type { Correction, CorrectionNote } from '../schemas/correction.js';

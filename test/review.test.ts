@@ -16,6 +16,8 @@ import {
   type Correction, type DocumentRecord, type Extraction,
 } from '../src/index.js';
 import { makeFixtures, tempDir } from './helpers.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { SCHEMA_FILE } from '../scripts/make-schema.js';
 
 const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'src/cli/bin.js');
@@ -207,6 +209,11 @@ describe('a correction everywhere', () => {
     expect(notes.find((n) => n.value === null)).toMatchObject({ action: 'remove', machine: { name: 'Utvecklingsenheten' } });
     const cliEvidence = (JSON.parse(cli(db, 'export', '--with-evidence').stdout) as Array<{ source: { file: string }; corrections: unknown[] }>).find((x) => x.source.file === D004)!;
     expect(cliEvidence.corrections).toHaveLength(5);
+    // The corrected export is valid against the published JSON Schema; an uncorrected record has no corrections key.
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
+    const all = JSON.parse(cli(db, 'export', '--with-evidence').stdout) as Array<{ source: { file: string }; corrections?: unknown[] }>;
+    expect(validate(all), JSON.stringify(validate.errors)).toBe(true);
+    expect(all.filter((x) => x.corrections).map((x) => x.source.file)).toEqual([D004]);
 
     // The audit trail: one review message per correction, with actual, expected, who and why.
     const audit = rows<{ rule: string; actual: string; expected: string; reason: string }>(

@@ -3,7 +3,6 @@
  */
 import type { Database } from 'better-sqlite3';
 import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
-import { ExportRecordSchema } from '../../schemas/correction.js';
 import { emptyCounts, type RunCounts } from './run-counts.js';
 import { liveWriter } from './lock.js';
 
@@ -98,7 +97,7 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
             ${positionList("json_object('kind', x.kind, 'date', x.date, 'text', x.text)", 'event_dates')},
             ${positionList("json_object('name', x.name, 'title', x.title)", 'signatories')},
             (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)
-            ${options.withEvidence ? `, (SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id), (SELECT m.corrections FROM machine_extractions m WHERE m.document_id = d.id)` : ''}
+            ${options.withEvidence ? `, (SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id), (SELECT m.corrections FROM machine_extractions m WHERE m.document_id = d.id AND m.corrections <> '[]')` : ''}
      FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
           ${byReport ? 'LEFT JOIN reports r ON r.id = rd.report_id' : ''}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -127,7 +126,7 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
         `{"topic":${J(topic)},"year":${J(year)},"board":${J(board)},"administration":${J(administration)},"diarienummer":${J(dnr)},` +
         `"document_date":${J(documentDate)},"meeting_date":${J(meetingDate)},"units":${units},"classes":${classes},"dates":${dates},"signatories":${signatories},` +
         `"case_officer":${hasOfficer ? `{"name":${J(officerName)},"phone":${J(officerPhone)}}` : 'null'},"target_units":${J(targetUnits)},"source":${source},` +
-        `"confidence":${confidence},"needs_review":${needsReview === 1},"review_reasons":${reasons}${options.withEvidence ? `,"evidence":${evidenceJson},"corrections":${correctionsJson ?? '[]'}` : ''}}`;
+        `"confidence":${confidence},"needs_review":${needsReview === 1},"review_reasons":${reasons}${options.withEvidence ? `,"evidence":${evidenceJson}${correctionsJson ? `,"corrections":${correctionsJson}` : ''}` : ''}}`;
     }
     yield { json, report: report ?? null };
   }
@@ -137,8 +136,7 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
 export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<DocumentRecord & { report: number | null }> {
   for (const { json, report } of iterateRecordJson(db, options)) {
     const record = JSON.parse(json) as DocumentRecord;
-    // With evidence, a record also lists its applied corrections (machine value, evidence, correction).
-    yield Object.assign(options.validate === false ? record : (options.withEvidence ? ExportRecordSchema : DocumentRecordSchema).parse(record), { report });
+    yield Object.assign(options.validate === false ? record : DocumentRecordSchema.parse(record), { report });
   }
 }
 
