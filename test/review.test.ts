@@ -189,6 +189,7 @@ describe('a correction everywhere', () => {
       expect(q.unitHistory(d, 'Blåklockan').map((x) => x.class)).toEqual(['forskola']);
       expect(q.participation(d, ['year', 'class']).find((x) => x.year === 2024 && x.class === 'forskola')).toMatchObject({ units: 1 });
       expect(status(d).review.map((x) => x.file)).not.toContain(D004);
+      expect(status(d).corrections).toEqual({ active: 5, undone: 0, documents: 1 });
       const html = renderReport(d, { dbPath: db });
       expect(html).toContain('Förskolan Blåklockan');
       expect(html).not.toContain('Utvecklingsenheten');

@@ -176,6 +176,8 @@ export interface StatusReport {
   /** Current documents whose extraction needs a person's look, with why (at most 50 listed). */
   needs_review: number;
   review: Array<{ file: string; sha256: string; reasons: string[] }>;
+  /** Corrections made by people (beslutsarkiv correct): in force, undone, and the documents they touch. */
+  corrections: { active: number; undone: number; documents: number };
 }
 
 export function status(db: Database): StatusReport {
@@ -228,6 +230,9 @@ export function status(db: Database): StatusReport {
         )
         .all() as Array<{ file: string; sha256: string; reasons: string }>
     ).map((x) => ({ ...x, reasons: JSON.parse(x.reasons) as string[] })),
+    corrections: db
+      .prepare(`SELECT count(*) FILTER (WHERE undone_at IS NULL) AS active, count(*) FILTER (WHERE undone_at IS NOT NULL) AS undone, count(DISTINCT sha256) AS documents FROM corrections`)
+      .get() as StatusReport['corrections'],
   };
 }
 
