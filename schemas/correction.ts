@@ -11,7 +11,12 @@ export const CorrectionActionSchema = z.enum(['set', 'add', 'remove', 'confirm']
 /** What a correction corrected, by identity (not by array index), so it finds its value again after re-extraction. */
 export const CorrectionTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('field'), field: z.string() }),
-  z.object({ kind: z.literal('unit'), key: z.string().describe("the unit's identity key (src/query/unit-identity.ts)"), field: z.string().optional() }),
+  z.object({
+    kind: z.literal('unit'),
+    key: z.string().describe("the unit's identity key when corrected (src/query/unit-identity.ts)"),
+    name: z.string().optional().describe('its name when corrected: the key is computed from it again when applied'),
+    field: z.string().optional(),
+  }),
   z.object({ kind: z.literal('date'), date_kind: z.string(), date: z.string(), field: z.string().optional() }),
   z.object({ kind: z.literal('class'), key: z.string() }),
   z.object({ kind: z.literal('new'), list: z.enum(['units', 'classes']) }),

@@ -146,7 +146,7 @@ export function resolveCorrection(record: Extracted, input: CorrectionInput): Re
   if (input.action === 'remove') {
     if (p.list === 'units' && p.index !== '+' && !p.field) {
       const u = at(record.units, p.index, 'units');
-      return { path: input.path, action: 'remove', target: { kind: 'unit', key: unitKey(u.name) }, old_value: u, new_value: null };
+      return { path: input.path, action: 'remove', target: { kind: 'unit', key: unitKey(u.name), name: u.name }, old_value: u, new_value: null };
     }
     if (p.list === 'dates' && !p.field) {
       const d = at(record.dates, p.index, 'dates');
@@ -168,7 +168,7 @@ export function resolveCorrection(record: Extracted, input: CorrectionInput): Re
     if (!p.field) throw new CorrectionError(`"${input.path}": set one field of a unit, e.g. ${input.path}.class (fields: ${UNIT_FIELDS.join(', ')})`);
     const u = at(record.units, p.index, 'units');
     const value = coerceValue(input.path, p.field, input.value);
-    return { path: input.path, action: 'set', target: { kind: 'unit', key: unitKey(u.name), field: p.field }, old_value: u[p.field], new_value: value };
+    return { path: input.path, action: 'set', target: { kind: 'unit', key: unitKey(u.name), name: u.name, field: p.field }, old_value: u[p.field], new_value: value };
   }
   if (p.list === 'dates') {
     if (!p.field) throw new CorrectionError(`"${input.path}": set ${input.path}.date or ${input.path}.kind`);
@@ -266,7 +266,8 @@ export function applyCorrections(machine: Extraction, corrections: Stored[]): Ap
       if (classes.some((x) => x.value === key)) outcome = 'already';
       else classes.push({ value: key, origin: null, corrected: true, notes: [{ note: { ...base, machine: null, value: key, evidence: null } }] });
     } else if (t.kind === 'unit') {
-      const i = findUnit(t.key);
+      // The key is computed again from the name, so a refined identity key (src/query/unit-identity.ts) still finds the unit.
+      const i = findUnit(t.name !== undefined ? unitKey(t.name) : t.key);
       if (i < 0) outcome = 'orphaned';
       else if (c.action === 'remove') {
         const [gone] = units.splice(i, 1);
