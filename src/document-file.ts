@@ -16,7 +16,7 @@ export type Format = 'txt' | 'md' | 'pdf' | 'png' | 'jpeg' | 'tiff';
 /** Where a page's text came from. */
 export type PageSource = 'text' | 'text-layer' | 'ocr';
 
-export type Stage = 'ingest' | 'ocr' | 'normalize' | 'layout' | 'extract' | 'store';
+export type Stage = 'ingest' | 'ocr' | 'normalize' | 'layout' | 'extract' | 'store' | 'review';
 
 export interface Message {
   stage: Stage;
