@@ -232,6 +232,10 @@ describe('a text layer is judged by its words', () => {
     // Figures and punctuation are no evidence against a layer; control and private-use characters are.
     expect(judgeLayer(countLayer('12 345 678 – 2012-11-20'), garbled).garbled).toBe(false);
     expect(judgeLayer(countLayer('\u0001\u0002\u0003\ue001\ue002 \u0004\u0005'), clean).garbled).toBe(true);
+    // Text in another script is not judged by Swedish words: OCR for Swedish would read it worse.
+    const russian = countLayer('Комитет одобряет предложение о том, что подразделение участвует в конкурсе на премию качества.');
+    expect(russian.words).toBe(0);
+    expect(judgeLayer(russian, russian).garbled).toBe(false);
   });
 
   it('keeps a clean text layer untouched, and a one-line layer and a page number alone', async () => {

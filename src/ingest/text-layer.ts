@@ -24,7 +24,7 @@ const SAMPLE_WORDS = 400;
 const MIN_PART = 3;
 
 export interface LayerCount {
-  /** Words of two letters or more looked at. */
+  /** Words of two letters or more, in Latin script, looked at. */
   words: number;
   /** Of them, words of the word list (or compounds of two). */
   known: number;
@@ -67,6 +67,8 @@ function isKnown(word: string, list: Set<string>): boolean {
 // Control characters other than white space, private-use code points and the replacement character.
 const JUNK = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ue000-\uf8ff\ufffd]/gu;
 
+const LATIN = /^\p{Script=Latin}+$/u;
+
 /** Counts the words and the known words of one page's text layer. */
 export function countLayer(text: string): LayerCount {
   const list = wordList();
@@ -74,7 +76,8 @@ export function countLayer(text: string): LayerCount {
   let known = 0;
   for (const m of text.matchAll(WORD_RE)) {
     for (const part of m[0].split(/[-']/)) {
-      if (part.length < 2) continue;
+      // Words in other scripts (Cyrillic, Greek, CJK) are no evidence either way: OCR for Swedish would not read them better.
+      if (part.length < 2 || !LATIN.test(part)) continue;
       words++;
       if (isKnown(part.toLowerCase(), list)) known++;
     }
