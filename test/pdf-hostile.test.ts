@@ -283,6 +283,26 @@ describe('a text layer is judged by its words', () => {
   });
 });
 
+describe('an image that does not decode', () => {
+  it('fails its page with a reason naming the image object, its size and its filter', async () => {
+    // A JBIG2 page (8×1 pixels) whose regions combine with AND, which pdf.js's decoder does not do:
+    // page information (flags: default combination operator AND), one MMR generic region holding one
+    // white row (the G4 code V0, one bit), end of page.
+    const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const segment = (number: number, type: number, data: Buffer) => Buffer.concat([u32(number), Buffer.from([type, 0, 1]), u32(data.length), data]);
+    const jbig2 = Buffer.concat([
+      segment(0, 48, Buffer.concat([u32(8), u32(1), u32(0), u32(0), Buffer.from([1 << 3, 0, 0])])),
+      segment(1, 38, Buffer.concat([u32(8), u32(1), u32(0), u32(0), Buffer.from([0, 1, 0x80])])),
+      segment(2, 49, Buffer.alloc(0)),
+    ]);
+    const pdf = await imagePdfWithFilter(jbig2, 8, 1, 1, 'JBIG2Decode');
+    const error = await withSource(pdf, 'junk.pdf', (s) => s.pages[0]!.loadImage!()).catch((e) => e);
+    expect(error).toBeInstanceOf(DocumentError);
+    expect(error.code).toBe('corrupt-image');
+    expect(error.message).toMatch(/^the page image \(\/Im0, object \d+ 0, 8×1, JBIG2Decode\) cannot be decoded: damaged, or JBIG2 features that pdf\.js does not decode$/);
+  });
+});
+
 describe('XFA forms', () => {
   it('reads the text of the XFA template and datasets instead of the "Please wait…" placeholder', async () => {
     const pdf = await xfaPdf({ preamble: '<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">', template: XFA_TEMPLATE, datasets: XFA_DATASETS, postamble: '</xdp:xdp>' });

@@ -429,6 +429,15 @@ function layoutFromOperators(list: { fnArray: number[]; argsArray: unknown[][] }
   return layout;
 }
 
+/** The page's image did not decode: which image, and what pdf.js cannot read in it where that is known. */
+function undecodable(image: PlacedImage): DocumentError {
+  const filters = image.filters.join(', ') || 'no filter';
+  const which = `the page image (${image.label ? `${image.label}, ` : ''}${image.width}×${image.height}, ${filters})`;
+  // pdf.js's JBIG2 decoder lacks some of the standard (some combination operators, refinement templates).
+  const why = image.filters.includes('JBIG2Decode') ? ': damaged, or JBIG2 features that pdf.js does not decode' : '';
+  return new DocumentError('corrupt-image', `${which} cannot be decoded${why}`);
+}
+
 /** How long a decoded image may take to arrive from pdf.js's worker once its operator is listed. */
 const IMAGE_WAIT_MS = 30_000;
 
@@ -440,7 +449,7 @@ async function decodedImage(page: PDFPageProxy, list: { fnArray: number[]; argsA
   const { OPS, ImageKind } = await pdfjs();
   const at = list.fnArray.findIndex((fn, i) => fn === OPS.paintImageXObject && Number(list.argsArray[i]![1]) === image.width && Number(list.argsArray[i]![2]) === image.height);
   // pdf.js leaves out an image it could not decode.
-  if (at < 0) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  if (at < 0) throw undecodable(image);
   const id = String(list.argsArray[at]![0]);
   const objects = id.startsWith('g_') ? page.commonObjs : page.objs;
   const data = await new Promise<{ width: number; height: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | null>((resolve, reject) => {
@@ -451,7 +460,7 @@ async function decodedImage(page: PDFPageProxy, list: { fnArray: number[]; argsA
     });
   });
   // pdf.js lists the image but hands over nothing when its data does not decode.
-  if (!data) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  if (!data) throw undecodable(image);
   if (!data.data || data.width !== image.width || data.height !== image.height) return null;
   const { width, height } = data;
   const src = data.data;
