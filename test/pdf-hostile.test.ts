@@ -356,12 +356,24 @@ describe.runIf(HAS_QPDF)('encrypted PDFs that open without a password', () => {
     });
   });
 
+  it.each([
+    ['AES-256 (revision 6)', []],
+    ['AES-256 (revision 5)', ['--force-R5']],
+  ])('reads the text of a file encrypted with %s, a user password and an empty owner password, as viewers open it', async (_, extra) => {
+    const out = join(dir, `empty-owner${extra.join('')}.pdf`);
+    run('qpdf', ['--allow-weak-crypto', '--encrypt', 'hemligt', '', '256', '--allow-insecure', ...extra, '--', plain, out]);
+    await withSource(readFileSync(out), 'empty-owner.pdf', (s) => {
+      expect(s.pages[0]!.source).toBe('text-layer');
+      expect(wordAccuracy(s.pages[0]!.text!, text)).toBe(1);
+    });
+  });
+
   it('ends encrypted-pdf, in its own words, when the file needs a user password', async () => {
     const out = join(dir, 'user-password.pdf');
     run('qpdf', ['--encrypt', 'hemligt', 'owner-secret', '256', '--', plain, out]);
     const error = await withSource(readFileSync(out), 'user-password.pdf', () => null).catch((e) => e);
     expect(error).toMatchObject({ code: 'encrypted-pdf' });
-    expect(error.message).toBe('user-password.pdf is encrypted and needs a password: it does not open with the empty user password that viewers try');
+    expect(error.message).toBe("user-password.pdf is encrypted and needs a password: it does not open with the empty password, as the user's or the owner's, that viewers try");
     expect(error.message).not.toMatch(/No password given/);
   });
 });

@@ -21,6 +21,7 @@ import { DocumentError } from '../errors.js';
 import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
 import { assertPixelLimit, headerDimensions, isComplete, type OcrImage, type Orientation } from './image.js';
 import { IDENTITY, indexPdfImages, normalizeRotation, transform, type Matrix, type PageLayout, type PdfImageIndex, type PlacedImage } from './pdf-images.js';
+import { openableWithEmptyOwnerPassword } from './pdf-crypt.js';
 import { isXfaPlaceholder, readXfaText } from './pdf-xfa.js';
 import { countLayer, excerpt, judgeLayer, type LayerCount } from './text-layer.js';
 
@@ -58,7 +59,7 @@ function classify(error: unknown, what: string): DocumentError {
   switch (e?.name) {
     case 'PasswordException':
       // pdf.js has tried the empty user password already, with whichever standard filter (RC4, AES-128, AES-256) the file uses.
-      return new DocumentError('encrypted-pdf', `${what} is encrypted and needs a password: it does not open with the empty user password that viewers try`, { cause: error });
+      return new DocumentError('encrypted-pdf', `${what} is encrypted and needs a password: it does not open with the empty password, as the user's or the owner's, that viewers try`, { cause: error });
     case 'InvalidPDFException':
       return new DocumentError('corrupt-pdf', `${what} is not a valid PDF: its structure cannot be found (truncated or damaged file) ${detail}`, { cause: error });
     case 'FormatError':
@@ -97,6 +98,18 @@ function pdfjsDataFiles(): { wasmUrl: string; standardFontDataUrl: string; cMapU
 }
 
 export async function openPdf(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
+  try {
+    return await openParsed(bytes, limits, what);
+  } catch (error) {
+    if (!(error instanceof DocumentError && error.code === 'encrypted-pdf')) throw error;
+    // pdf.js tried the empty password as the user's; viewers try it as the owner's too.
+    const openable = await openableWithEmptyOwnerPassword(bytes).catch(() => null);
+    if (!openable) throw error;
+    return openParsed(openable, limits, what);
+  }
+}
+
+async function openParsed(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
   const { PDFParse } = await import('pdf-parse');
   const parser: PDFParseType = new PDFParse({
     // pdf.js takes ownership of (detaches) the buffer it is given: give it a copy.
