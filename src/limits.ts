@@ -56,7 +56,11 @@ export function ocrPageAllowanceMs(limits: Pick<Limits, 'ocrTimeoutMs'>): number
 /** Resolution at which PDF pages without a text layer are rendered for OCR. */
 export const RENDER_DPI = 300;
 
-/** A page whose text layer has fewer non-space characters than this has no usable text layer. */
+/**
+ * A text layer with fewer non-space characters than this is kept as the page's text ("Bilaga 1", a
+ * page number) unless the page also shows a large image: then it is a stamp or page number over a
+ * scan, and the page is OCRed as shown. Longer layers are judged by their words (ingest/text-layer.ts).
+ */
 export const MIN_TEXT_LAYER_CHARS = 16;
 
 /** A size in bytes: a whole number, optionally with k, M or G (KiB, MiB, GiB): `20M`, `500k`, `1048576`. */

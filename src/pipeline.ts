@@ -554,6 +554,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     if (status === 'completed') counts.missing = archive.markMissing(paths.map((p) => resolve(p)), seen);
     archive.refreshSummaries();
     archive.finishRun(run, status, counts);
+    // Pages that could not be read in documents that were stored (a failed file is counted in `failed`).
+    db.prepare('UPDATE runs SET pages_failed = ? WHERE id = ?').run(pageFailures.length, run);
     emit({ event: 'run-end', run, status, counts, failures, page_failures: pageFailures, ms: Math.round(performance.now() - started) });
     return { run, status, counts, failures, pageFailures };
   } finally {

@@ -41,6 +41,8 @@ export interface PlacedImage {
   masked: boolean;
   /** The image's filters, e.g. ['DCTDecode'] or ['CCITTFaxDecode']. */
   filters: string[];
+  /** Its resource name and object (`/Im0, object 12 0`), for error messages; unknown for images pdf.js listed. */
+  label?: string;
   /** The JPEG file itself, when the image is a plain JPEG (DCTDecode only, no /Decode, no mask). */
   jpeg?: Buffer;
 }
@@ -87,7 +89,7 @@ export function normalizeRotation(rotate: number): number {
 /** Opens the PDF structure once; an index that finds nothing when pdf-lib cannot read the file. */
 export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> {
   const lib = await import('pdf-lib');
-  const { PDFDocument, PDFName, PDFRawStream, PDFArray, PDFNumber, PDFDict, PDFBool, decodePDFRawStream } = lib;
+  const { PDFDocument, PDFName, PDFRawStream, PDFArray, PDFNumber, PDFDict, PDFBool, PDFRef, decodePDFRawStream } = lib;
   let doc: PdfLibDocument;
   try {
     doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
@@ -235,6 +237,7 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
         case 'Do': {
           const key = lastName();
           const ref = key ? xobjects?.get(name(key)) : undefined;
+          const label = `/${key}${ref instanceof PDFRef ? `, object ${ref.objectNumber} ${ref.generationNumber}` : ''}`;
           const stream = ref ? doc.context.lookup(ref) : undefined;
           if (!(stream instanceof PDFRawStream)) break;
           const dict = stream.dict;
@@ -245,7 +248,7 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
             const stencil = dict.lookup(name('ImageMask')) === PDFBool.True;
             const masked = stencil || dict.has(name('SMask')) || dict.has(name('Mask'));
             const filters = filtersOf(dict);
-            const image: PlacedImage = { inline: false, width, height, matrix: ctm, masked, filters };
+            const image: PlacedImage = { inline: false, width, height, matrix: ctm, masked, filters, label };
             if (!masked && filters.length === 1 && filters[0] === 'DCTDecode' && !dict.has(name('Decode'))) {
               const bytes = stream.getContents();
               // A JPEG starts with SOI (FF D8).

@@ -14,21 +14,32 @@
  * Errors about one page (it cannot be decoded or rendered) are thrown without the file and page,
  * which the OCR stage adds when it records the page's failure.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError } from '../errors.js';
 import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
 import { assertPixelLimit, headerDimensions, isComplete, type OcrImage, type Orientation } from './image.js';
 import { IDENTITY, indexPdfImages, normalizeRotation, transform, type Matrix, type PageLayout, type PdfImageIndex, type PlacedImage } from './pdf-images.js';
+import { openableWithEmptyOwnerPassword } from './pdf-crypt.js';
+import { isXfaPlaceholder, readXfaText } from './pdf-xfa.js';
+import { countLayer, excerpt, judgeLayer, type LayerCount } from './text-layer.js';
 
 type PDFParseType = import('pdf-parse').PDFParse;
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 export interface PdfPage {
   number: number;
-  /** Text layer, or null when the page has none and must be OCRed. */
+  /** Text layer, or null when the page must be OCRed (it has none, or none that is text). */
   text: string | null;
   /** Non-space characters found in the text layer. */
   textLayerChars: number;
+  /**
+   * Where the page's text comes from when that is not simply its text layer, as the ingest stage's
+   * message says it: OCR because there is no text layer, a garbled one (its start kept as `actual`,
+   * for the audit trail) or a few characters over a scan; or an XFA form's data.
+   */
+  note?: { rule: 'no-text-layer' | 'text-layer-garbled' | 'text-layer-over-image' | 'xfa-form'; severity: 'info' | 'warning'; reason: string; actual?: string };
   loadImage(): Promise<OcrImage>;
 }
 
@@ -43,15 +54,18 @@ function nonSpaceChars(text: string): number {
 
 function classify(error: unknown, what: string): DocumentError {
   const e = error as Error;
+  // pdf.js's own words only as the detail, in parentheses.
+  const detail = `(pdf.js: ${e?.message ?? String(error)})`;
   switch (e?.name) {
     case 'PasswordException':
-      return new DocumentError('encrypted-pdf', `${what} is encrypted and needs a password (${e.message})`, { cause: error });
+      // pdf.js has tried the empty user password already, with whichever standard filter (RC4, AES-128, AES-256) the file uses.
+      return new DocumentError('encrypted-pdf', `${what} is encrypted and needs a password: it does not open with the empty password, as the user's or the owner's, that viewers try`, { cause: error });
     case 'InvalidPDFException':
-      return new DocumentError('corrupt-pdf', `${what} is not a valid PDF: ${e.message} (truncated or damaged file)`, { cause: error });
+      return new DocumentError('corrupt-pdf', `${what} is not a valid PDF: its structure cannot be found (truncated or damaged file) ${detail}`, { cause: error });
     case 'FormatError':
-      return new DocumentError('corrupt-pdf', `${what} is damaged: ${e.message}`, { cause: error });
+      return new DocumentError('corrupt-pdf', `${what} is damaged: an object in it is malformed ${detail}`, { cause: error });
     default:
-      return new DocumentError('corrupt-pdf', `${what} cannot be read: ${e?.message ?? String(error)}`, { cause: error });
+      return new DocumentError('corrupt-pdf', `${what} cannot be read as a PDF ${detail}`, { cause: error });
   }
 }
 
@@ -70,7 +84,32 @@ interface Context {
   index(): Promise<PdfImageIndex>;
 }
 
+/**
+ * pdf.js's own data files, read from node_modules (never fetched): the OpenJPEG decoder for JPEG 2000
+ * images (wasm, with a JavaScript fallback), the standard 14 fonts for pages that use them without
+ * embedding them, and the predefined CMaps of CJK fonts. Without them such images fail to decode
+ * and such text renders blank.
+ */
+function pdfjsDataFiles(): { wasmUrl: string; standardFontDataUrl: string; cMapUrl: string; cMapPacked: true } {
+  const root = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  // pdf.js's Node factories read these with fs.readFile: plain paths, ending in a separator.
+  const dir = (name: string) => `${join(root, name)}/`;
+  return { wasmUrl: dir('wasm'), standardFontDataUrl: dir('standard_fonts'), cMapUrl: dir('cmaps'), cMapPacked: true };
+}
+
 export async function openPdf(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
+  try {
+    return await openParsed(bytes, limits, what);
+  } catch (error) {
+    if (!(error instanceof DocumentError && error.code === 'encrypted-pdf')) throw error;
+    // pdf.js tried the empty password as the user's; viewers try it as the owner's too.
+    const openable = await openableWithEmptyOwnerPassword(bytes).catch(() => null);
+    if (!openable) throw error;
+    return openParsed(openable, limits, what);
+  }
+}
+
+async function openParsed(bytes: Buffer, limits: Limits, what: string): Promise<PdfDocument> {
   const { PDFParse } = await import('pdf-parse');
   const parser: PDFParseType = new PDFParse({
     // pdf.js takes ownership of (detaches) the buffer it is given: give it a copy.
@@ -80,6 +119,7 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
     isEvalSupported: false,
     // Only errors: pdf.js warnings would otherwise go to stdout.
     verbosity: 0,
+    ...pdfjsDataFiles(),
   } as ConstructorParameters<typeof PDFParse>[0]);
   const close = async () => {
     await parser.destroy().catch(() => undefined);
@@ -91,17 +131,43 @@ export async function openPdf(bytes: Buffer, limits: Limits, what: string): Prom
     }
     if (info.total === 0) throw new DocumentError('corrupt-pdf', `${what} has no pages`);
     const text = await parser.getText({ pageJoiner: '' });
+    const xfa = (info.info as { IsXFAPresent?: boolean } | undefined)?.IsXFAPresent === true;
+    if (xfa && isXfaPlaceholder(text.pages.map((p) => p.text))) {
+      const pages = await xfaPages(bytes, text.pages, what);
+      if (pages) {
+        await close();
+        return { pages, close };
+      }
+    }
     let index: Promise<PdfImageIndex> | undefined;
     const context: Context = { limits, doc: () => pdfjsDocument(parser), index: () => (index ??= indexPdfImages(bytes)) };
-    const pages: PdfPage[] = text.pages.map((p) => {
+    const counts = text.pages.map((p) => countLayer(p.text));
+    const whole = counts.reduce<LayerCount>((a, c) => ({ words: a.words + c.words, known: a.known + c.known, junk: a.junk + c.junk, chars: a.chars + c.chars }), { words: 0, known: 0, junk: 0, chars: 0 });
+    const pages: PdfPage[] = [];
+    for (const [i, p] of text.pages.entries()) {
       const chars = nonSpaceChars(p.text);
-      return {
-        number: p.num,
-        text: chars >= MIN_TEXT_LAYER_CHARS ? p.text : null,
-        textLayerChars: chars,
-        loadImage: () => pageImage(context, p.num),
-      };
-    });
+      const page: PdfPage = { number: p.num, text: p.text, textLayerChars: chars, loadImage: () => pageImage(context, p.num) };
+      const verdict = judgeLayer(counts[i]!, whole);
+      if (chars === 0) {
+        page.note = { rule: 'no-text-layer', severity: 'info', reason: `page ${p.num} has no text layer: OCR` };
+      } else if (verdict.garbled) {
+        page.note = {
+          rule: 'text-layer-garbled',
+          severity: 'warning',
+          reason: `page ${p.num} has a text layer that is not language (${verdict.why}), as a font with a broken ToUnicode map or a bad OCR layer leaves it: OCR instead; the layer's start is kept here`,
+          actual: excerpt(p.text),
+        };
+      } else if (chars < MIN_TEXT_LAYER_CHARS && (await showsLargeImage(context, p.num))) {
+        page.note = {
+          rule: 'text-layer-over-image',
+          severity: 'info',
+          reason: `page ${p.num} has a text layer of only ${chars} characters and shows a large image (a stamp or page number over a scan): OCR of the page as shown`,
+          actual: excerpt(p.text),
+        };
+      }
+      if (page.note) page.text = null;
+      pages.push(page);
+    }
     return { pages, close };
   } catch (error) {
     await close();
@@ -165,6 +231,60 @@ async function pageImage(context: Context, number: number): Promise<OcrImage> {
     return await render(page, layout, context.limits);
   } finally {
     page.cleanup();
+  }
+}
+
+/**
+ * The pages of an XFA form whose pages hold a viewer placeholder (or nothing): the form's text, read
+ * from its XFA packets, as page 1. Null when the pages are empty and the XFA cannot be read (the
+ * pages are then read as any other); an error saying XFA when they hold the placeholder.
+ */
+async function xfaPages(bytes: Buffer, layers: Array<{ num: number; text: string }>, what: string): Promise<PdfPage[] | null> {
+  const xfa = await readXfaText(bytes);
+  const placeholder = layers.some((p) => nonSpaceChars(p.text) > 0);
+  if (!xfa.ok) {
+    if (!placeholder) return null;
+    throw new DocumentError('unsupported-format', `${what} is an XFA form whose pages hold only a placeholder for viewers that cannot show XFA ("Please wait…"), and ${xfa.why}`);
+  }
+  const noImage = () => Promise.reject(new DocumentError('unsupported-format', 'an XFA form page has no image to OCR'));
+  return layers.map((p, i) => ({
+    number: p.num,
+    text: i === 0 ? xfa.text : '',
+    textLayerChars: nonSpaceChars(p.text),
+    loadImage: noImage,
+    ...(i === 0
+      ? {
+          note: {
+            rule: 'xfa-form' as const,
+            severity: 'info' as const,
+            reason: `an XFA form: the text is read from its XFA ${xfa.packets.join(' and ')} packets${placeholder ? ', not from its pages (a viewer placeholder)' : ' (its pages are empty)'}`,
+            actual: placeholder ? excerpt(layers.map((l) => l.text).join(' ')) : undefined,
+          },
+        }
+      : {}),
+  }));
+}
+
+/**
+ * The page paints an image covering a large share of it (a scan, perhaps under a short text layer).
+ * False when the page cannot be read this way: its short layer is then kept.
+ */
+async function showsLargeImage(context: Context, number: number): Promise<boolean> {
+  try {
+    const [index, doc] = await Promise.all([context.index(), context.doc()]);
+    let layout = index.pageCount === doc.numPages ? index.layout(number) : null;
+    if (!layout) {
+      const page = await doc.getPage(number);
+      try {
+        layout = { ...layoutFromOperators(await page.getOperatorList(), await pdfjs()), view: page.view as [number, number, number, number] };
+      } finally {
+        page.cleanup();
+      }
+    }
+    const view = layout.view;
+    return layout.images.some((i) => overlap(bounds(i.matrix), view) >= LARGE_IMAGE * area(view));
+  } catch {
+    return false;
   }
 }
 
@@ -322,6 +442,15 @@ function layoutFromOperators(list: { fnArray: number[]; argsArray: unknown[][] }
   return layout;
 }
 
+/** The page's image did not decode: which image, and what pdf.js cannot read in it where that is known. */
+function undecodable(image: PlacedImage): DocumentError {
+  const filters = image.filters.join(', ') || 'no filter';
+  const which = `the page image (${image.label ? `${image.label}, ` : ''}${image.width}×${image.height}, ${filters})`;
+  // pdf.js's JBIG2 decoder lacks some of the standard (some combination operators, refinement templates).
+  const why = image.filters.includes('JBIG2Decode') ? ': damaged, or JBIG2 features that pdf.js does not decode' : '';
+  return new DocumentError('corrupt-image', `${which} cannot be decoded${why}`);
+}
+
 /** How long a decoded image may take to arrive from pdf.js's worker once its operator is listed. */
 const IMAGE_WAIT_MS = 30_000;
 
@@ -333,7 +462,7 @@ async function decodedImage(page: PDFPageProxy, list: { fnArray: number[]; argsA
   const { OPS, ImageKind } = await pdfjs();
   const at = list.fnArray.findIndex((fn, i) => fn === OPS.paintImageXObject && Number(list.argsArray[i]![1]) === image.width && Number(list.argsArray[i]![2]) === image.height);
   // pdf.js leaves out an image it could not decode.
-  if (at < 0) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  if (at < 0) throw undecodable(image);
   const id = String(list.argsArray[at]![0]);
   const objects = id.startsWith('g_') ? page.commonObjs : page.objs;
   const data = await new Promise<{ width: number; height: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | null>((resolve, reject) => {
@@ -344,7 +473,7 @@ async function decodedImage(page: PDFPageProxy, list: { fnArray: number[]; argsA
     });
   });
   // pdf.js lists the image but hands over nothing when its data does not decode.
-  if (!data) throw new DocumentError('corrupt-image', `the page image (${image.width}×${image.height}, ${image.filters.join(', ') || 'no filter'}) cannot be decoded`);
+  if (!data) throw undecodable(image);
   if (!data.data || data.width !== image.width || data.height !== image.height) return null;
   const { width, height } = data;
   const src = data.data;

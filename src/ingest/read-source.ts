@@ -119,14 +119,9 @@ function readText(file: DocumentFile, bytes: Buffer, limits: Limits): Source {
 async function readPdf(file: DocumentFile, bytes: Buffer, limits: Limits): Promise<Source> {
   const pdf = await openPdf(bytes, limits, file.name);
   const pages: SourcePage[] = pdf.pages.map((p) => {
+    if (p.note) addMessage(file, { stage: 'ingest', page: p.number, ...p.note });
     if (p.text !== null) return { number: p.number, text: p.text, source: 'text-layer' };
-    addMessage(file, {
-      stage: 'ingest',
-      rule: 'no-text-layer',
-      severity: 'info',
-      page: p.number,
-      reason: `page ${p.number} has no text layer (${p.textLayerChars} characters): OCR`,
-    });
+    if (!p.note) addMessage(file, { stage: 'ingest', rule: 'no-text-layer', severity: 'info', page: p.number, reason: `page ${p.number} has no text layer: OCR` });
     return { number: p.number, text: null, source: 'ocr', loadImage: p.loadImage };
   });
   return { file, pages, close: pdf.close };

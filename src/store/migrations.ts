@@ -547,6 +547,11 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    version: 12,
+    name: 'pages that could not be read, counted per run',
+    up: (db) => db.exec('ALTER TABLE runs ADD COLUMN pages_failed INTEGER NOT NULL DEFAULT 0'),
+  },
 ];
 
 /**
