@@ -105,7 +105,7 @@ function readText(file: DocumentFile, bytes: Buffer, limits: Limits): Source {
   let text = raw;
   if (file.format === 'md') {
     file.raw = raw;
-    text = markdownToText(raw);
+    text = markdownToText(raw, { name: file.name });
     addMessage(file, { stage: 'ingest', rule: 'markdown', severity: 'info', reason: 'Markdown markup and link targets removed; the source is kept as raw text' });
   }
   if (text.replace(/\s+/g, '').length === 0) {
