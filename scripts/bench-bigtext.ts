@@ -1,7 +1,8 @@
 /**
  * Big text files through the whole pipeline: a text of 1, 2, 5 and 10 MB (the corpus reports and the
  * devset texts, repeated) is ingested by the CLI into a fresh database, and this prints, per size,
- * the file's outcome, the wall time of the run and the peak resident memory of the CLI's process tree
+ * the file's outcome, the wall time of the run, its CPU time (user + system of the whole tree, from
+ * GNU time where installed) and the peak resident memory of the CLI's process tree
  * (the CLI with its text-stage worker, and its reader); then the time of each stage (read, normalize,
  * layout, extract) run in this process on the same text, wall and CPU; then how long a text above
  * --max-text-bytes (300 MB by default) takes to be skipped.
@@ -13,7 +14,7 @@
  * otherwise idle machine: wall times grow with other load, CPU times much less.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractDocument } from '../src/extract/extract.js';
@@ -33,6 +34,7 @@ function option(name: string): string | undefined {
 const sizes = (option('sizes') ?? '1,2,5,10').split(',').map(Number);
 const skipSize = Number(option('skip-size') ?? 300);
 const BIN = join(ROOT, 'src/cli/bin.js');
+const TIME = '/usr/bin/time';
 const MB = 1_000_000;
 
 /** The corpus reports and devset texts, one after another, blank lines between them. */
@@ -80,6 +82,8 @@ function treeRss(root: number): number {
 
 interface CliRun {
   seconds: number;
+  /** CPU seconds of the CLI and its children (user + system), where /usr/bin/time is there to say. */
+  cpu?: number;
   peakMiB: number;
   status: string;
   reason?: string;
@@ -89,7 +93,11 @@ interface CliRun {
 function ingest(path: string, db: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const cli = spawn(process.execPath, [BIN, 'ingest', path, '--db', db, '--log-format', 'json', '--file-timeout', '1200'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = [BIN, 'ingest', path, '--db', db, '--log-format', 'json', '--file-timeout', '1200'];
+    // GNU time reports the CPU time of the whole tree (a shared machine inflates wall time, not CPU time).
+    const cli = existsSync(TIME)
+      ? spawn(TIME, ['-f', 'cpu-seconds %U %S', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let peak = 0;
     const timer = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 100);
     let stderr = '';
@@ -103,7 +111,8 @@ function ingest(path: string, db: string): Promise<CliRun> {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { event: string; status?: string; reason?: string })
         .find((e) => e.event === 'file');
-      resolve({ seconds, peakMiB: peak / 2 ** 20, status: event?.status ?? `no outcome (${stderr.trim().split('\n').at(-1) ?? ''})`, reason: event?.reason });
+      const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(stderr);
+      resolve({ seconds, ...(cpu ? { cpu: Number(cpu[1]) + Number(cpu[2]) } : {}), peakMiB: peak / 2 ** 20, status: event?.status ?? `no outcome (${stderr.trim().split('\n').at(-1) ?? ''})`, reason: event?.reason });
     });
   });
 }
@@ -137,19 +146,20 @@ loadRepairModels(); // once, before the first stage timing
 const rows: string[] = [];
 const figures: Record<string, unknown> = {};
 console.log(`big texts through the pipeline (work folder ${work})\n`);
-console.log(`${'size'.padEnd(6)}${'outcome'.padEnd(10)}${'wall s'.padStart(8)}${'peak MiB'.padStart(10)}   stages in one process, wall s (CPU s)`);
+console.log(`${'size'.padEnd(6)}${'outcome'.padEnd(10)}${'wall s'.padStart(8)}${'CPU s'.padStart(8)}${'peak MiB'.padStart(10)}   stages in one process, wall s (CPU s)`);
 for (const size of sizes) {
   const path = join(work, `big-${size}mb.txt`);
   writeFileSync(path, bigText(size * MB, unit));
   const run = await ingest(path, join(work, `big-${size}mb.sqlite`));
   const { times: stages, units } = await stageTimes(path);
   const stageText = ['read', 'normalize', 'layout', 'extract'].map((s) => `${s} ${stages[s]!.wall.toFixed(1)} (${stages[s]!.cpu.toFixed(1)})`).join(', ');
-  const line = `${`${size} MB`.padEnd(6)}${run.status.padEnd(10)}${run.seconds.toFixed(1).padStart(8)}${run.peakMiB.toFixed(0).padStart(10)}   ${stageText}; ${units} units`;
+  const line = `${`${size} MB`.padEnd(6)}${run.status.padEnd(10)}${run.seconds.toFixed(1).padStart(8)}${(run.cpu?.toFixed(1) ?? '-').padStart(8)}${run.peakMiB.toFixed(0).padStart(10)}   ${stageText}; ${units} units`;
   console.log(line + (run.reason ? `\n      ${run.reason}` : ''));
   rows.push(line);
   figures[`${size}mb`] = {
     status: run.status,
     seconds: Math.round(run.seconds * 10) / 10,
+    cpu_seconds: run.cpu === undefined ? null : Math.round(run.cpu * 10) / 10,
     peak_rss_mib: Math.round(run.peakMiB),
     stages_cpu_s: Object.fromEntries(['read', 'normalize', 'layout', 'extract'].map((s) => [s, Math.round(stages[s]!.cpu * 10) / 10])),
   };
@@ -164,7 +174,7 @@ if (skipSize > 0) {
   for (let written = 0; written < skipSize * MB; written += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, skipSize * MB - written));
   closeSync(fd);
   const run = await ingest(path, join(work, `big-${skipSize}mb.sqlite`));
-  console.log(`\n${skipSize} MB text: ${run.status} in ${run.seconds.toFixed(1)} s, peak ${run.peakMiB.toFixed(0)} MiB${run.reason ? `\n      ${run.reason}` : ''}`);
+  console.log(`\n${skipSize} MB text: ${run.status} in ${run.seconds.toFixed(1)} s (CPU ${run.cpu?.toFixed(1) ?? '-'} s), peak ${run.peakMiB.toFixed(0)} MiB${run.reason ? `\n      ${run.reason}` : ''}`);
   figures[`${skipSize}mb`] = { status: run.status, seconds: Math.round(run.seconds * 10) / 10, peak_rss_mib: Math.round(run.peakMiB) };
   rmSync(path);
 }

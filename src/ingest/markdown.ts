@@ -244,7 +244,12 @@ export function markdownPieces(markdown: string, size = SECTION_CHARS): Markdown
   const valid = definitions.filter((line) => (fromMarkdown(line) as Node).children?.every((n) => n.type === 'definition'));
   if (!valid.length) return pieces;
   const block = `\n\n${valid.join('\n')}\n`;
-  return pieces.map((p) => ('markdown' in p ? { markdown: p.markdown + block } : p));
+  // Only where a reference can be (a '['), and never more added than the file has: many small
+  // pieces and many definitions would otherwise be parsed many times over. Past that budget a
+  // reference to another piece's definition stays as written (its words are kept all the same).
+  const referring = parsed.filter((p) => p.markdown.includes('[')).length;
+  if (referring * block.length > markdown.length) return pieces;
+  return pieces.map((p) => ('markdown' in p && p.markdown.includes('[') ? { markdown: p.markdown + block } : p));
 }
 
 /** Plain text of a Markdown document: one line per source line of text, blank line between blocks. */
