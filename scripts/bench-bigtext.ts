@@ -175,7 +175,7 @@ if (skipSize > 0) {
   closeSync(fd);
   const run = await ingest(path, join(work, `big-${skipSize}mb.sqlite`));
   console.log(`\n${skipSize} MB text: ${run.status} in ${run.seconds.toFixed(1)} s (CPU ${run.cpu?.toFixed(1) ?? '-'} s), peak ${run.peakMiB.toFixed(0)} MiB${run.reason ? `\n      ${run.reason}` : ''}`);
-  figures[`${skipSize}mb`] = { status: run.status, seconds: Math.round(run.seconds * 10) / 10, peak_rss_mib: Math.round(run.peakMiB) };
+  figures[`${skipSize}mb`] = { status: run.status, seconds: Math.round(run.seconds * 10) / 10, cpu_seconds: run.cpu === undefined ? null : Math.round(run.cpu * 10) / 10, peak_rss_mib: Math.round(run.peakMiB) };
   rmSync(path);
 }
 console.log(JSON.stringify(figures));
