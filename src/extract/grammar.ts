@@ -39,6 +39,8 @@ const HEADS = [
 const HEAD_RE = new RegExp(`^(.*?)(${[...HEADS].sort((a, b) => b.length - a.length).join('|')})$`, 'u');
 /** Multi-word unit kinds. */
 const PHRASE_HEADS = [/^daglig verksamhet(?:en)?$/iu, /^stöd och service$/iu, /^öppen förskola$/iu];
+/** The first words of PHRASE_HEADS. */
+const PHRASE_FIRST = /^(?:daglig|stöd|öppen)$/iu;
 
 /** Words never part of a unit's name: bodies, the award, the city. */
 const NOT_NAME = /nämnd|förvaltning|kontor(?:et)?$|^stad(?:en|ens|s)?$|kommun|utmärkelse|^avdelning|styrelse|^stadshus|fullmäktige|^staden$|^region/iu;
@@ -58,6 +60,18 @@ const isWord = (w: string) => /^[\p{L}\d]/u.test(w);
 
 /** The unit kind a word is, if any: its head part and whether it is a compound. */
 export function unitHead(word: string): { head: string; compound: boolean } | null {
+  // Asked of nearly every word, several times over: remembered (the answer is never changed by callers).
+  let known = unitHeads.get(word);
+  if (known === undefined) {
+    known = findUnitHead(word);
+    if (unitHeads.size >= 50_000) unitHeads.clear();
+    unitHeads.set(word, known);
+  }
+  return known;
+}
+const unitHeads = new Map<string, { head: string; compound: boolean } | null>();
+
+function findUnitHead(word: string): { head: string; compound: boolean } | null {
   const w = word.toLowerCase();
   if (/-\s(?:och|eller|samt)\s/u.test(w)) {
     const last = w.split(/\s/u).pop()!;
@@ -74,6 +88,17 @@ export function unitHead(word: string): { head: string; compound: boolean } | nu
 
 /** A word that can be (part of) a proper name in a unit's name. */
 function isNameWord(w: string): boolean {
+  let known = nameWords.get(w);
+  if (known === undefined) {
+    known = isNameWordUncached(w);
+    if (nameWords.size >= 50_000) nameWords.clear();
+    nameWords.set(w, known);
+  }
+  return known;
+}
+const nameWords = new Map<string, boolean>();
+
+function isNameWordUncached(w: string): boolean {
   return isCap(w) && isWord(w) && !FUNCTION_WORDS.has(w.toLowerCase()) && !MONTHS.test(w) && !NOT_NAME.test(w) && !/^\d{4}$/u.test(w) && !/^(?:AB|HB|KB)$/u.test(w);
 }
 
@@ -134,7 +159,8 @@ function mentionAt(s: string, tokens: Token[], i: number): UnitMention | null {
     k++;
   }
   // Phrase heads: "Daglig verksamhet", "Stöd och service".
-  for (const len of [3, 2]) {
+  // (Each phrase head starts with one of these words: the phrase is only built when it could match.)
+  for (const len of PHRASE_FIRST.test(tokens[k]!.text) ? [3, 2] : []) {
     if (k + len > tokens.length) continue;
     const phrase = tokens.slice(k, k + len).map((x) => x.text).join(' ');
     if (PHRASE_HEADS.some((re) => re.test(phrase))) {

@@ -38,13 +38,30 @@ export function canonicalUnitName(name: string): string {
   return n ? n[0]!.toUpperCase() + n.slice(1) : n;
 }
 
+/** Keys of names seen (a name is keyed many times over a document; a long one repeats names). */
+const unitKeys = new Map<string, string>();
+
 export function unitKey(name: string): string {
-  return fold(name).replace(/[^\p{L}\p{N}]/gu, '');
+  let key = unitKeys.get(name);
+  if (key === undefined) {
+    key = fold(name).replace(/[^\p{L}\p{N}]/gu, '');
+    if (unitKeys.size >= 50_000) unitKeys.clear();
+    unitKeys.set(name, key);
+  }
+  return key;
 }
 
 /** The key of a name without its appositive qualifier ("X, område Y" → "X"). */
+const baseKeys = new Map<string, string>();
+
 function baseKey(name: string): string {
-  return unitKey(name.split(',')[0]!.replace(/\s*\([^)]*\)$/u, ''));
+  let key = baseKeys.get(name);
+  if (key === undefined) {
+    key = unitKey(name.split(',')[0]!.replace(/\s*\([^)]*\)$/u, ''));
+    if (baseKeys.size >= 50_000) baseKeys.clear();
+    baseKeys.set(name, key);
+  }
+  return key;
 }
 
 export interface UnitContext {
@@ -330,7 +347,8 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
   };
   // Units named so far, most recent last, and those named in the current block: what "båda",
   // "samtliga tre" and "enheterna" refer to.
-  const recent: FoundUnit[] = [];
+  // Each unit once, in the order of its latest mention (re-inserted when named again).
+  const recent = new Set<FoundUnit>();
   let blockUnits: FoundUnit[] = [];
   let lastBlock: Block | null = null;
   const collective = (text: string): FoundUnit[] => {
@@ -338,7 +356,7 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     const n = /(?<![\p{L}\d])(?:samtliga|alla|de|dessa)\s+(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio)\b/iu.exec(text);
     if (/(?<![\p{L}])(?:båda|bägge)\b/iu.test(text) || n) {
       const count = n ? Number(n[1]) || NUMBER_WORDS[n[1]!.toLowerCase()]! : 2;
-      const d = distinct(recent);
+      const d = [...recent];
       return d.slice(Math.max(0, d.length - count));
     }
     if (/\b\p{L}+s\s+(?:egna\s+)?(?:enheter|verksamheter)\b/iu.test(text)) return units;
@@ -476,7 +494,8 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     if (!refs.length && own) for (const u of group) u.unit.operator ??= 'municipal';
     if (!refs.length && /\bförvaltningens\s+(?:egna\s+)?(?:enheter|verksamheter)\b/iu.test(text) && (own || /\begna\b/iu.test(text))) collectiveMunicipal = true;
     for (const r of refs) {
-      recent.push(r.unit);
+      recent.delete(r.unit);
+      recent.add(r.unit);
       blockUnits.push(r.unit);
     }
   }

@@ -2,11 +2,12 @@
  * The ingest stage: bytes in, a Source out — the DocumentFile plus, for each page, either its
  * text (text files, Markdown, PDF text layers) or a way to load the image the OCR stage will read.
  */
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { addMessage, type DocumentFile, type PageSource } from '../document-file.js';
 import { DocumentError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { canonicalText, decodeText } from './decode-text.js';
+import { canonicalText, decodeText, TextTooLargeError } from './decode-text.js';
 import { readRasterImage, tiffPages, type OcrImage } from './image.js';
 import { markdownToText } from './markdown.js';
 import { openPdf } from './pdf.js';
@@ -42,6 +43,38 @@ const TEXTUAL_EXTENSIONS = new Set(['.txt', '.text', '.md', '.markdown', '.ocr',
 export class UnsupportedFileError extends DocumentError {
   constructor(message: string) {
     super('unsupported-format', message);
+  }
+}
+
+/** How much of a file {@link refuseLargeText} reads to know it is text (what the sniffer samples). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * A text file above --max-text-bytes is refused from its first bytes, before the whole of it is
+ * read (a 300 MB log would otherwise be read, hashed and sent to a reader only to be refused).
+ * Throws TextTooLargeError when `path` is a text file of more than `limits.maxTextBytes`; does
+ * nothing for smaller files and for other formats (a PDF with junk before its header included).
+ */
+export async function refuseLargeText(path: string | Buffer, size: number, limits: Pick<Limits, 'maxTextBytes'>, name: string): Promise<void> {
+  if (size <= limits.maxTextBytes) return;
+  const ext = extname(typeof path === 'string' ? path : path.toString('latin1')).toLowerCase();
+  if (!TEXTUAL_EXTENSIONS.has(ext)) return;
+  let head: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return; // unreadable: the ordinary read reports it
+  }
+  if (head.subarray(0, 1024).includes('%PDF-')) return; // whether it is a PDF depends on its end too
+  const sniffed = sniffBytes(head, typeof path === 'string' ? path : path.toString('latin1'));
+  if (sniffed.kind === 'document' && (sniffed.format === 'txt' || sniffed.format === 'md')) {
+    throw new TextTooLargeError(size, limits.maxTextBytes, name);
   }
 }
 
@@ -105,7 +138,7 @@ function readText(file: DocumentFile, bytes: Buffer, limits: Limits): Source {
   let text = raw;
   if (file.format === 'md') {
     file.raw = raw;
-    text = markdownToText(raw);
+    text = markdownToText(raw, { name: file.name });
     addMessage(file, { stage: 'ingest', rule: 'markdown', severity: 'info', reason: 'Markdown markup and link targets removed; the source is kept as raw text' });
   }
   if (text.replace(/\s+/g, '').length === 0) {

@@ -13,7 +13,7 @@ import { TextTooLargeError } from './decode-text.js';
 import type { Limits } from '../limits.js';
 import type { OcrImage } from './image.js';
 import { findOversizedStream } from './pdf-streams.js';
-import { readSource, UnsupportedFileError, type Source } from './read-source.js';
+import { readSource, refuseLargeText, UnsupportedFileError, type Source } from './read-source.js';
 
 export interface FileRef {
   path: string;
@@ -85,6 +85,8 @@ function sendable(page: number, image: OcrImage): SentImage {
 
 async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   await injectFault(ref.name);
+  // A text file too large to read is refused from its first bytes.
+  await refuseLargeText(ref.raw ? Buffer.from(ref.raw) : ref.path, ref.size, limits, ref.name);
   let bytes: Buffer;
   try {
     bytes = await readFile(ref.raw ? Buffer.from(ref.raw) : ref.path);

@@ -500,7 +500,8 @@ export class TextStages {
         if ('ready' in reply) return;
         if ('stage' in reply) return onStage(reply.stage);
         cleanup();
-        if ('done' in reply) resolve(reply.done);
+        // The Markdown source stayed here (the text stages read the pages).
+        if ('done' in reply) resolve(file.raw === undefined ? reply.done : { ...reply.done, raw: file.raw });
         else reject(deserialize(reply.error));
       };
       const onError = (error: Error & { code?: string }) => {
@@ -525,7 +526,9 @@ export class TextStages {
       worker.once('error', onError);
       worker.once('exit', onExit);
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage(file);
+      // Without the Markdown source: the text stages do not read it, and it is as large as the text.
+      const { raw: _raw, ...sent } = file;
+      worker.postMessage(sent);
     });
   }
 

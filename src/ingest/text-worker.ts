@@ -21,7 +21,10 @@ port.on('message', (file: DocumentFile) => {
     layoutDocument(file);
     port.postMessage({ stage: 'extract' });
     // Stage 5: extract the record, each value with its evidence and confidence.
-    port.postMessage({ done: extractDocument(file) });
+    // The layout's blocks are not stored (they are rebuilt from the repaired text): not sent back,
+    // where for a long text they would be another copy of it, in pieces.
+    const { layout: _layout, ...done } = extractDocument(file);
+    port.postMessage({ done });
   } catch (error) {
     const e = error as Error;
     port.postMessage({ error: { name: e?.name ?? 'Error', code: error instanceof DocumentError ? error.code : undefined, message: e?.message ?? String(error) } });
