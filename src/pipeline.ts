@@ -23,7 +23,7 @@ import pLimit from 'p-limit';
 import type { DocumentFile, Message } from './document-file.js';
 import { DocumentError } from './errors.js';
 import { TextTooLargeError } from './ingest/decode-text.js';
-import { readSource, UnsupportedFileError } from './ingest/read-source.js';
+import { readSource, refuseLargeText, UnsupportedFileError } from './ingest/read-source.js';
 import { findFiles } from './ingest/walk.js';
 import { DEFAULT_LIMITS, ocrPageAllowanceMs, type Limits } from './limits.js';
 import { ReaderPool, TextStages } from './ingest/sandbox.js';
@@ -469,6 +469,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       const work = async () => {
         await enter('read');
         const info = await statFile(raw ?? path, name, limits);
+        await refuseLargeText(raw ?? path, info.size, limits, name);
         // Cheap check first: same path, size and modification time as stored.
         const known = archive.knownFile(path);
         if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) {
