@@ -19,6 +19,8 @@ import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { exportRecords } from '../src/store/read.js';
+import { rescopeUnits } from '../src/store/units.js';
+import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -247,6 +249,69 @@ describe('distinct units', () => {
     expect((await cli(db, 'lineage', 'remove', 'vällingby stadsdelsnämnd', 'hässelby-vällingby')).status).toBe(0);
     expect(units()).toBe(6);
     expect(await cli(db, 'alias', 'add', 'Finns inte', 'Förskolan Ekorren', '--board', 'farsta')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no unit named "Finns inte" took part under Farsta stadsdelsnämnd/) });
+  });
+});
+
+describe('unit identity keeps the type word', () => {
+  it('Förskolan Ekorren and Äldreboendet Ekorren in one lineage are two units; spellings of one unit are one', () => {
+    const db = join(tempDir(), 'types.sqlite');
+    const board = 'Hässelby-Vällingby stadsdelsnämnd';
+    storeRecords(db, [
+      { name: 'a2019.txt', record: { year: 2019, board, unitNames: ['Förskolan Ekorren', 'Äldreboendet Ekorren'] } },
+      // The same two units, spelled otherwise: lower-case type word, genitive before an indefinite type word, no å/ä/ö.
+      { name: 'a2020.txt', record: { year: 2020, board, unitNames: ['förskolan Ekorren', 'Ekorrens äldreboende'] } },
+      { name: 'a2021.txt', record: { year: 2021, board, unitNames: ['Forskolan Ekorren', 'Korttidshemmet Tallen'] } },
+      { name: 'a2022.txt', record: { year: 2022, board, unitNames: ['Korttidshem Tallen', 'Ekorren'] } },
+    ]);
+    const d = openDatabase(db, { readonly: true });
+    // Förskolan Ekorren, Äldreboendet Ekorren, Korttidshemmet Tallen, and a bare Ekorren (which of the two it is, the name does not say).
+    expect(q.participation(d, ['year'])).toEqual([
+      { year: 2019, reports: 1, units: 2, participations: 2 },
+      { year: 2020, reports: 1, units: 2, participations: 2 },
+      { year: 2021, reports: 1, units: 2, participations: 2 },
+      { year: 2022, reports: 1, units: 2, participations: 2 },
+    ]);
+    expect(d.prepare('SELECT count(DISTINCT unit_id) FROM participations WHERE counted').pluck().get()).toBe(4);
+    const history = q.unitHistory(d, 'Förskolan Ekorren');
+    expect(history.map((r) => [r.year, r.name])).toEqual([[2019, 'Förskolan Ekorren'], [2020, 'förskolan Ekorren'], [2021, 'Forskolan Ekorren']]);
+    expect(new Set(history.map((r) => r.unit_id)).size).toBe(1);
+    expect(q.unitHistory(d, 'äldreboendet ekorren').map((r) => [r.year, r.name])).toEqual([[2019, 'Äldreboendet Ekorren'], [2020, 'Ekorrens äldreboende']]);
+    // One word finds every unit named with it, each with its own unit_id; the beginning of a word does too.
+    expect(new Set(q.unitHistory(d, 'Ekorren').map((r) => r.unit_id)).size).toBe(3);
+    expect(new Set(q.unitHistory(d, 'tall').map((r) => r.unit_id)).size).toBe(1);
+    expect(q.unitHistory(d, 'korttids').map((r) => r.year)).toEqual([2021, 2022]);
+    expect(unitIdentityKey('Korttidshemmet Tallen')).toBe(unitIdentityKey('Korttidshem Tallen'));
+    expect(unitIdentityKey('Förskolan Ekorren 1')).not.toBe(unitIdentityKey('Förskolan Ekorren 2'));
+    expect(unitIdentityKey('Förskolan Ekorren')).not.toBe(unitIdentityKey('Äldreboendet Ekorren'));
+  });
+
+  it('migration 11 recomputes stored keys and brings back the participation the old key lost', () => {
+    const db = join(tempDir(), 'rekey.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2019, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Äldreboendet Ekorren'] } },
+      { name: 'b.txt', record: { year: 2020, board: 'Farsta stadsdelsnämnd', unitNames: ['Äldreboendet Ekorren'] } },
+    ]);
+    // The archive as schema version 10 left it: one identity "ekorren", the second unit of a.txt dropped.
+    const raw = openDatabase(db);
+    raw.exec(`
+      DELETE FROM participations WHERE document_id = 1 AND name = 'Äldreboendet Ekorren';
+      UPDATE participations SET identity_id = (SELECT id FROM unit_identities WHERE name = 'Förskolan Ekorren') WHERE name = 'Äldreboendet Ekorren';
+      DELETE FROM unit_identities WHERE name = 'Äldreboendet Ekorren';
+      UPDATE unit_identities SET key = 'ekorren';
+      DELETE FROM schema_migrations WHERE version >= 11;
+    `);
+    rescopeUnits(raw);
+    raw.pragma('user_version = 10');
+    expect(raw.prepare('SELECT count(DISTINCT unit_id) FROM participations').pluck().get()).toBe(1);
+    raw.close();
+    openDatabase(db).close(); // a writer opens it: migration 11 runs
+    const d = openDatabase(db, { readonly: true, current: true });
+    expect(d.prepare('SELECT key FROM unit_identities ORDER BY key').pluck().all()).toEqual([unitIdentityKey('Äldreboendet Ekorren'), unitIdentityKey('Förskolan Ekorren')].sort());
+    expect(q.participation(d, ['year'])).toEqual([
+      { year: 2019, reports: 1, units: 2, participations: 2 },
+      { year: 2020, reports: 1, units: 1, participations: 1 },
+    ]);
+    expect(q.unitHistory(d, 'Äldreboendet Ekorren').map((r) => r.year)).toEqual([2019, 2020]);
   });
 });
 

@@ -171,19 +171,29 @@ export function participation(db: Database, by: ParticipationKey[] = ['year'], f
 }
 
 /**
- * Spelling identities matching a name forgivingly: case, diacritics, punctuation, a leading type
- * word ("stödboendet Lönnen" / "Lönnen"), an abbreviation in brackets.
+ * Spelling identities matching a name forgivingly: case, diacritics, punctuation, definite or
+ * indefinite forms, an abbreviation in brackets (src/query/unit-identity.ts). One word, or a name
+ * that is no unit's whole name, finds the units whose names hold its words (`Lönnen`: Lönnen,
+ * Stödboendet Lönnen, Äldreboendet Lönnen, …), else the words as beginnings (`relationsv` …), the
+ * shortest 20.
  */
 export function findUnitIdentities(db: Database, name: string): Array<{ id: number; name: string }> {
-  // Typed input may write the type word in lower case ("stödboendet lönnen"): try without it too.
-  const keys = [...new Set([unitIdentityKey(name), unitIdentityKey(name.replace(/^\p{L}+(?:et|en|an)\s+(?=\S)/u, ''))])];
-  for (const key of keys) {
+  const key = unitIdentityKey(name);
+  if (!key) return [];
+  const words = key.split(' ');
+  // A whole name (type word and proper name) is that unit; a single word is every unit named with it.
+  if (words.length > 1) {
     const exact = db.prepare('SELECT id, name FROM unit_identities WHERE key = ?').all(key) as Array<{ id: number; name: string }>;
     if (exact.length) return exact;
   }
-  const key = keys[0]!;
-  if (key.length < 4) return [];
-  return db.prepare(`SELECT id, name FROM unit_identities WHERE key LIKE ? ESCAPE '\\' ORDER BY length(key) LIMIT 20`).all(`%${key.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: number; name: string }>;
+  const like = (w: string) => w.replace(/[%_\\]/g, '\\$&');
+  for (const pattern of [(w: string) => `% ${like(w)} %`, (w: string) => `% ${like(w)}%`]) {
+    const hits = db
+      .prepare(`SELECT id, name FROM unit_identities WHERE ${words.map(() => `' ' || key || ' ' LIKE ? ESCAPE '\\'`).join(' AND ')} ORDER BY length(key), key LIMIT 20`)
+      .all(...words.map(pattern)) as Array<{ id: number; name: string }>;
+    if (hits.length) return hits;
+  }
+  return [];
 }
 
 /**
