@@ -18,7 +18,7 @@ import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
-import { exportRecords } from '../src/store/read.js';
+import { iterateRecords } from '../src/store/read.js';
 import { rescopeUnits } from '../src/store/units.js';
 import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
@@ -193,6 +193,14 @@ describe('reports by Dnr and board', () => {
     // The scan's misread unit does not count: the report's units are those of its best document.
     expect(q.participation(d, ['year'])).toEqual([{ year: 2021, reports: 2, units: 3, participations: 3 }]);
     expect(q.unitHistory(d, 'Hemtjansten Brornma')).toEqual([]);
+    // The export carries each document's report group: a program counts reports, not files.
+    const nd = (await cli(db, 'export', '--format', 'ndjson')).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { source: { file: string }; report: { id: number; documents: number; counted: boolean } });
+    expect(nd.map((r) => [r.source.file, r.report.documents, r.report.counted])).toEqual([['a-scan.pdf', 2, false], ['a.pdf', 2, true], ['b.pdf', 1, true]]);
+    expect(nd[0]!.report.id).toBe(nd[1]!.report.id);
+    expect(new Set(nd.map((r) => r.report.id)).size).toBe(2);
+    expect(nd.filter((r) => r.report.counted)).toHaveLength(2);
+    const csv = (await cli(db, 'export', '--format', 'csv')).stdout.split('\n').slice(1, 4).map((l) => l.split(',').slice(9, 12));
+    expect(csv).toEqual([[String(nd[0]!.report.id), '2', '0'], [String(nd[0]!.report.id), '2', '1'], [String(nd[2]!.report.id), '1', '1']]);
   });
 });
 
@@ -486,7 +494,8 @@ describe('spreadsheets and export', () => {
   });
 
   it('export streams json, ndjson and csv, with the query filters', async () => {
-    const all = exportRecords(openDatabase(db, { readonly: true }));
+    const all = Array.from(iterateRecords(openDatabase(db, { readonly: true })));
+    expect(all.map((r) => r.report)).toEqual([1, 2, 3, 4].map((id) => ({ id, documents: 1, counted: true })));
     expect(JSON.parse((await cli(db, 'export')).stdout)).toEqual(all);
     const nd = (await cli(db, 'export', '--format', 'ndjson')).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(nd).toEqual(all);
@@ -494,8 +503,8 @@ describe('spreadsheets and export', () => {
     expect(JSON.parse((await cli(db, 'export', '--board', 'bromma', '--to', '2020')).stdout).map((r: { source: { file: string } }) => r.source.file)).toEqual(['b2019.txt']);
     expect(JSON.parse((await cli(db, 'export', '--class', 'unknown', '--from', '2030')).stdout)).toEqual([]);
     const csv = (await cli(db, 'export', '--format', 'csv', '--board', 'farsta')).stdout.split('\n');
-    expect(csv[0]).toBe('file,path,sha256,format,pages,ocr,ocr_confidence,missing,superseded_by,report,topic,year,board,administration,diarienummer,document_date,meeting_date,units,classes,target_units,case_officer');
-    expect(csv[1]).toMatch(/^f2021\.txt,\/test\/f2021\.txt,0+3,txt,1,0,,0,,3,award_participation,2021,Farsta stadsdelsnämnd,,,,,"Hemtjänsten ""Farsta"", syd",,,$/);
+    expect(csv[0]).toBe('file,path,sha256,format,pages,ocr,ocr_confidence,missing,superseded_by,report,report_documents,counted,topic,year,board,administration,diarienummer,document_date,meeting_date,units,classes,target_units,case_officer');
+    expect(csv[1]).toMatch(/^f2021\.txt,\/test\/f2021\.txt,0+3,txt,1,0,,0,,3,1,1,award_participation,2021,Farsta stadsdelsnämnd,,,,,"Hemtjänsten ""Farsta"", syd",,,$/);
     expect(csv).toHaveLength(3);
     const excel = (await cli(db, 'export', '--format', 'csv', '--excel')).stdout;
     expect(excel.startsWith('\ufefffile;path;')).toBe(true);

@@ -509,8 +509,16 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 11,
-    name: "unit identity keeps the type word: Förskolan Ekorren and Äldreboendet Ekorren are two units",
-    up: (db) => rekeyUnitIdentities(db),
+    name: "unit identity keeps the type word (Förskolan Ekorren and Äldreboendet Ekorren are two units); indexes for filtered search and signatories",
+    up: (db) => {
+      db.exec(`
+        -- Filtered search and signatories read a board's reports and records in year order.
+        CREATE INDEX IF NOT EXISTS reports_board_year ON reports(board, year);
+        CREATE INDEX IF NOT EXISTS reports_year ON reports(year, board);
+        CREATE INDEX IF NOT EXISTS extractions_board_year ON extractions(board, year) WHERE counted;
+      `);
+      rekeyUnitIdentities(db);
+    },
   },
 ];
 
