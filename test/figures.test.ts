@@ -344,6 +344,13 @@ describe('filters that filter', () => {
     expect((JSON.parse(from.stdout) as q.Row[]).map((r) => r.year)).toEqual([2018, 2018, 2018]);
     expect((JSON.parse((await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--to', '2016')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2016.txt']);
     expect((JSON.parse((await cli(db, 'query', 'search', 'solrosen', '--board', 'södermalm', '--from', '2018')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2018.txt']);
+    // Filtered, the pages are ranked among themselves (BM25) and cut at --limit with the total said; snippets mark the words.
+    const filtered = await cli(db, 'query', 'search', 'solrosen', '--board', 'södermalm', '--limit', '1');
+    expect(JSON.parse(filtered.stdout)).toEqual([
+      expect.objectContaining({ file: 'Södermalms-2016.txt', year: 2016, board: 'Södermalms stadsdelsnämnd', snippet: 'Södermalm anmäler Förskolan [Solrosen] till kvalitetsutmärkelsen 2016' }),
+    ]);
+    expect(filtered.stderr).toMatch(/showing the best 1 of 2 matching pages; --limit 2 shows them all/);
+    expect(q.search(openDatabase(db, { readonly: true }), 'kvalitets*', { to: 2016 }).map((r) => r.snippet)).toEqual(['Södermalm anmäler Förskolan Solrosen till [kvalitetsutmärkelsen] 2016']);
     const limited = await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--limit', '2');
     expect(JSON.parse(limited.stdout)).toHaveLength(2);
     expect(limited.stderr).toMatch(/showing the best 2 of 4 matching pages; --limit 4 shows them all/);
@@ -389,7 +396,7 @@ describe('filters that filter', () => {
       [['signatories', '--class', 'skola'], /query signatories does not take --class/],
       [['boards', '--by', 'year,board'], /query boards does not take --by \(only participation is grouped\)/],
       [['sql', 'SELECT 1', '--from', '2018'], /query sql does not take --from \(write the condition into the SELECT\); it takes no filters/],
-      [['participation', '--limit', '5'], /query participation does not take --limit/],
+      [['participation', '--limit', '5'], /query participation does not take --limit \(only search, signatories and incomplete are cut at a limit\)/],
       [['participation', '--class', 'simhall'], /no class matches --class "simhall"; the classes:\n {2}forskola \(Förskola\)/],
       [['participation', '--by', 'board'], /--by takes year, year,board, year,class, year,board,class, not "board"/],
       [['participation', '--format', 'json', '--excel'], /--excel goes with --format csv, not json/],
@@ -398,6 +405,21 @@ describe('filters that filter', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
+  });
+
+  it('signatories and incomplete are cut at --limit (default 1000) and say how many rows there are', async () => {
+    const sigDb = join(tempDir(), 'signatories.sqlite');
+    const signed = (year: number) => ({ ...EMPTY, year, board: 'Bromma stadsdelsnämnd', signatories: [{ name: 'Anna Berg', title: 'Stadsdelsdirektör' }, { name: 'Per Lind', title: 'Avdelningschef' }] });
+    storeRecords(sigDb, [2019, 2017, 2018].map((year) => ({ name: `s${year}.txt`, record: signed(year) })));
+    const all = JSON.parse((await cli(sigDb, 'query', 'signatories')).stdout) as q.Row[];
+    expect(all.map((r) => [r.year, r.name])).toEqual([2017, 2018, 2019].flatMap((y) => [[y, 'Anna Berg'], [y, 'Per Lind']]));
+    const cut = await cli(sigDb, 'query', 'signatories', '--limit', '3');
+    expect(cut.status).toBe(0);
+    expect(JSON.parse(cut.stdout)).toEqual(all.slice(0, 3));
+    expect(cut.stderr).toBe('beslutsarkiv: showing the first 3 of 6 rows; --limit 6 shows them all\n');
+    expect((await cli(sigDb, 'query', 'signatories', '--limit', '6')).stderr).toBe('');
+    expect(q.signatoriesCount(openDatabase(sigDb, { readonly: true }), { from: 2018 })).toBe(4);
+    expect(q.DEFAULT_LIST_LIMIT).toBe(1000);
   });
 
   it('CSV always has its header row; tables say 1 row, 2 rows', async () => {
@@ -529,7 +551,7 @@ describe('the database in other tools', () => {
   it.skipIf(!hasSqliteUtils)('sqlite-utils finds the full-text index and searches it, with or without å/ä/ö', () => {
     const run = (...args: string[]) => spawnSync('sqlite-utils', args, { encoding: 'utf8' });
     expect(JSON.parse(run('tables', db, '--fts5').stdout)).toEqual([{ table: 'pages_fts' }]);
-    for (const word of ['förvaltningen', 'forvaltningen']) {
+    for (const word of ['förvaltningen', 'forvaltningen', 'forvaltning*']) {
       const r = run('search', db, 'pages', word, '-c', 'document_id', '-c', 'page');
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([{ document_id: 1, page: 1 }]);
@@ -673,5 +695,14 @@ describe('rename suggestions', () => {
       { name: 'b.txt', record: { year: 2016, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren 2', 'LSS/SoL-hälsan'] } },
     ]);
     expect(q.unitAliases(openDatabase(db, { readonly: true })).map((r) => [r.name, r.possibly_renamed_to])).toEqual([['LSS-hälsan', 'LSS/SoL-hälsan']]);
+  });
+
+  it('are not made between units of different types, but are within a type', () => {
+    const db = join(tempDir(), 'renames-types.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2015, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Förskolan Tallen'] } },
+      { name: 'b.txt', record: { year: 2016, board: 'Farsta stadsdelsnämnd', unitNames: ['Träffpunkten Ekorren', 'Förskolan Tallen Nord'] } },
+    ]);
+    expect(q.unitAliases(openDatabase(db, { readonly: true })).map((r) => [r.name, r.possibly_renamed_to])).toEqual([['Förskolan Tallen', 'Förskolan Tallen Nord']]);
   });
 });

@@ -12,7 +12,7 @@ import { fold } from '../repair/fold.js';
 import { ftsQuery } from '../store/read.js';
 import { boardKey } from '../store/units.js';
 import { LABELS } from './labels.js';
-import { unitIdentityKey } from './unit-identity.js';
+import { unitIdentityKey, unitWordBase } from './unit-identity.js';
 
 // natural by module path (its index loads database drivers and prints); this module exports the function itself.
 const JaroWinklerDistance = createRequire(import.meta.url)('natural/lib/natural/distance/jaro-winkler_distance.js') as (
@@ -272,7 +272,13 @@ export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.
     for (const gap of [1, 2]) {
       for (const b of byStart.get(`${a.lineage}\u0000${a.last + gap}`) ?? []) {
         if (a.id === b.id) continue;
-        const similarity = JaroWinklerDistance(a.key, b.key);
+        // Units of different types (Förskolan Ekorren, Träffpunkten Ekorren) are not renames of each
+        // other; within a type the names after the type word are compared (as written, folded: the
+        // keys' sorted words, or a shared type word, would make any two names look alike).
+        const [ta, pa] = typeAndProper(a.name);
+        const [tb, pb] = typeAndProper(b.name);
+        if (ta && tb && ta !== tb) continue;
+        const similarity = JaroWinklerDistance(pa, pb);
         const wa = words(a.name);
         const wb = words(b.name);
         const contained = [...wa].every((x) => wb.has(x)) || [...wb].every((x) => wa.has(x));
@@ -285,6 +291,15 @@ export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.
     }
   }
   return out.sort((x, y) => String(x.board).localeCompare(String(y.board), 'sv') || Number(x.from) - Number(y.from) || String(x.name).localeCompare(String(y.name), 'sv'));
+}
+
+/** A leading type word (`Förskolan`, `Stödboendet`) before a capitalized name. */
+const LEADING_TYPE_WORD = /^(\p{L}+(?:et|en|an|na|orna|erna|arna))\s+(?=\p{Lu})/u;
+
+/** A unit name's type word (its base, or '' when it has none) and the rest, folded. */
+function typeAndProper(name: string): [string, string] {
+  const m = LEADING_TYPE_WORD.exec(name);
+  return m ? [unitWordBase(m[1]!), foldName(name.slice(m[0].length))] : ['', foldName(name)];
 }
 
 /** Classes offered per year (the 2017 change shows as annan_vard_omsorg giving way): `{year, class, label, reports}`. */
