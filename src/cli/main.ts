@@ -222,7 +222,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .action((o) => {
       const db = openDatabase(o.db, { readonly: true, current: true });
       try {
-        writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
+        writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db), htmlPath: resolve(o.html) }));
         out(`wrote ${resolve(o.html)}\n`);
       } finally {
         db.close();
