@@ -3,7 +3,9 @@
  * scripts/make-synthetic-archive.ts when missing), the time and peak memory of `beslutsarkiv
  * export` over it in each format, and the database size.
  *
- *   npm run bench:queries [-- --documents 100000] [-- --runs 30]
+ *   npm run bench:queries [-- --documents 100000] [-- --runs 30] [-- --db other.sqlite] [-- --no-export]
+ * Each query runs as `beslutsarkiv query` runs it (src/query/named.ts: filters resolved, default
+ * limits, the total counted when an answer is cut).
  * The last line is one JSON object: query name → p95 ms, export seconds and peak RSS, the size.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +13,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/database.js';
-import * as q from '../src/query/queries.js';
+import { runNamedQuery } from '../src/query/named.js';
+import type * as q from '../src/query/queries.js';
 import { SYNTHETIC_VERSION } from './synthetic-version.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,30 +36,35 @@ export async function benchQueries(dbPath: string, documents: number, runs = 30)
   const largest = named[named.length - 1]!;
   // A board's name typed the way people do: lower case, no å/ä/ö (matched folded, as --board does).
   const typed = board.toLowerCase().replace(/[åä]/g, 'a').replace(/ö/g, 'o');
+  // Each query as `beslutsarkiv query` runs it (src/query/named.ts): its filters resolved, its
+  // default limit, and the total counted when the answer is cut at it.
+  const run = (name: string, arg = '', filters: q.Filters = {}, by?: string) => () => runNamedQuery(db, name, arg, { filters, by }, []).rows;
   const queries: Record<string, () => unknown[]> = {
-    'participation --by year': () => q.participation(db, ['year']),
-    'participation --by year,board': () => q.participation(db, ['year', 'board']),
-    'participation --by year,class': () => q.participation(db, ['year', 'class']),
-    [`participation --board "${typed}" --class forskola`]: () => q.participation(db, ['year'], { board: typed, class: 'forskola' }),
-    'participation --from 2007 --to 2019': () => q.participation(db, ['year'], { from: 2007, to: 2019 }),
-    [`unit "${unit}"`]: () => q.unitHistory(db, unit),
-    'unit (forgiving, lower case, no type word)': () => q.unitHistory(db, unit.split(' ').slice(1).join(' ').toLowerCase()),
-    'unit-aliases': () => q.unitAliases(db),
-    [`unit-aliases --board "${typed}"`]: () => q.unitAliases(db, { board: typed }),
-    classes: () => q.classesOffered(db),
-    deadlines: () => q.deadlines(db),
-    boards: () => q.boards(db),
-    'boards --class aldreomsorg': () => q.boards(db, { class: 'aldreomsorg' }),
-    'boards --from 2020 --to 2020': () => q.boards(db, { from: 2020, to: 2020 }),
-    [`signatories --board "${typed}"`]: () => q.signatories(db, { board: typed }),
-    [`signatories --board "${largest}" (the largest board)`]: () => q.signatories(db, { board: largest }),
-    'signatories --from 2020 --to 2020': () => q.signatories(db, { from: 2020, to: 2020 }),
-    incomplete: () => q.incomplete(db),
-    'search "kvalitetsutmarkelsen 2019"': () => q.search(db, 'kvalitetsutmarkelsen 2019'),
-    [`search "hallbar" --board "${typed}" --from 2019 (a word of every document)`]: () => q.search(db, 'hallbar', { board: typed, from: 2019 }),
+    'participation --by year': run('participation'),
+    'participation --by year,board': run('participation', '', {}, 'year,board'),
+    'participation --by year,class': run('participation', '', {}, 'year,class'),
+    [`participation --board "${typed}" --class forskola`]: run('participation', '', { board: typed, class: 'forskola' }),
+    'participation --from 2007 --to 2019': run('participation', '', { from: 2007, to: 2019 }),
+    [`unit "${unit}"`]: run('unit', unit),
+    'unit (forgiving, lower case, no type word)': run('unit', unit.split(' ').slice(1).join(' ').toLowerCase()),
+    'unit-aliases': run('unit-aliases'),
+    [`unit-aliases --board "${typed}"`]: run('unit-aliases', '', { board: typed }),
+    classes: run('classes'),
+    deadlines: run('deadlines'),
+    boards: run('boards'),
+    'boards --class aldreomsorg': run('boards', '', { class: 'aldreomsorg' }),
+    'boards --from 2020 --to 2020': run('boards', '', { from: 2020, to: 2020 }),
+    [`signatories --board "${typed}"`]: run('signatories', '', { board: typed }),
+    [`signatories --board "${largest}" (the largest board; first 1000 rows and the total)`]: run('signatories', '', { board: largest }),
+    'signatories --from 2020 --to 2020': run('signatories', '', { from: 2020, to: 2020 }),
+    incomplete: run('incomplete'),
+    'search "kvalitetsutmarkelsen 2019"': run('search', 'kvalitetsutmarkelsen 2019'),
+    [`search "hallbar" --board "${typed}" --from 2019 (a word of every document)`]: run('search', 'hallbar', { board: typed, from: 2019 }),
+    [`search "hallbar" --board "${largest}" --from 2015 --to 2020`]: run('search', 'hallbar', { board: largest, from: 2015, to: 2020 }),
+    'search "hallbar" --from 2024 (a year of every board)': run('search', 'hallbar', { from: 2024 }),
   };
   const p95: Record<string, number> = {};
-  console.log(`${'query'.padEnd(66)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'rows'.padStart(9)}`);
+  console.log(`${'query'.padEnd(90)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'rows'.padStart(9)}`);
   for (const [name, fn] of Object.entries(queries)) {
     fn(); // warm the page cache and statement
     const times: number[] = [];
@@ -68,7 +76,7 @@ export async function benchQueries(dbPath: string, documents: number, runs = 30)
     }
     times.sort((a, b) => a - b);
     p95[name] = +times[Math.ceil(runs * 0.95) - 1]!.toFixed(1);
-    console.log(`${name.padEnd(66)}${times[Math.floor(runs / 2)]!.toFixed(1).padStart(9)}${p95[name]!.toFixed(1).padStart(9)}${String(rows).padStart(9)}`);
+    console.log(`${name.padEnd(90)}${times[Math.floor(runs / 2)]!.toFixed(1).padStart(9)}${p95[name]!.toFixed(1).padStart(9)}${String(rows).padStart(9)}`);
   }
   db.close();
   return p95;
@@ -125,7 +133,8 @@ if (process.argv[1] && resolve(process.argv[1]) === SELF) {
     await exportChild(arg('--export-child')!, process.argv[process.argv.indexOf('--export-child') + 2]!);
   } else {
     const documents = Number(arg('--documents') ?? 100_000);
-    const dbPath = syntheticPath(documents);
+    // --db: an existing archive instead of the synthetic one (it must exist).
+    const dbPath = arg('--db') ? resolve(arg('--db')!) : syntheticPath(documents);
     const p95 = await benchQueries(dbPath, documents, Number(arg('--runs') ?? 30));
     const worst = Math.max(...Object.values(p95));
     const docs = (() => {
@@ -136,7 +145,7 @@ if (process.argv[1] && resolve(process.argv[1]) === SELF) {
     })();
     console.log(`\nexport of all ${docs.documents} documents (${docs.reports} reports), output to /dev/null, a fresh process each`);
     const exports: Record<string, ExportFigure> = {};
-    for (const format of ['json', 'ndjson', 'csv'] as const) {
+    for (const format of process.argv.includes('--no-export') ? [] : (['json', 'ndjson', 'csv'] as const)) {
       exports[format] = benchExport(dbPath, format);
       const e = exports[format];
       console.log(`export --format ${format.padEnd(7)} ${e.wall_s.toFixed(2)} s wall (${e.export_s.toFixed(2)} s exporting, ${e.cpu_s.toFixed(2)} s CPU), peak RSS ${e.max_rss_mib} MiB, ${(e.bytes / 2 ** 20).toFixed(0)} MiB out`);

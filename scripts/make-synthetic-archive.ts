@@ -133,13 +133,14 @@ function* generate(boards: SyntheticBoard[], unitsPerWeight: number, seed: numbe
       // Half are there when the board starts, half start later; they last 5–30 years (carried on by successors).
       const from = !inherits && random() < 0.5 ? b.from : b.from + Math.floor(random() * (b.to - b.from + 1));
       const to = Math.min(LAST_YEAR, from + 5 + Math.floor(random() * 26));
-      // Common names recur across boards (the same name under unrelated boards is two units); within a
-      // board each proper name is one unit's (a unit's identity ignores its type word: `Lönnen` =
-      // `Stödboendet Lönnen`), numbered when the names run out.
+      // Common names recur across boards (the same name under unrelated boards is two units), and
+      // within a board under different type words (Förskolan Ekorren, Äldreboendet Ekorren: two
+      // units); a full name is one unit's in its board, numbered when the names run out.
+      const type = pick(UNIT_TYPES);
       let proper = pick(NAMES);
-      for (let n = 2; taken.has(proper); n++) proper = `${proper.replace(/ \d+$/, '')} ${n}`;
-      taken.add(proper);
-      const name = `${pick(UNIT_TYPES)} ${proper}`;
+      for (let n = 2; taken.has(`${type} ${proper}`); n++) proper = `${proper.replace(/ \d+$/, '')} ${n}`;
+      taken.add(`${type} ${proper}`);
+      const name = `${type} ${proper}`;
       const priv = random() < 0.15;
       const renamed = random() < 0.03 && to - from > 6 ? { name: `${name} ${pick(['Nord', 'Syd', 'Centrum', 'och Vänner'])}`, from: from + 3 + Math.floor(random() * (to - from - 4)) } : undefined;
       return {
@@ -156,9 +157,8 @@ function* generate(boards: SyntheticBoard[], unitsPerWeight: number, seed: numbe
   };
   for (const b of boards) {
     const inherited = b.after.flatMap(([p]) => (unitsOf.get(p) ?? []).filter((u) => u.to >= b.from));
-    const proper = (u: Unit) => u.name.slice(u.name.indexOf(' ') + 1);
-    const seen = new Set(inherited.map(proper));
-    unitsOf.set(b.name, [...inherited, ...makeUnits(b).filter((u) => !seen.has(proper(u)))]);
+    const seen = new Set(inherited.map((u) => u.name));
+    unitsOf.set(b.name, [...inherited, ...makeUnits(b).filter((u) => !seen.has(u.name))]);
   }
 
   for (const { board: b, year } of boardYears) {

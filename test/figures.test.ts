@@ -18,7 +18,9 @@ import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
-import { exportRecords } from '../src/store/read.js';
+import { iterateRecords } from '../src/store/read.js';
+import { rescopeUnits } from '../src/store/units.js';
+import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -191,6 +193,14 @@ describe('reports by Dnr and board', () => {
     // The scan's misread unit does not count: the report's units are those of its best document.
     expect(q.participation(d, ['year'])).toEqual([{ year: 2021, reports: 2, units: 3, participations: 3 }]);
     expect(q.unitHistory(d, 'Hemtjansten Brornma')).toEqual([]);
+    // The export carries each document's report group: a program counts reports, not files.
+    const nd = (await cli(db, 'export', '--format', 'ndjson')).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { source: { file: string }; report: { id: number; documents: number; counted: boolean } });
+    expect(nd.map((r) => [r.source.file, r.report.documents, r.report.counted])).toEqual([['a-scan.pdf', 2, false], ['a.pdf', 2, true], ['b.pdf', 1, true]]);
+    expect(nd[0]!.report.id).toBe(nd[1]!.report.id);
+    expect(new Set(nd.map((r) => r.report.id)).size).toBe(2);
+    expect(nd.filter((r) => r.report.counted)).toHaveLength(2);
+    const csv = (await cli(db, 'export', '--format', 'csv')).stdout.split('\n').slice(1, 4).map((l) => l.split(',').slice(9, 12));
+    expect(csv).toEqual([[String(nd[0]!.report.id), '2', '0'], [String(nd[0]!.report.id), '2', '1'], [String(nd[2]!.report.id), '1', '1']]);
   });
 });
 
@@ -250,6 +260,69 @@ describe('distinct units', () => {
   });
 });
 
+describe('unit identity keeps the type word', () => {
+  it('Förskolan Ekorren and Äldreboendet Ekorren in one lineage are two units; spellings of one unit are one', () => {
+    const db = join(tempDir(), 'types.sqlite');
+    const board = 'Hässelby-Vällingby stadsdelsnämnd';
+    storeRecords(db, [
+      { name: 'a2019.txt', record: { year: 2019, board, unitNames: ['Förskolan Ekorren', 'Äldreboendet Ekorren'] } },
+      // The same two units, spelled otherwise: lower-case type word, genitive before an indefinite type word, no å/ä/ö.
+      { name: 'a2020.txt', record: { year: 2020, board, unitNames: ['förskolan Ekorren', 'Ekorrens äldreboende'] } },
+      { name: 'a2021.txt', record: { year: 2021, board, unitNames: ['Forskolan Ekorren', 'Korttidshemmet Tallen'] } },
+      { name: 'a2022.txt', record: { year: 2022, board, unitNames: ['Korttidshem Tallen', 'Ekorren'] } },
+    ]);
+    const d = openDatabase(db, { readonly: true });
+    // Förskolan Ekorren, Äldreboendet Ekorren, Korttidshemmet Tallen, and a bare Ekorren (which of the two it is, the name does not say).
+    expect(q.participation(d, ['year'])).toEqual([
+      { year: 2019, reports: 1, units: 2, participations: 2 },
+      { year: 2020, reports: 1, units: 2, participations: 2 },
+      { year: 2021, reports: 1, units: 2, participations: 2 },
+      { year: 2022, reports: 1, units: 2, participations: 2 },
+    ]);
+    expect(d.prepare('SELECT count(DISTINCT unit_id) FROM participations WHERE counted').pluck().get()).toBe(4);
+    const history = q.unitHistory(d, 'Förskolan Ekorren');
+    expect(history.map((r) => [r.year, r.name])).toEqual([[2019, 'Förskolan Ekorren'], [2020, 'förskolan Ekorren'], [2021, 'Forskolan Ekorren']]);
+    expect(new Set(history.map((r) => r.unit_id)).size).toBe(1);
+    expect(q.unitHistory(d, 'äldreboendet ekorren').map((r) => [r.year, r.name])).toEqual([[2019, 'Äldreboendet Ekorren'], [2020, 'Ekorrens äldreboende']]);
+    // One word finds every unit named with it, each with its own unit_id; the beginning of a word does too.
+    expect(new Set(q.unitHistory(d, 'Ekorren').map((r) => r.unit_id)).size).toBe(3);
+    expect(new Set(q.unitHistory(d, 'tall').map((r) => r.unit_id)).size).toBe(1);
+    expect(q.unitHistory(d, 'korttids').map((r) => r.year)).toEqual([2021, 2022]);
+    expect(unitIdentityKey('Korttidshemmet Tallen')).toBe(unitIdentityKey('Korttidshem Tallen'));
+    expect(unitIdentityKey('Förskolan Ekorren 1')).not.toBe(unitIdentityKey('Förskolan Ekorren 2'));
+    expect(unitIdentityKey('Förskolan Ekorren')).not.toBe(unitIdentityKey('Äldreboendet Ekorren'));
+  });
+
+  it('migration 11 recomputes stored keys and brings back the participation the old key lost', () => {
+    const db = join(tempDir(), 'rekey.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2019, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Äldreboendet Ekorren'] } },
+      { name: 'b.txt', record: { year: 2020, board: 'Farsta stadsdelsnämnd', unitNames: ['Äldreboendet Ekorren'] } },
+    ]);
+    // The archive as schema version 10 left it: one identity "ekorren", the second unit of a.txt dropped.
+    const raw = openDatabase(db);
+    raw.exec(`
+      DELETE FROM participations WHERE document_id = 1 AND name = 'Äldreboendet Ekorren';
+      UPDATE participations SET identity_id = (SELECT id FROM unit_identities WHERE name = 'Förskolan Ekorren') WHERE name = 'Äldreboendet Ekorren';
+      DELETE FROM unit_identities WHERE name = 'Äldreboendet Ekorren';
+      UPDATE unit_identities SET key = 'ekorren';
+      DELETE FROM schema_migrations WHERE version >= 11;
+    `);
+    rescopeUnits(raw);
+    raw.pragma('user_version = 10');
+    expect(raw.prepare('SELECT count(DISTINCT unit_id) FROM participations').pluck().get()).toBe(1);
+    raw.close();
+    openDatabase(db).close(); // a writer opens it: migration 11 runs
+    const d = openDatabase(db, { readonly: true, current: true });
+    expect(d.prepare('SELECT key FROM unit_identities ORDER BY key').pluck().all()).toEqual([unitIdentityKey('Äldreboendet Ekorren'), unitIdentityKey('Förskolan Ekorren')].sort());
+    expect(q.participation(d, ['year'])).toEqual([
+      { year: 2019, reports: 1, units: 2, participations: 2 },
+      { year: 2020, reports: 1, units: 1, participations: 1 },
+    ]);
+    expect(q.unitHistory(d, 'Äldreboendet Ekorren').map((r) => r.year)).toEqual([2019, 2020]);
+  });
+});
+
 describe('filters that filter', () => {
   let db: string;
   beforeAll(() => {
@@ -271,6 +344,13 @@ describe('filters that filter', () => {
     expect((JSON.parse(from.stdout) as q.Row[]).map((r) => r.year)).toEqual([2018, 2018, 2018]);
     expect((JSON.parse((await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--to', '2016')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2016.txt']);
     expect((JSON.parse((await cli(db, 'query', 'search', 'solrosen', '--board', 'södermalm', '--from', '2018')).stdout) as q.Row[]).map((r) => r.file)).toEqual(['Södermalms-2018.txt']);
+    // Filtered, the pages are ranked among themselves (BM25) and cut at --limit with the total said; snippets mark the words.
+    const filtered = await cli(db, 'query', 'search', 'solrosen', '--board', 'södermalm', '--limit', '1');
+    expect(JSON.parse(filtered.stdout)).toEqual([
+      expect.objectContaining({ file: 'Södermalms-2016.txt', year: 2016, board: 'Södermalms stadsdelsnämnd', snippet: 'Södermalm anmäler Förskolan [Solrosen] till kvalitetsutmärkelsen 2016' }),
+    ]);
+    expect(filtered.stderr).toMatch(/showing the best 1 of 2 matching pages; --limit 2 shows them all/);
+    expect(q.search(openDatabase(db, { readonly: true }), 'kvalitets*', { to: 2016 }).map((r) => r.snippet)).toEqual(['Södermalm anmäler Förskolan Solrosen till [kvalitetsutmärkelsen] 2016']);
     const limited = await cli(db, 'query', 'search', 'kvalitetsutmarkelsen', '--limit', '2');
     expect(JSON.parse(limited.stdout)).toHaveLength(2);
     expect(limited.stderr).toMatch(/showing the best 2 of 4 matching pages; --limit 4 shows them all/);
@@ -316,7 +396,7 @@ describe('filters that filter', () => {
       [['signatories', '--class', 'skola'], /query signatories does not take --class/],
       [['boards', '--by', 'year,board'], /query boards does not take --by \(only participation is grouped\)/],
       [['sql', 'SELECT 1', '--from', '2018'], /query sql does not take --from \(write the condition into the SELECT\); it takes no filters/],
-      [['participation', '--limit', '5'], /query participation does not take --limit/],
+      [['participation', '--limit', '5'], /query participation does not take --limit \(only search, signatories and incomplete are cut at a limit\)/],
       [['participation', '--class', 'simhall'], /no class matches --class "simhall"; the classes:\n {2}forskola \(Förskola\)/],
       [['participation', '--by', 'board'], /--by takes year, year,board, year,class, year,board,class, not "board"/],
       [['participation', '--format', 'json', '--excel'], /--excel goes with --format csv, not json/],
@@ -325,6 +405,21 @@ describe('filters that filter', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
+  });
+
+  it('signatories and incomplete are cut at --limit (default 1000) and say how many rows there are', async () => {
+    const sigDb = join(tempDir(), 'signatories.sqlite');
+    const signed = (year: number) => ({ ...EMPTY, year, board: 'Bromma stadsdelsnämnd', signatories: [{ name: 'Anna Berg', title: 'Stadsdelsdirektör' }, { name: 'Per Lind', title: 'Avdelningschef' }] });
+    storeRecords(sigDb, [2019, 2017, 2018].map((year) => ({ name: `s${year}.txt`, record: signed(year) })));
+    const all = JSON.parse((await cli(sigDb, 'query', 'signatories')).stdout) as q.Row[];
+    expect(all.map((r) => [r.year, r.name])).toEqual([2017, 2018, 2019].flatMap((y) => [[y, 'Anna Berg'], [y, 'Per Lind']]));
+    const cut = await cli(sigDb, 'query', 'signatories', '--limit', '3');
+    expect(cut.status).toBe(0);
+    expect(JSON.parse(cut.stdout)).toEqual(all.slice(0, 3));
+    expect(cut.stderr).toBe('beslutsarkiv: showing the first 3 of 6 rows; --limit 6 shows them all\n');
+    expect((await cli(sigDb, 'query', 'signatories', '--limit', '6')).stderr).toBe('');
+    expect(q.signatoriesCount(openDatabase(sigDb, { readonly: true }), { from: 2018 })).toBe(4);
+    expect(q.DEFAULT_LIST_LIMIT).toBe(1000);
   });
 
   it('CSV always has its header row; tables say 1 row, 2 rows', async () => {
@@ -421,7 +516,8 @@ describe('spreadsheets and export', () => {
   });
 
   it('export streams json, ndjson and csv, with the query filters', async () => {
-    const all = exportRecords(openDatabase(db, { readonly: true }));
+    const all = Array.from(iterateRecords(openDatabase(db, { readonly: true })));
+    expect(all.map((r) => r.report)).toEqual([1, 2, 3, 4].map((id) => ({ id, documents: 1, counted: true })));
     expect(JSON.parse((await cli(db, 'export')).stdout)).toEqual(all);
     const nd = (await cli(db, 'export', '--format', 'ndjson')).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(nd).toEqual(all);
@@ -429,8 +525,8 @@ describe('spreadsheets and export', () => {
     expect(JSON.parse((await cli(db, 'export', '--board', 'bromma', '--to', '2020')).stdout).map((r: { source: { file: string } }) => r.source.file)).toEqual(['b2019.txt']);
     expect(JSON.parse((await cli(db, 'export', '--class', 'unknown', '--from', '2030')).stdout)).toEqual([]);
     const csv = (await cli(db, 'export', '--format', 'csv', '--board', 'farsta')).stdout.split('\n');
-    expect(csv[0]).toBe('file,path,sha256,format,pages,ocr,ocr_confidence,missing,superseded_by,report,topic,year,board,administration,diarienummer,document_date,meeting_date,units,classes,target_units,case_officer');
-    expect(csv[1]).toMatch(/^f2021\.txt,\/test\/f2021\.txt,0+3,txt,1,0,,0,,3,award_participation,2021,Farsta stadsdelsnämnd,,,,,"Hemtjänsten ""Farsta"", syd",,,$/);
+    expect(csv[0]).toBe('file,path,sha256,format,pages,ocr,ocr_confidence,missing,superseded_by,report,report_documents,counted,topic,year,board,administration,diarienummer,document_date,meeting_date,units,classes,target_units,case_officer');
+    expect(csv[1]).toMatch(/^f2021\.txt,\/test\/f2021\.txt,0+3,txt,1,0,,0,,3,1,1,award_participation,2021,Farsta stadsdelsnämnd,,,,,"Hemtjänsten ""Farsta"", syd",,,$/);
     expect(csv).toHaveLength(3);
     const excel = (await cli(db, 'export', '--format', 'csv', '--excel')).stdout;
     expect(excel.startsWith('\ufefffile;path;')).toBe(true);
@@ -455,7 +551,7 @@ describe('the database in other tools', () => {
   it.skipIf(!hasSqliteUtils)('sqlite-utils finds the full-text index and searches it, with or without å/ä/ö', () => {
     const run = (...args: string[]) => spawnSync('sqlite-utils', args, { encoding: 'utf8' });
     expect(JSON.parse(run('tables', db, '--fts5').stdout)).toEqual([{ table: 'pages_fts' }]);
-    for (const word of ['förvaltningen', 'forvaltningen']) {
+    for (const word of ['förvaltningen', 'forvaltningen', 'forvaltning*']) {
       const r = run('search', db, 'pages', word, '-c', 'document_id', '-c', 'page');
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([{ document_id: 1, page: 1 }]);
@@ -599,5 +695,14 @@ describe('rename suggestions', () => {
       { name: 'b.txt', record: { year: 2016, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren 2', 'LSS/SoL-hälsan'] } },
     ]);
     expect(q.unitAliases(openDatabase(db, { readonly: true })).map((r) => [r.name, r.possibly_renamed_to])).toEqual([['LSS-hälsan', 'LSS/SoL-hälsan']]);
+  });
+
+  it('are not made between units of different types, but are within a type', () => {
+    const db = join(tempDir(), 'renames-types.sqlite');
+    storeRecords(db, [
+      { name: 'a.txt', record: { year: 2015, board: 'Farsta stadsdelsnämnd', unitNames: ['Förskolan Ekorren', 'Förskolan Tallen'] } },
+      { name: 'b.txt', record: { year: 2016, board: 'Farsta stadsdelsnämnd', unitNames: ['Träffpunkten Ekorren', 'Förskolan Tallen Nord'] } },
+    ]);
+    expect(q.unitAliases(openDatabase(db, { readonly: true })).map((r) => [r.name, r.possibly_renamed_to])).toEqual([['Förskolan Tallen', 'Förskolan Tallen Nord']]);
   });
 });

@@ -7,7 +7,7 @@ import { ingest } from '../src/pipeline.js';
 import { openDatabase } from '../src/store/database.js';
 import * as q from '../src/query/queries.js';
 import { renderReport } from '../src/query/report.js';
-import { exportRecords } from '../src/store/read.js';
+import { exportRecords, iterateRecords } from '../src/store/read.js';
 import { unitIdentityKey } from '../src/query/unit-identity.js';
 import { tempDir } from './helpers.js';
 
@@ -200,7 +200,8 @@ describe('beslutsarkiv query and report', () => {
 
   it('exports the records with their evidence as exportRecords() has them, keys in the schema\'s order', () => {
     const cliRecords = JSON.parse(cli('export', '--with-evidence').stdout) as Array<Record<string, unknown>>;
-    const library = exportRecords(open(), { withEvidence: true });
+    const library = Array.from(iterateRecords(open(), { withEvidence: true }));
+    expect(exportRecords(open(), { withEvidence: true })).toEqual(library.map(({ report: _r, ...rest }) => rest));
     expect(cliRecords).toEqual(library);
     expect(cliRecords.map((r) => Object.keys(r))).toEqual(library.map((r) => Object.keys(r)));
     expect(Object.keys(cliRecords[0]!.evidence as object).length).toBeGreaterThan(3);
@@ -224,5 +225,13 @@ describe('beslutsarkiv query and report', () => {
     const out = join(tempDir(), 'r.html');
     expect(cli('report', '--html', out).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('<svg ');
+    // Evidence shows the value and the text around it, cut at word boundaries, the value marked; not field paths.
+    expect(html).toMatch(/<td>datum \d+<\/td><td>2024-05-23 \(Nämndens sammanträde\)<\/td><td>1<\/td><td>…[^<]*Södermalms stadsdelsnämnd <mark>23 maj 2024<\/mark> Deltagande[^<]*…<\/td>/);
+    expect(html).not.toMatch(/<td>(units|dates)\[\d\]/);
+    for (const m of html.matchAll(/<td>(…[^<]*)<mark>/g)) expect(m[1], m[1]).toMatch(/^…\S/);
+    // Written beside the archive's files, the report links them relatively.
+    const beside = renderReport(open(), { dbPath: db, htmlPath: join(ROOT, 'corpus', 'rapport.html') });
+    expect(beside).toMatch(/<a href="004_6306731b55b2ba86\.txt">/);
+    expect(beside).not.toContain('file://');
   });
 });

@@ -198,7 +198,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(new Option('--board <name>', 'one board: its name or part of it, any case, with or without å/ä/ö'))
     .addOption(new Option('--class <class>', 'one award class: its key (forskola, unknown) or Swedish name, or part of it'))
     .addOption(new Option('--by <keys>', 'participation: year (default), year,board, year,class or year,board,class'))
-    .addOption(new Option('--limit <n>', 'search: the most pages to show (default 50)').argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'the most rows to show: search (default 50 pages), signatories and incomplete (default 1000); the total is said on stderr').argParser(positiveInt))
     .action(async (name: string, args: string[], o) => {
       const format = outputFormat(o, io.stdout);
       const db = openDatabase(o.db, { readonly: true, current: true });
@@ -223,7 +223,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .action((o) => {
       const db = openDatabase(o.db, { readonly: true, current: true });
       try {
-        writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db) }));
+        writeFileSync(o.html, renderReport(db, { dbPath: resolve(o.db), htmlPath: resolve(o.html) }));
         out(`wrote ${resolve(o.html)}\n`);
       } finally {
         db.close();
@@ -524,7 +524,7 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
 }
 
 const EXPORT_CSV_COLUMNS = [
-  'file', 'path', 'sha256', 'format', 'pages', 'ocr', 'ocr_confidence', 'missing', 'superseded_by', 'report', 'topic', 'year', 'board',
+  'file', 'path', 'sha256', 'format', 'pages', 'ocr', 'ocr_confidence', 'missing', 'superseded_by', 'report', 'report_documents', 'counted', 'topic', 'year', 'board',
   'administration', 'diarienummer', 'document_date', 'meeting_date', 'units', 'classes', 'target_units', 'case_officer',
 ];
 
@@ -535,7 +535,7 @@ function* csvChunks(records: ReturnType<typeof iterateRecords>, excel: boolean):
     const s = r.source;
     yield csvRecord(
       [
-        s.file, s.path, s.sha256, s.format, s.pages, s.ocr ? 1 : 0, s.ocr_confidence, s.missing ? 1 : 0, s.superseded_by, r.report, r.topic, r.year, r.board,
+        s.file, s.path, s.sha256, s.format, s.pages, s.ocr ? 1 : 0, s.ocr_confidence, s.missing ? 1 : 0, s.superseded_by, r.report?.id, r.report?.documents, r.report ? (r.report.counted ? 1 : 0) : null, r.topic, r.year, r.board,
         r.administration, r.diarienummer, r.document_date, r.meeting_date, r.units?.map((u) => u.name).join('; '), r.classes?.join('; '), r.target_units,
         r.case_officer?.name,
       ],

@@ -50,7 +50,7 @@ const TABLES: Record<string, TableMeta> = {
     facets: ['year', 'board', 'class', 'operator'],
   },
   distinct_units: { description: 'Distinkta enheter: ett namn (oavsett stavning) inom en nämnds linje (nämnden och de nämnder den bytt namn till eller gått upp i).', label_column: 'name' },
-  unit_identities: { description: 'Ett enhetsnamn oavsett stavning (skiftläge, å/ä/ö, typord).', label_column: 'name' },
+  unit_identities: { description: 'Ett enhetsnamn oavsett stavning (skiftläge, å/ä/ö, bestämd eller obestämd form, ordföljd); typordet hör till namnet (Förskolan Ekorren och Äldreboendet Ekorren är två enheter).', label_column: 'name' },
   board_successions: { description: 'Nämnder som bytt namn eller slagits samman (beslutsarkiv lineage add).' },
   unit_aliases: { description: 'Bekräftade alias: samma enhet under två namn eller nämnder (beslutsarkiv alias add).' },
   labels: { description: 'Svenska etiketter för lagrade nycklar (klasser, datumslag, ärendetyper).', facets: ['kind'] },

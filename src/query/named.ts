@@ -14,7 +14,7 @@ export interface QueryRequest {
   filters: Filters;
   /** participation: the keys to group by (`year`, `year,board`, `year,class`, `year,board,class`). */
   by?: string;
-  /** search: most hits to return. */
+  /** search, signatories, incomplete: most rows to return. */
   limit?: number;
 }
 
@@ -75,14 +75,14 @@ export const NAMED_QUERIES: Record<string, NamedQuery> = {
     run: (db, _a, r) => q.boards(db, r.filters),
   },
   signatories: {
-    takes: ['from', 'to', 'board'],
+    takes: ['from', 'to', 'board', 'limit'],
     columns: () => ['year', 'board', 'name', 'title', 'document'],
-    run: (db, _a, r) => q.signatories(db, r.filters),
+    run: (db, _a, r) => q.signatories(db, r.filters, { limit: r.limit }),
   },
   incomplete: {
-    takes: ['from', 'to', 'board'],
+    takes: ['from', 'to', 'board', 'limit'],
     columns: () => ['report', 'year', 'board', 'units', 'missing', 'documents', 'files'],
-    run: (db, _a, r) => q.incomplete(db, r.filters),
+    run: (db, _a, r) => q.incomplete(db, r.filters, { limit: r.limit }),
   },
   sql: {
     takes: [],
@@ -103,7 +103,7 @@ export const QUERY_NAMES = Object.keys(NAMED_QUERIES);
 const WHY_NOT: Partial<Record<QueryOption, string>> = {
   class: 'it is not about units',
   by: 'only participation is grouped',
-  limit: 'only search is cut at a limit',
+  limit: 'only search, signatories and incomplete are cut at a limit',
 };
 
 /** Runs a named query; refuses options it does not take (QueryUsageError, exit 2). */
@@ -127,10 +127,17 @@ export function runNamedQuery(db: Database, name: string, arg: string, request: 
     const c = q.matchClass(request.filters.class);
     if (c !== request.filters.class) notes.push(`--class "${request.filters.class}": ${c}`);
   }
-  const rows = named.run(db, arg, request);
-  if (name === 'search' && rows.length === (request.limit ?? 50)) {
-    const total = q.searchCount(db, arg, request.filters);
+  if (name === 'search') {
+    const { rows, total } = q.searchPaged(db, arg, request.filters, { limit: request.limit ?? 50 });
     if (total > rows.length) notes.push(`showing the best ${rows.length} of ${total} matching pages; --limit ${total} shows them all`);
+    return { columns: named.columns(db, arg, request), rows, notes };
+  }
+  const rows = named.run(db, arg, request);
+  const limit = request.limit ?? q.DEFAULT_LIST_LIMIT;
+  const count = name === 'signatories' ? q.signatoriesCount : name === 'incomplete' ? q.incompleteCount : undefined;
+  if (count && rows.length === limit) {
+    const total = count(db, request.filters);
+    if (total > rows.length) notes.push(`showing the first ${rows.length} of ${total} rows; --limit ${total} shows them all`);
   }
   return { columns: named.columns(db, arg, request), rows, notes };
 }

@@ -12,7 +12,7 @@ import { fold } from '../repair/fold.js';
 import { ftsQuery } from '../store/read.js';
 import { boardKey } from '../store/units.js';
 import { LABELS } from './labels.js';
-import { unitIdentityKey } from './unit-identity.js';
+import { unitIdentityKey, unitWordBase } from './unit-identity.js';
 
 // natural by module path (its index loads database drivers and prints); this module exports the function itself.
 const JaroWinklerDistance = createRequire(import.meta.url)('natural/lib/natural/distance/jaro-winkler_distance.js') as (
@@ -171,19 +171,29 @@ export function participation(db: Database, by: ParticipationKey[] = ['year'], f
 }
 
 /**
- * Spelling identities matching a name forgivingly: case, diacritics, punctuation, a leading type
- * word ("stödboendet Lönnen" / "Lönnen"), an abbreviation in brackets.
+ * Spelling identities matching a name forgivingly: case, diacritics, punctuation, definite or
+ * indefinite forms, an abbreviation in brackets (src/query/unit-identity.ts). One word, or a name
+ * that is no unit's whole name, finds the units whose names hold its words (`Lönnen`: Lönnen,
+ * Stödboendet Lönnen, Äldreboendet Lönnen, …), else the words as beginnings (`relationsv` …), the
+ * shortest 20.
  */
 export function findUnitIdentities(db: Database, name: string): Array<{ id: number; name: string }> {
-  // Typed input may write the type word in lower case ("stödboendet lönnen"): try without it too.
-  const keys = [...new Set([unitIdentityKey(name), unitIdentityKey(name.replace(/^\p{L}+(?:et|en|an)\s+(?=\S)/u, ''))])];
-  for (const key of keys) {
+  const key = unitIdentityKey(name);
+  if (!key) return [];
+  const words = key.split(' ');
+  // A whole name (type word and proper name) is that unit; a single word is every unit named with it.
+  if (words.length > 1) {
     const exact = db.prepare('SELECT id, name FROM unit_identities WHERE key = ?').all(key) as Array<{ id: number; name: string }>;
     if (exact.length) return exact;
   }
-  const key = keys[0]!;
-  if (key.length < 4) return [];
-  return db.prepare(`SELECT id, name FROM unit_identities WHERE key LIKE ? ESCAPE '\\' ORDER BY length(key) LIMIT 20`).all(`%${key.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: number; name: string }>;
+  const like = (w: string) => w.replace(/[%_\\]/g, '\\$&');
+  for (const pattern of [(w: string) => `% ${like(w)} %`, (w: string) => `% ${like(w)}%`]) {
+    const hits = db
+      .prepare(`SELECT id, name FROM unit_identities WHERE ${words.map(() => `' ' || key || ' ' LIKE ? ESCAPE '\\'`).join(' AND ')} ORDER BY length(key), key LIMIT 20`)
+      .all(...words.map(pattern)) as Array<{ id: number; name: string }>;
+    if (hits.length) return hits;
+  }
+  return [];
 }
 
 /**
@@ -262,7 +272,13 @@ export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.
     for (const gap of [1, 2]) {
       for (const b of byStart.get(`${a.lineage}\u0000${a.last + gap}`) ?? []) {
         if (a.id === b.id) continue;
-        const similarity = JaroWinklerDistance(a.key, b.key);
+        // Units of different types (Förskolan Ekorren, Träffpunkten Ekorren) are not renames of each
+        // other; within a type the names after the type word are compared (as written, folded: the
+        // keys' sorted words, or a shared type word, would make any two names look alike).
+        const [ta, pa] = typeAndProper(a.name);
+        const [tb, pb] = typeAndProper(b.name);
+        if (ta && tb && ta !== tb) continue;
+        const similarity = JaroWinklerDistance(pa, pb);
         const wa = words(a.name);
         const wb = words(b.name);
         const contained = [...wa].every((x) => wb.has(x)) || [...wb].every((x) => wa.has(x));
@@ -275,6 +291,15 @@ export function computeUnitAliases(db: Database, f: Resolved, minSimilarity = 0.
     }
   }
   return out.sort((x, y) => String(x.board).localeCompare(String(y.board), 'sv') || Number(x.from) - Number(y.from) || String(x.name).localeCompare(String(y.name), 'sv'));
+}
+
+/** A leading type word (`Förskolan`, `Stödboendet`) before a capitalized name. */
+const LEADING_TYPE_WORD = /^(\p{L}+(?:et|en|an|na|orna|erna|arna))\s+(?=\p{Lu})/u;
+
+/** A unit name's type word (its base, or '' when it has none) and the rest, folded. */
+function typeAndProper(name: string): [string, string] {
+  const m = LEADING_TYPE_WORD.exec(name);
+  return m ? [unitWordBase(m[1]!), foldName(name.slice(m[0].length))] : ['', foldName(name)];
 }
 
 /** Classes offered per year (the 2017 change shows as annan_vard_omsorg giving way): `{year, class, label, reports}`. */
@@ -344,17 +369,41 @@ export function boards(db: Database, filters: Filters = {}): Row[] {
     .all(...w.args) as Row[];
 }
 
-/** Who signed, per year and board: `{year, board, name, title, document}`. */
-export function signatories(db: Database, filters: Filters = {}): Row[] {
+/** The most rows a listing query (signatories, incomplete) returns unless told otherwise (`--limit`). */
+export const DEFAULT_LIST_LIMIT = 1000;
+
+export interface ListOptions {
+  /** The most rows to return (default DEFAULT_LIST_LIMIT); the count functions say how many there are in all. */
+  limit?: number;
+}
+
+/**
+ * Who signed, per year and board: `{year, board, name, title, document}`, in year order (no year
+ * last), then board, report and position, at most `limit` rows (signatoriesCount gives the total):
+ * the largest board has some 10,000 rows, more than a person reads and more than 20 ms to build.
+ */
+export function signatories(db: Database, filters: Filters = {}, options: ListOptions = {}): Row[] {
+  const f = resolveFilters(db, filters);
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+  const w = where(f, { year: 'e.year', board: 'e.board' });
+  // Two statements (years, then no year) so that each reads its index in order and stops at the limit.
+  const part = (years: string) =>
+    db
+      .prepare(
+        `SELECT e.year, e.board, s.name, s.title, d.file_name AS document
+         FROM extractions e JOIN signatories s ON s.document_id = e.document_id JOIN documents d ON d.id = e.document_id
+         WHERE e.counted AND ${years}${w.sql} ORDER BY e.year, e.board, e.document_id, s.position LIMIT ?`,
+      );
+  const rows = part('e.year IS NOT NULL').all(...w.args, limit) as Row[];
+  if (rows.length < limit && f.from === undefined && f.to === undefined) rows.push(...(part('e.year IS NULL').all(...w.args, limit - rows.length) as Row[]));
+  return rows;
+}
+
+/** How many rows signatories() has in all. */
+export function signatoriesCount(db: Database, filters: Filters = {}): number {
   const f = resolveFilters(db, filters);
   const w = where(f, { year: 'e.year', board: 'e.board' });
-  return db
-    .prepare(
-      `SELECT e.year, e.board, s.name, s.title, d.file_name AS document
-       FROM extractions e JOIN signatories s ON s.document_id = e.document_id JOIN documents d ON d.id = e.document_id
-       WHERE e.counted${w.sql} ORDER BY e.year IS NULL, e.year, e.board, s.position`,
-    )
-    .all(...w.args) as Row[];
+  return db.prepare(`SELECT count(*) FROM extractions e JOIN signatories s ON s.document_id = e.document_id WHERE e.counted${w.sql}`).pluck().get(...w.args) as number;
 }
 
 /**
@@ -362,16 +411,23 @@ export function signatories(db: Database, filters: Filters = {}): Row[] {
  * the trends cannot place: `{report, year, board, units, missing, documents, files}`. A filter on
  * a value a report lacks leaves it out.
  */
-export function incomplete(db: Database, filters: Filters = {}): Row[] {
+export function incomplete(db: Database, filters: Filters = {}, options: ListOptions = {}): Row[] {
   const f = resolveFilters(db, filters);
   const w = where(f, { year: 'r.year', board: 'r.board' });
   return db
     .prepare(
       `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
               r.files
-       FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id`,
+       FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id LIMIT ?`,
     )
-    .all(...w.args) as Row[];
+    .all(...w.args, options.limit ?? DEFAULT_LIST_LIMIT) as Row[];
+}
+
+/** How many rows incomplete() has in all. */
+export function incompleteCount(db: Database, filters: Filters = {}): number {
+  const f = resolveFilters(db, filters);
+  const w = where(f, { year: 'r.year', board: 'r.board' });
+  return db.prepare(`SELECT count(*) FROM reports r WHERE r.missing IS NOT NULL${w.sql}`).pluck().get(...w.args) as number;
 }
 
 export class ReadOnlyQueryError extends Error {
@@ -408,29 +464,201 @@ export interface SearchOptions {
   limit?: number;
 }
 
-const SEARCH_FROM = `FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents d ON d.id = p.document_id
-  LEFT JOIN report_documents rd ON rd.document_id = d.id LEFT JOIN reports r ON r.id = rd.report_id LEFT JOIN extractions e ON e.document_id = d.id`;
+export interface SearchAnswer {
+  rows: Row[];
+  /** Pages matching in all (the rows are the best `limit` of them). */
+  total: number;
+}
+
+const SEARCH_COLUMNS = `d.file_name AS file, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY first_seen LIMIT 1) AS path,
+  p.page, coalesce(r.year, e.year) AS year, coalesce(r.board, e.board) AS board, coalesce(rd.report_id, d.id) AS report`;
+const SEARCH_JOINS = `JOIN documents d ON d.id = p.document_id LEFT JOIN report_documents rd ON rd.document_id = d.id
+  LEFT JOIN reports r ON r.id = rd.report_id LEFT JOIN extractions e ON e.document_id = d.id`;
+const SEARCH_FROM = `FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid ${SEARCH_JOINS}`;
+
+/** Filtered searches over at most this many pages rank them here; more go through FTS5's own ranking. */
+const MAX_FILTERED_PAGES = 20_000;
+/** Runs of candidate pages looked up by rowid range; more, and the word's whole match list is read instead. */
+const MAX_RANGES = 200;
+
+/** Words as FTS5's unicode61 tokenizer with remove_diacritics sees them. */
+function tokens(text: string): string[] {
+  return text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
 
 /**
  * Full-text search over repaired page text (words match with or without å/ä/ö), with the year and
- * board of each hit's report: `{file, path, page, year, board, report, snippet}`, best first
- * (bm25, computed only for the pages that pass the filters: FTS5's rank column would be computed for
- * every match, which costs seconds for a word of every document).
+ * board of each hit's report: `{file, path, page, year, board, report, snippet}`, best first.
+ *
+ * Without filters, FTS5 ranks (bm25) and only the best `limit` pages get their snippet and details.
+ * With --board/--from/--to, the pages of the matching reports are found first (an index on board
+ * and year), FTS5 says which of them match (by rowid ranges, without ranking: FTS5's bm25 reads
+ * every match of a word in the whole archive, seconds for a word of every document) and they are
+ * ranked here with the BM25 formula (k1 1.2, b 0.75), its statistics taken over the filtered
+ * pages (rankPages). A filter wider than MAX_FILTERED_PAGES pages is left to FTS5.
  */
-export function search(db: Database, words: string, filters: Filters = {}, options: SearchOptions = {}): Row[] {
+export function searchPaged(db: Database, words: string, filters: Filters = {}, options: SearchOptions = {}): SearchAnswer {
   const f = resolveFilters(db, filters);
   if (f.class !== undefined) throw new QueryUsageError('search does not take --class');
   const q = ftsQuery(words);
-  if (!q) return [];
+  if (!q) return { rows: [], total: 0 };
+  const limit = options.limit ?? 50;
+  const details = db.prepare(`SELECT ${SEARCH_COLUMNS}, p.repaired_text AS text FROM pages p ${SEARCH_JOINS} WHERE p.rowid = ?`);
+  const terms = searchTerms(words);
+  const finish = (ids: number[]): Row[] =>
+    ids.map((id) => {
+      const { text, ...row } = details.get(id) as Row;
+      return { ...row, snippet: snippetOf(String(text ?? ''), terms) };
+    });
+  const filtered = f.board !== undefined || f.from !== undefined || f.to !== undefined;
+  if (filtered) {
+    const candidates = filteredPages(db, f);
+    if (candidates) {
+      const matched = matchingPages(db, q, candidates);
+      return { rows: finish(rankPages(db, words, matched).slice(0, limit)), total: matched.length };
+    }
+  }
   const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
-  return db
-    .prepare(
-      `SELECT d.file_name AS file, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY first_seen LIMIT 1) AS path,
-              p.page, coalesce(r.year, e.year) AS year, coalesce(r.board, e.board) AS board, coalesce(rd.report_id, d.id) AS report,
-              snippet(pages_fts, 0, '[', ']', '…', 10) AS snippet
-       ${SEARCH_FROM} WHERE pages_fts MATCH ?${w.sql} ORDER BY bm25(pages_fts) LIMIT ?`,
-    )
-    .all(q, ...w.args, options.limit ?? 50) as Row[];
+  const ids = db
+    .prepare(`SELECT pages_fts.rowid FROM pages_fts ${filtered ? `JOIN pages p ON p.rowid = pages_fts.rowid ${SEARCH_JOINS}` : ''} WHERE pages_fts MATCH ?${w.sql} ORDER BY bm25(pages_fts) LIMIT ?`)
+    .pluck()
+    .all(q, ...w.args, limit) as number[];
+  const total = ids.length < limit ? ids.length : filtered ? searchCount(db, words, filters) : (db.prepare('SELECT count(*) FROM pages_fts WHERE pages_fts MATCH ?').pluck().get(q) as number);
+  return { rows: finish(ids), total };
+}
+
+/**
+ * The rowids of the pages of documents whose report (else record) has the board and years asked,
+ * in order; null when there are more than MAX_FILTERED_PAGES.
+ */
+function filteredPages(db: Database, f: Resolved): number[] | null {
+  const cond = (t: string) => {
+    const parts: string[] = [];
+    const args: Array<string | number> = [];
+    if (f.board !== undefined) parts.push(`${t}.board = ?`) && args.push(f.board);
+    if (f.from !== undefined) parts.push(`${t}.year >= ?`) && args.push(f.from);
+    if (f.to !== undefined) parts.push(`${t}.year <= ?`) && args.push(f.to);
+    return { sql: parts.join(' AND '), args };
+  };
+  const r = cond('r');
+  const e = cond('e');
+  // Pages of documents whose report has the values; whose record has them (and no report says
+  // otherwise); whose report lacks a board or year (few): each as the answer reads it, the report's
+  // value, else the record's. Each branch reads an index on board or year.
+  const exact = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
+  const grouped = `JOIN report_documents rd ON rd.report_id = r.id JOIN pages p ON p.document_id = rd.document_id LEFT JOIN extractions e ON e.document_id = rd.document_id`;
+  const sql = `
+    SELECT p.rowid FROM reports r ${grouped} WHERE ${r.sql}
+    UNION SELECT p.rowid FROM extractions e JOIN pages p ON p.document_id = e.document_id LEFT JOIN report_documents rd ON rd.document_id = e.document_id
+      LEFT JOIN reports r ON r.id = rd.report_id WHERE ${e.sql}${exact.sql}
+    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board IS NULL${exact.sql}
+    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.year IS NULL${exact.sql}
+    LIMIT ?`;
+  const ids = db.prepare(sql).pluck().all(...r.args, ...e.args, ...exact.args, ...exact.args, ...exact.args, MAX_FILTERED_PAGES + 1) as number[];
+  return ids.length > MAX_FILTERED_PAGES ? null : ids.sort((x, y) => x - y);
+}
+
+/** Which of the candidate pages (rowids in order) FTS5 matches: by rowid ranges over runs of them, or one pass over all matches. */
+function matchingPages(db: Database, q: string, candidates: number[]): number[] {
+  if (!candidates.length) return [];
+  const runs: Array<[number, number]> = [];
+  for (const id of candidates) {
+    const last = runs[runs.length - 1];
+    if (last && id - last[1] <= 16) last[1] = id;
+    else runs.push([id, id]);
+  }
+  const want = new Set(candidates);
+  const out: number[] = [];
+  if (runs.length <= MAX_RANGES) {
+    const range = db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid BETWEEN ? AND ?').pluck();
+    for (const [lo, hi] of runs) for (const id of range.all(q, lo, hi) as number[]) if (want.has(id)) out.push(id);
+  } else {
+    for (const id of db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?').pluck().iterate(q) as Iterable<number>) if (want.has(id)) out.push(id);
+  }
+  return out;
+}
+
+interface SearchTerm {
+  term: string;
+  prefix: boolean;
+}
+
+/** The words of a search as FTS5 matches them: tokens, the last of a word ending in * a prefix. */
+function searchTerms(words: string): SearchTerm[] {
+  return words
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((w) => {
+      const t = tokens(w);
+      return t.map((x, i) => ({ term: x, prefix: w.endsWith('*') && i === t.length - 1 }));
+    });
+}
+
+const hits = (token: string, terms: SearchTerm[]) => terms.some((t) => (t.prefix ? token.startsWith(t.term) : token === t.term));
+
+/**
+ * A snippet as FTS5's snippet() makes one (the 10 words with the most matches, matches in
+ * [brackets], … where the text goes on), made from the page text: FTS5 would look the page up
+ * again for each hit.
+ */
+export function snippetOf(text: string, terms: SearchTerm[], size = 10): string {
+  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hits(tokens(m[0])[0] ?? '', terms) }));
+  if (!words.length) return '';
+  let best = 0;
+  let bestCount = -1;
+  for (let i = 0; i <= Math.max(0, words.length - size); i++) {
+    const count = words.slice(i, i + size).filter((w) => w.hit).length;
+    if (count > bestCount) [best, bestCount] = [i, count];
+  }
+  const window = words.slice(best, best + size);
+  let out = best > 0 ? '…' : '';
+  let at = window[0]!.start;
+  for (const w of window) {
+    out += text.slice(at, w.start) + (w.hit ? `[${text.slice(w.start, w.end)}]` : text.slice(w.start, w.end));
+    at = w.end;
+  }
+  return out + (best + size < words.length ? '…' : '');
+}
+
+const FOLDED = /[åäàáâöôóéèêü]/g;
+const FOLD_TO: Record<string, string> = { å: 'a', ä: 'a', à: 'a', á: 'a', â: 'a', ö: 'o', ô: 'o', ó: 'o', é: 'e', è: 'e', ê: 'e', ü: 'u' };
+
+/**
+ * The pages ranked by BM25 (k1 1.2, b 0.75; the statistics of these pages; a page's length in
+ * characters), best first, ties in archive order. Terms are counted in the page text lower-cased and
+ * folded, as whole words (or word beginnings for a prefix): no tokenizing, which cost most of the time.
+ */
+function rankPages(db: Database, words: string, ids: number[]): number[] {
+  if (ids.length <= 1) return ids;
+  const terms = searchTerms(words).map((t) => new RegExp(`(?<![\\p{L}\\p{N}])${t.term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${t.prefix ? '' : '(?![\\p{L}\\p{N}])'}`, 'gu'));
+  const text = db.prepare('SELECT repaired_text FROM pages WHERE rowid = ?').pluck();
+  const pages = ids.map((id) => {
+    const t = ((text.get(id) as string | null) ?? '').toLowerCase().replace(FOLDED, (c) => FOLD_TO[c]!);
+    return { id, length: t.length, tf: terms.map((re) => t.match(re)?.length ?? 0) };
+  });
+  const n = pages.length;
+  const avg = pages.reduce((s, p) => s + p.length, 0) / n || 1;
+  const idf = terms.map((_, i) => {
+    const having = pages.filter((p) => p.tf[i]! > 0).length;
+    return Math.log(1 + (n - having + 0.5) / (having + 0.5));
+  });
+  const k1 = 1.2;
+  const b = 0.75;
+  const score = (p: (typeof pages)[number]) => p.tf.reduce((s, tf, i) => s + (idf[i]! * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * p.length) / avg)), 0);
+  return pages
+    .map((p) => ({ id: p.id, s: score(p) }))
+    .sort((x, y) => y.s - x.s || x.id - y.id)
+    .map((p) => p.id);
+}
+
+/** The best pages of a search (see searchPaged). */
+export function search(db: Database, words: string, filters: Filters = {}, options: SearchOptions = {}): Row[] {
+  return searchPaged(db, words, filters, options).rows;
 }
 
 /** How many pages a search matches in all (to say when the answer was cut at its limit). */
@@ -438,6 +666,11 @@ export function searchCount(db: Database, words: string, filters: Filters = {}):
   const f = resolveFilters(db, filters);
   const q = ftsQuery(words);
   if (!q) return 0;
+  const filtered = f.board !== undefined || f.from !== undefined || f.to !== undefined;
+  if (filtered) {
+    const candidates = filteredPages(db, f);
+    if (candidates) return matchingPages(db, q, candidates).length;
+  }
   const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
   return db.prepare(`SELECT count(*) ${SEARCH_FROM} WHERE pages_fts MATCH ?${w.sql}`).pluck().get(q, ...w.args) as number;
 }

@@ -6,6 +6,7 @@
  * incomplete reports (which the charts cannot place), and documents with the evidence of their values.
  */
 import type { Database } from 'better-sqlite3';
+import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { boards, classesOffered, deadlines, incomplete, participation, unitAliases, type Row } from './queries.js';
 import { LABELS, UNKNOWN_BOARD, UNKNOWN_YEAR } from './labels.js';
@@ -161,8 +162,70 @@ function table(rows: Row[], columns: Column[], cls = ''): string {
 
 export interface ReportOptions {
   dbPath: string;
+  /** Where the report is written: source links are then relative to it (the report and the archive can move together). */
+  htmlPath?: string;
   /** Documents listed with their evidence (the newest first); the rest are counted and the cut is said. */
   maxDocuments?: number;
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  topic: 'ärende', year: 'år', board: 'nämnd', administration: 'förvaltning', diarienummer: 'diarienummer', document_date: 'datum',
+  meeting_date: 'sammanträde', units: 'enhet', classes: 'klass', dates: 'datum', signatories: 'undertecknare', case_officer: 'handläggare', target_units: 'antal enheter',
+};
+
+/** `units[2].name` → `enhet 3`: a field path for people. */
+function fieldLabel(path: string): string {
+  const m = /^(\w+)(?:\[(\d+)\])?/.exec(path);
+  if (!m) return path;
+  return `${FIELD_LABELS[m[1]!] ?? m[1]}${m[2] === undefined ? '' : ` ${Number(m[2]) + 1}`}`;
+}
+
+/** A document's record, as far as evidence paths point into it. */
+function recordOf(db: Database, id: number): Record<string, unknown> {
+  const e = (db.prepare('SELECT * FROM extractions WHERE document_id = ?').get(id) ?? {}) as Record<string, unknown>;
+  const list = (sql: string) => db.prepare(sql).all(id) as Row[];
+  return {
+    ...e,
+    case_officer: e.has_case_officer ? { name: e.case_officer_name, phone: e.case_officer_phone } : null,
+    units: list('SELECT name, department, operator, provider, class FROM units WHERE document_id = ? ORDER BY position'),
+    classes: list('SELECT class FROM classes_offered WHERE document_id = ? ORDER BY position').map((r) => r.class),
+    dates: list('SELECT kind, date FROM event_dates WHERE document_id = ? ORDER BY position'),
+    signatories: list('SELECT name, title FROM signatories WHERE document_id = ? ORDER BY position'),
+  };
+}
+
+/** The value an evidence path points to, as people read it: a unit's name, a date and its kind, a class's label. */
+export function valueAt(record: Record<string, unknown>, path: string): string {
+  let v: unknown = record;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[part];
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object') {
+    if (/^classes|\.class$/.test(path)) return LABELS.class[String(v)] ?? String(v);
+    if (path === 'topic') return LABELS.topic[String(v)] ?? String(v);
+    return String(v);
+  }
+  const o = v as Record<string, unknown>;
+  if ('date' in o) return `${o.date} (${LABELS.date_kind[String(o.kind)] ?? o.kind})`;
+  if ('title' in o) return [o.name, o.title].filter(Boolean).join(', ');
+  if ('name' in o) return String(o.name ?? '');
+  return Object.values(o).filter(Boolean).join(', ');
+}
+
+/**
+ * The text around a value's place on its page, cut at word boundaries, the value marked
+ * (<mark>); the stored snippet when the page text does not have the place. HTML.
+ */
+export function evidenceSnippet(page: string, start: number, end: number, stored: string, around = 60): string {
+  if (!(end > start && end <= page.length)) return esc(stored);
+  const from = Math.max(0, start - around);
+  const to = Math.min(page.length, end + around);
+  // Whole words only: the word the window starts or ends inside is left out.
+  let before = page.slice(from, start);
+  if (from > 0) before = /\s/u.test(before) ? before.slice(before.search(/\s/u)).trimStart() : '';
+  let after = page.slice(end, to);
+  if (to < page.length) after = /\s\S*$/u.test(after) ? after.slice(0, after.search(/\s\S*$/u)).trimEnd() : '';
+  const flat = (t: string) => esc(t.replace(/\s+/gu, ' '));
+  return `${from > 0 ? '…' : ''}${flat(before)}<mark>${flat(page.slice(start, end))}</mark>${flat(after)}${to < page.length ? '…' : ''}`;
 }
 
 export function renderReport(db: Database, options: ReportOptions): string {
@@ -222,19 +285,29 @@ export function renderReport(db: Database, options: ReportOptions): string {
        ORDER BY e.year IS NULL, e.year DESC, d.file_name LIMIT ?`,
     )
     .all(maxDocs) as Row[];
-  const evidence = db.prepare('SELECT path, page, snippet, rule FROM evidence WHERE document_id = ? ORDER BY rowid');
+  const evidence = db.prepare('SELECT path, page, start, "end", snippet, rule FROM evidence WHERE document_id = ? ORDER BY rowid');
+  const pageText = db.prepare('SELECT coalesce(repaired_text, text) FROM pages WHERE document_id = ? AND page = ?').pluck();
+  const href = (path: string) =>
+    options.htmlPath ? relative(dirname(options.htmlPath), path).split(sep).map(encodeURIComponent).join('/') : pathToFileURL(path).href;
   const docHtml = docs
     .map((d) => {
-      const ev = evidence.all(d.id) as Row[];
-      const link = d.path ? `<a href="${esc(pathToFileURL(String(d.path)).href)}">${esc(d.file_name)}</a>` : esc(d.file_name);
+      const record = recordOf(db, Number(d.id));
+      const ev = (evidence.all(d.id) as Row[]).map((e) => ({
+        ...e,
+        path: fieldLabel(String(e.path)),
+        value: valueAt(record, String(e.path)),
+        snippet: evidenceSnippet(String(pageText.get(d.id, e.page) ?? ''), Number(e.start), Number(e.end), String(e.snippet ?? '')),
+      }));
+      const link = d.path ? `<a href="${esc(href(String(d.path)))}">${esc(d.file_name)}</a>` : esc(d.file_name);
       const role = d.report_id === null ? '' : d.is_primary ? ` · rapport ${esc(d.report_id)}` : ` · i rapport ${esc(d.report_id)}, räknas inte själv`;
       const meta = [yearName(d.year), boardName(d.board), d.topic ? LABELS.topic[String(d.topic)] ?? String(d.topic) : 'ej utläst', `${num(d.units)} enheter`].map(esc).join(' · ');
       return `<details><summary>${link} <span class="meta">${meta}${role}${d.superseded_by ? ' · ersatt av nyare version' : ''}</span></summary>${table(
         ev,
         [
           ['path', 'uppgift'],
+          ['value', 'värde'],
           ['page', 'sida'],
-          ['snippet', 'ur texten'],
+          ['snippet', 'ur texten', (v) => String(v)],
           ['rule', 'regel'],
         ],
         'evidence',

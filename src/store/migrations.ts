@@ -4,6 +4,7 @@
  * each in its own transaction. Never edit a migration that has shipped: add a new one.
  */
 import type { Database } from 'better-sqlite3';
+import { fold } from '../repair/fold.js';
 import { unitIdentityKey } from '../query/unit-identity.js';
 import { labelRows } from '../query/labels.js';
 import { computeUnitAliases } from '../query/queries.js';
@@ -548,11 +549,82 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 11,
+    name: "unit identity keeps the type word (Förskolan Ekorren and Äldreboendet Ekorren are two units); indexes for filtered search and signatories",
+    up: (db) => {
+      db.exec(`
+        -- Filtered search and signatories read a board's reports and records in year order.
+        CREATE INDEX IF NOT EXISTS reports_board_year ON reports(board, year);
+        CREATE INDEX IF NOT EXISTS reports_year ON reports(year, board);
+        CREATE INDEX IF NOT EXISTS extractions_board_year ON extractions(board, year) WHERE counted;
+      `);
+      rekeyUnitIdentities(db);
+    },
+  },
+  {
     version: 12,
     name: 'pages that could not be read, counted per run',
     up: (db) => db.exec('ALTER TABLE runs ADD COLUMN pages_failed INTEGER NOT NULL DEFAULT 0'),
   },
 ];
+
+/**
+ * The unit identity key as schema versions 5–10 computed it: the name folded without its leading
+ * type word (so `Förskolan Ekorren` and `Äldreboendet Ekorren` met). Used by migration 11 only, to
+ * find the participations that key lost.
+ */
+function legacyUnitKey(name: string): string {
+  let n = name.trim().replace(/\s*[(-]\s*\p{Lu}[\p{L}]{1,7}\)?\s*$/u, '');
+  n = n.replace(/^\p{L}+(?:et|en|an|na|orna|erna|arna)\s+(?=\p{Lu})/u, '');
+  return fold(n).replace(/[^\p{L}\p{N}]/gu, '') || name.toLowerCase();
+}
+
+/**
+ * Migration 11: every participation under the identity its name has now (src/query/unit-identity.ts),
+ * every other column kept as stored. A document that named two units the old key took for one
+ * (`Förskolan Ekorren`, `Äldreboendet Ekorren`) had one participation: the other is written from
+ * its stored units. Then distinct units, report groups and summaries are rebuilt.
+ */
+export function rekeyUnitIdentities(db: Database): void {
+  const columns = (db.prepare('SELECT name FROM pragma_table_info(\'participations\')').pluck().all() as string[]).filter((c) => c !== 'identity_id');
+  const rows = db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM participations`).all() as Array<Record<string, unknown>>;
+  if (!rows.length) {
+    db.prepare('DELETE FROM unit_identities').run();
+    return;
+  }
+  db.prepare('DELETE FROM participations').run();
+  db.prepare('DELETE FROM unit_identities').run();
+  const insertIdentity = db.prepare('INSERT OR IGNORE INTO unit_identities (key, name) VALUES (?, ?)');
+  const identityOf = db.prepare('SELECT id FROM unit_identities WHERE key = ?').pluck();
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO participations (identity_id, ${columns.map((c) => `"${c}"`).join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`,
+  );
+  const had = new Map<number, { legacy: Set<string>; keys: Set<string> }>();
+  for (const r of rows) {
+    const key = unitKey(String(r.name));
+    insertIdentity.run(key, r.name);
+    insert.run(identityOf.get(key), ...columns.map((c) => r[c]));
+    const doc = r.document_id as number;
+    const h = had.get(doc) ?? had.set(doc, { legacy: new Set(), keys: new Set() }).get(doc)!;
+    h.legacy.add(legacyUnitKey(String(r.name)));
+    h.keys.add(key);
+  }
+  const units = db
+    .prepare(
+      `SELECT u.document_id, u.name, u.department, u.operator, u.provider, u.class, e.year, e.board, e.current
+       FROM units u JOIN extractions e ON e.document_id = u.document_id ORDER BY u.document_id, u.position`,
+    )
+    .all() as Array<{ document_id: number; name: string; department: string | null; operator: string | null; provider: string | null; class: string | null; year: number | null; board: string | null; current: number }>;
+  for (const u of units) {
+    const h = had.get(u.document_id);
+    if (!h || h.keys.has(unitKey(u.name)) || !h.legacy.has(legacyUnitKey(u.name))) continue;
+    writeParticipation(db, u.document_id, u, u.year, u.board, u.current);
+    h.keys.add(unitKey(u.name));
+  }
+  rescopeUnits(db);
+  rebuildReportGroups(db);
+  refreshSummaries(db);
+}
 
 /**
  * Rebuilds the summary tables trend queries read (in one transaction): a few seconds for 100,000

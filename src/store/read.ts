@@ -2,7 +2,8 @@
  * Reading the archive: the export records and the status overview.
  */
 import type { Database } from 'better-sqlite3';
-import { DocumentRecordSchema, type DocumentRecord } from '../../schemas/record.js';
+import { ExportRecordSchema, type ExportRecord, type ReportRef } from '../../schemas/export.js';
+import type { DocumentRecord } from '../../schemas/record.js';
 import { emptyCounts, type RunCounts } from './run-counts.js';
 import { liveWriter } from './lock.js';
 
@@ -69,10 +70,10 @@ const positionList = (item: string, table: string) => `(SELECT json_group_array(
 /**
  * The export records one at a time, in file-name order, from one streamed statement: each record's
  * JSON text put together from its columns and from lists that SQLite gathers as JSON (constant
- * memory; no object is built or stringified per record), with its report group's id. Keys in the
- * schema's order, as `DocumentRecordSchema.parse` gives them.
+ * memory; no object is built or stringified per record), with its report group (id, documents,
+ * counted). Keys in the schema's order, as `ExportRecordSchema.parse` gives them.
  */
-export function* iterateRecordJson(db: Database, options: ExportOptions = {}): Generator<{ json: string; report: number | null }> {
+export function* iterateRecordJson(db: Database, options: ExportOptions = {}): Generator<{ json: string; report: ReportRef | null }> {
   const f = options.filters ?? {};
   const where: string[] = [];
   const args: Array<string | number> = [];
@@ -80,7 +81,6 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
   if (f.to !== undefined) where.push('coalesce(r.year, e.year) <= ?') && args.push(f.to);
   if (f.board !== undefined) where.push('coalesce(r.board, e.board) = ?') && args.push(f.board);
   if (f.class !== undefined) where.push(`EXISTS (SELECT 1 FROM units u WHERE u.document_id = d.id AND coalesce(u.class, 'unknown') = ?)`) && args.push(f.class);
-  const byReport = f.from !== undefined || f.to !== undefined || f.board !== undefined;
   const evidence = `json_group_object(x.path, CASE WHEN x.confidence IS NULL
         THEN json_object('page', x.page, 'start', x.start, 'end', x."end", 'snippet', x.snippet, 'rule', x.rule)
         ELSE json_object('page', x.page, 'start', x.start, 'end', x."end", 'snippet', x.snippet, 'rule', x.rule, 'confidence', x.confidence) END ORDER BY x.rowid)`;
@@ -90,7 +90,7 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
             CASE WHEN d.ocr THEN (SELECT avg(confidence) FROM pages p WHERE p.document_id = d.id AND p.source = 'ocr') END,
             CASE WHEN d.superseded_by IS NOT NULL THEN (SELECT n.sha256 FROM documents n WHERE n.id = d.superseded_by) END,
             ${jsonList('json_array(x.path, x.missing_since IS NULL)', 'files x', 'x.first_seen, x.path')},
-            rd.report_id, e.document_id IS NOT NULL, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
+            rd.report_id, rd.is_primary, r.documents, e.document_id IS NOT NULL, e.topic, e.year, e.board, e.administration, e.diarienummer, e.document_date, e.meeting_date,
             e.target_units, e.has_case_officer, e.case_officer_name, e.case_officer_phone, e.needs_review, e.review_reasons,
             ${positionList("json_object('name', x.name, 'department', x.department, 'operator', x.operator, 'provider', x.provider, 'class', x.class)", 'units')},
             ${positionList('x.class', 'classes_offered')},
@@ -99,16 +99,18 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
             (SELECT json_group_object(x.path, x.confidence ORDER BY x.rowid) FROM evidence x WHERE x.document_id = d.id AND x.confidence IS NOT NULL)
             ${options.withEvidence ? `, (SELECT ${evidence} FROM evidence x WHERE x.document_id = d.id), (SELECT m.corrections FROM machine_extractions m WHERE m.document_id = d.id AND m.corrections <> '[]')` : ''}
      FROM documents d LEFT JOIN extractions e ON e.document_id = d.id LEFT JOIN report_documents rd ON rd.document_id = d.id
-          ${byReport ? 'LEFT JOIN reports r ON r.id = rd.report_id' : ''}
+          LEFT JOIN reports r ON r.id = rd.report_id
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY d.file_name, d.id`,
     )
     .raw();
   const J = JSON.stringify;
   for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
-    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, report, extracted, ...e] = row as unknown as [
-      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number, ...unknown[],
+    const [sha256, name, format, mediaType, bytes, pages, ocr, firstSeen, lastSeen, ocrConfidence, newer, files, reportId, primary, reportDocuments, extracted, ...e] = row as unknown as [
+      string, string, string, string, number, number, number, string, string, number | null, string | null, string, number | null, number | null, number | null, number, ...unknown[],
     ];
+    const report: ReportRef | null = reportId === null ? null : { id: reportId, documents: reportDocuments ?? 1, counted: primary === 1 };
+    const reportJson = report ? `{"id":${report.id},"documents":${report.documents},"counted":${report.counted}}` : 'null';
     const seen = JSON.parse(files) as Array<[string, number]>;
     const paths = seen.map((p) => p[0]);
     const source =
@@ -117,7 +119,7 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
       `"ocr_confidence":${ocrConfidence === null ? 'null' : Math.round(ocrConfidence * 10) / 10},"first_seen":${J(firstSeen)},"last_seen":${J(lastSeen)},` +
       `"missing":${!seen.some((p) => p[1] === 1)},"superseded_by":${J(newer)}}`;
     let json: string;
-    if (!extracted) json = `{"source":${source}}`;
+    if (!extracted) json = `{"source":${source},"report":${reportJson}}`;
     else {
       // {extracted fields, source, confidence, needs_review, review_reasons[, evidence]}; the lists are SQLite's JSON as it is.
       const [topic, year, board, administration, dnr, documentDate, meetingDate, targetUnits, hasOfficer, officerName, officerPhone, needsReview, reasons, units, classes, dates, signatories, confidence, evidenceJson, correctionsJson] =
@@ -126,21 +128,21 @@ export function* iterateRecordJson(db: Database, options: ExportOptions = {}): G
         `{"topic":${J(topic)},"year":${J(year)},"board":${J(board)},"administration":${J(administration)},"diarienummer":${J(dnr)},` +
         `"document_date":${J(documentDate)},"meeting_date":${J(meetingDate)},"units":${units},"classes":${classes},"dates":${dates},"signatories":${signatories},` +
         `"case_officer":${hasOfficer ? `{"name":${J(officerName)},"phone":${J(officerPhone)}}` : 'null'},"target_units":${J(targetUnits)},"source":${source},` +
-        `"confidence":${confidence},"needs_review":${needsReview === 1},"review_reasons":${reasons}${options.withEvidence ? `,"evidence":${evidenceJson}${correctionsJson ? `,"corrections":${correctionsJson}` : ''}` : ''}}`;
+        `"confidence":${confidence},"needs_review":${needsReview === 1},"review_reasons":${reasons}${options.withEvidence ? `,"evidence":${evidenceJson}${correctionsJson ? `,"corrections":${correctionsJson}` : ''}` : ''},"report":${reportJson}}`;
     }
-    yield { json, report: report ?? null };
+    yield { json, report };
   }
 }
 
-/** The export records as objects (see iterateRecordJson), checked against the schema unless `validate: false`. */
-export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<DocumentRecord & { report: number | null }> {
-  for (const { json, report } of iterateRecordJson(db, options)) {
-    const record = JSON.parse(json) as DocumentRecord;
-    yield Object.assign(options.validate === false ? record : DocumentRecordSchema.parse(record), { report });
+/** The export records as objects with their report (see iterateRecordJson), checked against the schema unless `validate: false`. */
+export function* iterateRecords(db: Database, options: ExportOptions = {}): Generator<ExportRecord> {
+  for (const { json } of iterateRecordJson(db, options)) {
+    const record = JSON.parse(json) as ExportRecord;
+    yield options.validate === false ? record : ExportRecordSchema.parse(record);
   }
 }
 
-/** Every record (see iterateRecords), without the report id. */
+/** Every document's record (see iterateRecords), without its report. */
 export function exportRecords(db: Database, options: ExportOptions = {}): DocumentRecord[] {
   return Array.from(iterateRecords(db, options), ({ report: _report, ...r }) => r as DocumentRecord);
 }

@@ -1,5 +1,5 @@
 /**
- * Distinct units. A unit's identity is its name across spellings (src/query/unit-identity.ts)
+ * Distinct units. A unit's identity is its name, type word included, across spellings (src/query/unit-identity.ts)
  * within its board's lineage: the board and the boards it was renamed or merged into
  * (`board_successions`, declared with `beslutsarkiv lineage add`). The same name under two
  * unrelated boards is two units; a unit is one across boards only through a confirmed alias
