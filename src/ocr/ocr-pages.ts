@@ -15,6 +15,7 @@ import { DocumentError, TrainedDataMissingError, type DocumentErrorCode } from '
 import type { OcrImage } from '../ingest/image.js';
 import type { Source } from '../ingest/read-source.js';
 import type { OcrCache } from '../store/archive.js';
+import { CHECK_ORIENTATION_BELOW, fromPgm, judgeOrientation, toPgm, turnGrey, TURN_NAMES, type QuarterTurns } from './orientation.js';
 import { prepareForOcr, type PreparedImage } from './prepare-image.js';
 import type { OcrPool, OcrResult } from './worker-pool.js';
 
@@ -122,7 +123,57 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
         addMessage(file, { stage: 'ocr', rule: 'ocr-blank', severity: 'info', page: number, reason: `page ${number} is blank (no ink in the ${what}): not OCRed` });
         return;
       }
-      const result = await pool.recognize(prepared, signal);
+      let result = await pool.recognize(prepared, signal);
+      let checked = '';
+      let reoriented = false;
+      if (result.confidence < CHECK_ORIENTATION_BELOW && result.text.trim() !== '') {
+        // A poor first reading may be a page the wrong way up: a band of it is read in the other turns.
+        const checkStarted = performance.now();
+        const grey = fromPgm(prepared.pgm, prepared.width, prepared.height);
+        const page = { grey, width: prepared.width, height: prepared.height, dpi: prepared.dpi };
+        const candidates: QuarterTurns[] = prepared.linesAcross ? [0, 2] : [0, 1, 2, 3];
+        const verdict = await judgeOrientation(page, candidates, async (band) => {
+          const read = await pool.recognize({ ...prepared, pgm: toPgm(band.grey, band.width, band.height), width: band.width, height: band.height, blank: false }, signal);
+          return read.confidence;
+        });
+        const tried = candidates.map((t) => `${t * 90}° ${Math.round(verdict.confidences[t]!)}`).join(', ');
+        let turnedResult: OcrResult | undefined;
+        if (verdict.turns !== 0) {
+          const turned = turnGrey(grey, prepared.width, prepared.height, verdict.turns);
+          turnedResult = await pool.recognize({ ...prepared, pgm: toPgm(turned.grey, turned.width, turned.height), width: turned.width, height: turned.height }, signal);
+        }
+        const ms = Math.round(performance.now() - checkStarted);
+        if (turnedResult && turnedResult.confidence > result.confidence) {
+          // The net turn from the image as stored: a page found lying on its side was turned once already.
+          const net = (((prepared.sideways ? 1 : 0) + verdict.turns) % 4) as QuarterTurns;
+          addMessage(file, {
+            stage: 'ocr',
+            rule: 'ocr-orientation',
+            severity: 'info',
+            page: number,
+            actual: TURN_NAMES[net],
+            reason: `page ${number} was the wrong way up: ${TURN_NAMES[net]} before OCR (confidence ${Math.round(result.confidence)} as it was, ${Math.round(turnedResult.confidence)} turned; a band of it read at ${tried}; ${ms} ms)`,
+          });
+          result = turnedResult;
+          reoriented = true;
+        } else {
+          checked = `; orientation checked, kept (a band of it read at ${tried}; ${ms} ms)`;
+        }
+      }
+      if (prepared.sideways && !reoriented) {
+        addMessage(file, { stage: 'ocr', rule: 'ocr-orientation', severity: 'info', page: number, actual: TURN_NAMES[1], reason: `page ${number} lay on its side (its text lines ran down the page): ${TURN_NAMES[1]} before OCR` });
+      }
+      if (prepared.deskewed !== undefined) {
+        const skew = prepared.deskewed;
+        addMessage(file, {
+          stage: 'ocr',
+          rule: 'ocr-deskew',
+          severity: 'info',
+          page: number,
+          actual: `${skew.toFixed(1)}°`,
+          reason: `page ${number} was skewed by ${Math.abs(skew).toFixed(1)}° (its lines ${skew > 0 ? 'fell' : 'rose'} to the right): turned back ${skew > 0 ? 'counter-clockwise' : 'clockwise'} before OCR`,
+        });
+      }
       cache?.put(key, engine, result);
       results.set(number, { result, cached: false, engine });
       addMessage(file, {
@@ -131,7 +182,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
         severity: 'info',
         page: number,
         confidence: result.confidence,
-        reason: `page ${number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
+        reason: `page ${number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}${checked}`,
       });
     }
   }
