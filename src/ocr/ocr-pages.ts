@@ -131,7 +131,9 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
         const checkStarted = performance.now();
         const grey = fromPgm(prepared.pgm, prepared.width, prepared.height);
         const page = { grey, width: prepared.width, height: prepared.height, dpi: prepared.dpi };
-        const candidates: QuarterTurns[] = prepared.linesAcross ? [0, 2] : [0, 1, 2, 3];
+        // Lines across the page: upright or upside down. A page turned because its lines ran down it
+        // may also have been turned the wrong way round, or wrongly (a table's rules): the turn back too.
+        const candidates: QuarterTurns[] = !prepared.linesAcross ? [0, 1, 2, 3] : prepared.sideways ? [0, 2, 3] : [0, 2];
         const verdict = await judgeOrientation(page, candidates, async (band) => {
           const read = await pool.recognize({ ...prepared, pgm: toPgm(band.grey, band.width, band.height), width: band.width, height: band.height, blank: false }, signal);
           return read.confidence;
@@ -152,7 +154,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
             severity: 'info',
             page: number,
             actual: TURN_NAMES[net],
-            reason: `page ${number} was the wrong way up: ${TURN_NAMES[net]} before OCR (confidence ${Math.round(result.confidence)} as it was, ${Math.round(turnedResult.confidence)} turned; a band of it read at ${tried}; ${ms} ms)`,
+            reason: `page ${number} ${net === 0 ? 'did not lie on its side after all: read as scanned' : `was the wrong way up: ${TURN_NAMES[net]} before OCR`} (confidence ${Math.round(result.confidence)} as first read, ${Math.round(turnedResult.confidence)} turned; a band of it read at ${tried}; ${ms} ms)`,
           });
           result = turnedResult;
           reoriented = true;

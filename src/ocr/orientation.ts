@@ -16,8 +16,12 @@
 
 /** Largest skew looked for, in degrees. Scans fed crooked by more than this are rare. */
 export const MAX_SKEW = 8;
-/** Below this angle (degrees) a page is left as it is: tesseract reads a slight skew well. */
-export const DESKEW_FROM = 0.3;
+/**
+ * Below this angle (degrees) a page is left as it is: tesseract reads a slight skew as well as a
+ * straight page (measured on 200-dpi office scans: every word at 0.6° and 1°, 0.992 at 1.5°,
+ * 0.988 at 2°, 0.25 at 3°; deskewed, each reads 1.000), and turning resamples the pixels.
+ */
+export const DESKEW_FROM = 1;
 /** Fewer ink cells than this and there is not text enough to measure the skew. */
 const MIN_INK = 400;
 /** Ink cells used to measure the skew (a sample of them on a dense page). */
@@ -245,8 +249,8 @@ export interface GreyPage {
 
 /**
  * Which way up the page reads: the densest band of the page is read in each candidate turn and the
- * most confident reading wins, when it beats the page as it is by a clear margin. `candidates` are
- * [0, 2] when the text lines are known to run across the page, all four turns otherwise.
+ * most confident reading wins, when it beats the ones before it by a clear margin. `candidates`
+ * start with 0 (the page as it is) and come in order of preference.
  */
 export async function judgeOrientation(
   page: GreyPage,
@@ -261,10 +265,9 @@ export async function judgeOrientation(
     const band = turned.grey.subarray(top * turned.width, (top + rows) * turned.width);
     confidences[turns] = await readConfidence({ grey: band, width: turned.width, height: rows, dpi: page.dpi });
   }
-  let turns: QuarterTurns = 0;
-  const asItIs = confidences[0] ?? 0;
-  for (const t of candidates) {
-    if (confidences[t]! > asItIs + TURN_MARGIN && confidences[t]! > (confidences[turns] ?? 0)) turns = t;
-  }
+  // In the order of preference: a later turn must read clearly better than the one chosen so far
+  // (tesseract reads lines running down a band too, nearly as well as across it).
+  let turns = candidates[0]!;
+  for (const t of candidates.slice(1)) if (confidences[t]! > confidences[turns]! + TURN_MARGIN) turns = t;
   return { turns, confidences };
 }

@@ -179,6 +179,8 @@ export function isBlank(grey: Uint8Array, width: number, height: number, dpi: nu
 export interface PrepareOptions {
   /** Resolution to scale down to (default OCR_DPI; the benchmark compares others). */
   targetDpi?: number;
+  /** Measure the skew and direction of the text lines and set them level (default true; benchmarks compare). */
+  straighten?: boolean;
 }
 
 export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {}): Promise<PreparedImage> {
@@ -190,7 +192,7 @@ export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {
   let scale = ocrScale(dpi, options.targetDpi);
   let drawn = await drawGrey(source, w0, h0, orientation, scale);
   // Lines running down the page, or skewed, are set level before anything is measured on them.
-  const skewEstimate = estimateSkew(drawn.grey, drawn.width, drawn.height);
+  const skewEstimate = options.straighten === false ? null : estimateSkew(drawn.grey, drawn.width, drawn.height);
   const sideways = skewEstimate?.sideways ?? false;
   const skew = skewToCorrect(skewEstimate);
   const paper = sideways || skew !== 0 ? (paperLevel(drawn.grey) ?? 255) : 255;
@@ -200,7 +202,9 @@ export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {
   }
   if (skew !== 0) steps.push(`deskewed by ${skew.toFixed(1)}°`);
   if (sideways || skew !== 0) drawn = await drawGrey(source, w0, h0, orientation, scale, skew, paper);
-  if (image.nominalDpi) {
+  // A resolution that is only nominal is checked against the text; so is that of a page found on its
+  // side (an image file's resolution is guessed from its width as if the page stood upright).
+  if (image.nominalDpi || sideways) {
     // Measured on the image as drawn for the nominal resolution: where that is right (most scans),
     // nothing is drawn twice.
     const checked = checkedDpi(drawn, scale, image.dpi);
