@@ -15,6 +15,7 @@ import { DocumentError, TrainedDataMissingError, type DocumentErrorCode } from '
 import type { OcrImage } from '../ingest/image.js';
 import type { Source } from '../ingest/read-source.js';
 import type { OcrCache } from '../store/archive.js';
+import { CHECK_ORIENTATION_BELOW, fromPgm, judgeOrientation, toPgm, turnGrey, TURN_NAMES, type QuarterTurns } from './orientation.js';
 import { prepareForOcr, type PreparedImage } from './prepare-image.js';
 import type { OcrPool, OcrResult } from './worker-pool.js';
 
@@ -122,7 +123,68 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
         addMessage(file, { stage: 'ocr', rule: 'ocr-blank', severity: 'info', page: number, reason: `page ${number} is blank (no ink in the ${what}): not OCRed` });
         return;
       }
-      const result = await pool.recognize(prepared, signal);
+      /** Reads a band of the page in each candidate turn (see judgeOrientation); the page turned as judged. */
+      const judge = async (page: PreparedImage, candidates: QuarterTurns[]) => {
+        const checkStarted = performance.now();
+        const grey = fromPgm(page.pgm, page.width, page.height);
+        const verdict = await judgeOrientation({ grey, width: page.width, height: page.height, dpi: page.dpi }, candidates, async (band) => {
+          const read = await pool.recognize({ ...page, pgm: toPgm(band.grey, band.width, band.height), width: band.width, height: band.height, blank: false }, signal);
+          return read.confidence;
+        });
+        const tried = candidates.map((t) => `${t * 90}° ${Math.round(verdict.confidences[t]!)}`).join(', ');
+        const turned = turnGrey(grey, page.width, page.height, verdict.turns);
+        const image = verdict.turns === 0 ? page : { ...page, pgm: toPgm(turned.grey, turned.width, turned.height), width: turned.width, height: turned.height };
+        return { turns: verdict.turns, tried, image, ms: Math.round(performance.now() - checkStarted) };
+      };
+      // The net turn from the image as stored: a page found lying on its side was turned once already.
+      const netTurn = (turns: QuarterTurns) => (((prepared.sideways ? 1 : 0) + turns) % 4) as QuarterTurns;
+      let checked = '';
+      let judged = false;
+      if (prepared.sideways) {
+        // Lines running down the page: which way round it lies is even odds, so it is judged before
+        // the first reading rather than after a poor one (the turn back is a candidate too, for a
+        // page that only looked sideways).
+        const { turns, tried, image: upright, ms } = await judge(prepared, [0, 2, 3]);
+        const net = netTurn(turns);
+        prepared = upright;
+        judged = true;
+        if (net !== 0) {
+          addMessage(file, { stage: 'ocr', rule: 'ocr-orientation', severity: 'info', page: number, actual: TURN_NAMES[net], reason: `page ${number} lay on its side (its text lines ran down the page): ${TURN_NAMES[net]} before OCR (a band of it read at ${tried}; ${ms} ms)` });
+        } else {
+          checked = `; its lines seemed to run down the page, but it reads best as scanned (a band of it read at ${tried}; ${ms} ms)`;
+        }
+      }
+      let result = await pool.recognize(prepared, signal);
+      if (!judged && result.confidence < CHECK_ORIENTATION_BELOW && result.text.trim() !== '') {
+        // A poor first reading may be a page the wrong way up: a band of it is read in the other turns.
+        const candidates: QuarterTurns[] = prepared.linesAcross ? [0, 2] : [0, 1, 2, 3];
+        const { turns, tried, image: turnedImage, ms } = await judge(prepared, candidates);
+        const turnedResult = turns !== 0 ? await pool.recognize(turnedImage, signal) : undefined;
+        if (turnedResult && turnedResult.confidence > result.confidence) {
+          addMessage(file, {
+            stage: 'ocr',
+            rule: 'ocr-orientation',
+            severity: 'info',
+            page: number,
+            actual: TURN_NAMES[turns],
+            reason: `page ${number} was the wrong way up: ${TURN_NAMES[turns]} before OCR (confidence ${Math.round(result.confidence)} as first read, ${Math.round(turnedResult.confidence)} turned; a band of it read at ${tried}; ${ms} ms before the second reading)`,
+          });
+          result = turnedResult;
+        } else {
+          checked = `; orientation checked, kept (a band of it read at ${tried}; ${ms} ms)`;
+        }
+      }
+      if (prepared.deskewed !== undefined) {
+        const skew = prepared.deskewed;
+        addMessage(file, {
+          stage: 'ocr',
+          rule: 'ocr-deskew',
+          severity: 'info',
+          page: number,
+          actual: `${skew.toFixed(1)}°`,
+          reason: `page ${number} was skewed by ${Math.abs(skew).toFixed(1)}° (its lines ${skew > 0 ? 'fell' : 'rose'} to the right): turned back ${skew > 0 ? 'counter-clockwise' : 'clockwise'} before OCR`,
+        });
+      }
       cache?.put(key, engine, result);
       results.set(number, { result, cached: false, engine });
       addMessage(file, {
@@ -131,7 +193,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
         severity: 'info',
         page: number,
         confidence: result.confidence,
-        reason: `page ${number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}`,
+        reason: `page ${number} OCRed from ${what} (${prepared.steps.join(', ')}) in ${Math.round(performance.now() - started)} ms, confidence ${Math.round(result.confidence)}${checked}`,
       });
     }
   }

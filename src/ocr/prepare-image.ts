@@ -12,6 +12,7 @@
  */
 import { DocumentError } from '../errors.js';
 import { UPRIGHT, type OcrImage, type Orientation } from '../ingest/image.js';
+import { estimateSkew, paperLevel, skewToCorrect, toPgm } from './orientation.js';
 import { estimateResolution } from './resolution.js';
 
 /** Images sharper than this are scaled down to it before OCR. */
@@ -31,6 +32,12 @@ export interface PreparedImage {
   blank: boolean;
   /** What was done, for the audit trail. */
   steps: string[];
+  /** Degrees the page was turned back by because its lines were skewed (positive: they fell to the right). */
+  deskewed?: number;
+  /** The text lines ran down the page, so it was given a quarter turn (clockwise) before OCR. */
+  sideways?: boolean;
+  /** Text lines were found running across the page (as prepared): it is upright or upside down. */
+  linesAcross?: boolean;
 }
 
 export function ocrScale(dpi: number, targetDpi = OCR_DPI): number {
@@ -67,14 +74,17 @@ async function decodeSource(image: OcrImage): Promise<{ source: Drawable; width:
 
 const swapsAxes = (o: Orientation) => o[0] === 0;
 
-/** Draws the source upright (see Orientation) and scaled, and returns its 8-bit grey pixels. */
-async function drawGrey(source: Drawable, width: number, height: number, orientation: Orientation, scale: number): Promise<{ grey: Uint8Array; width: number; height: number }> {
+/**
+ * Draws the source upright (see Orientation), scaled, and turned back by `skew` degrees about its
+ * centre (the corners this brings in are painted `paper` grey), and returns its 8-bit grey pixels.
+ */
+async function drawGrey(source: Drawable, width: number, height: number, orientation: Orientation, scale: number, skew = 0, paper = 255): Promise<{ grey: Uint8Array; width: number; height: number }> {
   const [a, b, c, d] = orientation;
   const upright = swapsAxes(orientation) ? { width: height, height: width } : { width, height };
   const w = Math.max(1, Math.round(upright.width * scale));
   const h = Math.max(1, Math.round(upright.height * scale));
   let canvas: Canvas;
-  if (scale === 1 && a === 1 && d === 1 && (source as Canvas).getContext) {
+  if (scale === 1 && a === 1 && d === 1 && skew === 0 && (source as Canvas).getContext) {
     canvas = source as Canvas;
   } else {
     const { createCanvas } = await import('@napi-rs/canvas');
@@ -87,7 +97,14 @@ async function drawGrey(source: Drawable, width: number, height: number, orienta
     const ty = -Math.min(0, b * width) - Math.min(0, d * height);
     const sx = w / upright.width;
     const sy = h / upright.height;
-    ctx.setTransform(a * sx, b * sy, c * sx, d * sy, tx * sx, ty * sy);
+    if (skew !== 0) {
+      ctx.fillStyle = `rgb(${paper},${paper},${paper})`;
+      ctx.fillRect(0, 0, w, h);
+      ctx.translate(w / 2, h / 2);
+      ctx.rotate((-skew * Math.PI) / 180);
+      ctx.translate(-w / 2, -h / 2);
+    }
+    ctx.transform(a * sx, b * sy, c * sx, d * sy, tx * sx, ty * sy);
     ctx.drawImage(source, 0, 0);
   }
   const rgba = canvas.getContext('2d').getImageData(0, 0, w, h).data;
@@ -113,6 +130,12 @@ function checkedDpi(drawn: { grey: Uint8Array; width: number; height: number }, 
   if (Math.abs(nominal / dpi - 1) <= NOMINAL_TOLERANCE) return { dpi: nominal };
   const how = measured ? `measured from the text (x-height ${Math.round(measured.xHeight / scale)} px)` : 'from its size as an A4 page (too little text to measure)';
   return { dpi, step: `resolution ${dpi} dpi ${how}, not the ${nominal} dpi its page size implies` };
+}
+
+/** A quarter turn clockwise after `o`: (x, y) → (−y, x) applied to o's result. */
+function turnedClockwise(o: Orientation): Orientation {
+  const [a, b, c, d] = o;
+  return [-b, a, -d, c];
 }
 
 const TURNS: Record<string, string> = { '0,1,-1,0': 'turned 90° clockwise', '-1,0,0,-1': 'turned 180°', '0,-1,1,0': 'turned 90° counter-clockwise' };
@@ -156,17 +179,32 @@ export function isBlank(grey: Uint8Array, width: number, height: number, dpi: nu
 export interface PrepareOptions {
   /** Resolution to scale down to (default OCR_DPI; the benchmark compares others). */
   targetDpi?: number;
+  /** Measure the skew and direction of the text lines and set them level (default true; benchmarks compare). */
+  straighten?: boolean;
 }
 
 export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {}): Promise<PreparedImage> {
-  const orientation = image.orientation ?? UPRIGHT;
+  let orientation = image.orientation ?? UPRIGHT;
   const { source, width: w0, height: h0 } = await decodeSource(image);
   const steps: string[] = [];
   if (orientation.join() !== UPRIGHT.join()) steps.push(TURNS[orientation.join()] ?? `mirrored (${orientation.join(' ')})`);
   let dpi = image.dpi;
   let scale = ocrScale(dpi, options.targetDpi);
   let drawn = await drawGrey(source, w0, h0, orientation, scale);
-  if (image.nominalDpi) {
+  // Lines running down the page, or skewed, are set level before anything is measured on them.
+  const skewEstimate = options.straighten === false ? null : estimateSkew(drawn.grey, drawn.width, drawn.height);
+  const sideways = skewEstimate?.sideways ?? false;
+  const skew = skewToCorrect(skewEstimate);
+  const paper = sideways || skew !== 0 ? (paperLevel(drawn.grey) ?? 255) : 255;
+  if (sideways) {
+    orientation = turnedClockwise(orientation);
+    steps.push('turned 90° clockwise (its text lines ran down the page)');
+  }
+  if (skew !== 0) steps.push(`deskewed by ${skew.toFixed(1)}°`);
+  if (sideways || skew !== 0) drawn = await drawGrey(source, w0, h0, orientation, scale, skew, paper);
+  // A resolution that is only nominal is checked against the text; so is that of a page found on its
+  // side (an image file's resolution is guessed from its width as if the page stood upright).
+  if (image.nominalDpi || sideways) {
     // Measured on the image as drawn for the nominal resolution: where that is right (most scans),
     // nothing is drawn twice.
     const checked = checkedDpi(drawn, scale, image.dpi);
@@ -175,14 +213,23 @@ export async function prepareForOcr(image: OcrImage, options: PrepareOptions = {
     const rescale = ocrScale(dpi, options.targetDpi);
     if (rescale !== scale) {
       scale = rescale;
-      drawn = await drawGrey(source, w0, h0, orientation, scale);
+      drawn = await drawGrey(source, w0, h0, orientation, scale, skew, paper);
     }
   }
   const { grey, width, height } = drawn;
   const outDpi = Math.round(dpi * scale);
   if (scale !== 1) steps.push(`scaled ${swapsAxes(orientation) ? `${h0}×${w0}` : `${w0}×${h0}`} at ${dpi} dpi to ${width}×${height} at ${outDpi} dpi`);
   steps.push('grey');
-  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
-  const pgm = Buffer.concat([header, grey]);
-  return { pgm, width, height, dpi: outDpi, scale, blank: isBlank(grey, width, height, outDpi), steps };
+  return {
+    pgm: toPgm(grey, width, height),
+    width,
+    height,
+    dpi: outDpi,
+    scale,
+    blank: isBlank(grey, width, height, outDpi),
+    steps,
+    linesAcross: skewEstimate !== null,
+    ...(skew !== 0 ? { deskewed: skew } : {}),
+    ...(sideways ? { sideways } : {}),
+  };
 }

@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import type { OcrBlock } from '../document-file.js';
 import { DocumentError } from '../errors.js';
+import { CHECK_ORIENTATION_BELOW, DESKEW_FROM } from './orientation.js';
 import { OCR_DPI, type PreparedImage } from './prepare-image.js';
 import { locateTrainedData, LANGUAGE, type TrainedData } from './trained-data.js';
 
@@ -37,7 +38,7 @@ const PSM_AUTO = '3';
  */
 const INVERT = '0';
 /** Everything that decides the OCR text: part of the engine id, so the cache is keyed by it. */
-export const OCR_SETTINGS = `oem=lstm psm=${PSM_AUTO} invert=${INVERT} input=grey<=${OCR_DPI}dpi`;
+export const OCR_SETTINGS = `oem=lstm psm=${PSM_AUTO} invert=${INVERT} input=grey<=${OCR_DPI}dpi deskew>=${DESKEW_FROM}° orient<${CHECK_ORIENTATION_BELOW}`;
 
 /**
  * Blocks (bounding box, text, mean word confidence) from tesseract's TSV output, which tesseract
