@@ -5,7 +5,7 @@
 // JavaScript files of src (worker and sandbox entries) are copied beside their compiled siblings.
 // The data files stay in src/data and corpus/ (found from the package root).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,3 +29,5 @@ function copyJs(dir) {
   }
 }
 copyJs(join(root, 'src'));
+// When it was built (tests rebuild when a source is newer).
+writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

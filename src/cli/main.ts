@@ -727,7 +727,7 @@ export async function main(argv: string[], io: IO = { stdout: process.stdout, st
       writeOut: (str) => io.stdout.write(str),
       writeErr: (str) => io.stderr.write(str),
       outputError: (str) => {
-        const text = str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '');
+        const text = str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '').replace('(Did you mean', '(did you mean');
         report(`${text}; see beslutsarkiv ${path ? `${path} ` : ''}--help`, EXIT.error);
       },
     });
