@@ -158,7 +158,7 @@ describe('--log-format json keeps stderr JSON', () => {
       import { Worker } from 'node:worker_threads';
       import { createReporter, openJsonLog } from './src/cli/report.ts';
       const log = openJsonLog(undefined, process.stderr);
-      const reporter = createReporter({ log, bar: false, stderr: process.stderr });
+      const reporter = createReporter({ log, text: false, stderr: process.stderr });
       reporter.onEvent({ event: 'run-start', run: 1, db: 'x', files: 1 });
       const worker = new Worker("console.error('Error in boxClipToRectangle: box outside rectangle'); console.error('Error in pixScanForForeground: invalid box')", { eval: true });
       await new Promise((r) => worker.on('exit', r));

@@ -162,7 +162,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
     // A mistyped --db is said in words, before anything is read or created.
     checkDatabasePath(o.db, { createFolder: false });
     const controller = new AbortController();
-    const reporter = createReporter({ log: ctx.log, bar: o.logFormat === 'text', stderr: io.stderr });
+    const reporter = createReporter({ log: ctx.log, text: o.logFormat === 'text', stderr: io.stderr });
     const stop = () => {
       if (controller.signal.aborted) process.exit(EXIT.interrupted);
       reporter.notice('stopping: documents in progress are abandoned, stored ones stay; press Ctrl-C again to quit at once');

@@ -78,19 +78,23 @@ export function openJsonLog(file: string | undefined, stderr: NodeJS.WritableStr
 /** Progress events are for the bar; the JSON log keeps what happened to each file and to the run. */
 const PROGRESS = new Set(['file-start', 'page']);
 
-/** `log`: the JSON log, when there is one (--log-format json, or --log-file). `bar`: draw a progress bar (text mode, stderr a terminal). */
-export function createReporter(options: { log?: JsonLog; bar: boolean; stderr: NodeJS.WriteStream }): Reporter {
+/**
+ * `log`: the JSON log, when there is one (--log-format json, or --log-file). `text`: --log-format text
+ * (notices and, on a terminal, the progress bar on stderr); with json, stderr has no text of ours.
+ */
+export function createReporter(options: { log?: JsonLog; text: boolean; stderr: NodeJS.WriteStream }): Reporter {
   const { log, stderr } = options;
-  const progress = options.bar && stderr.isTTY ? progressBar(stderr) : undefined;
+  const progress = options.text && stderr.isTTY ? progressBar(stderr) : undefined;
   return {
     onEvent(event) {
       if (log && !PROGRESS.has(event.event)) log.write(event);
       progress?.onEvent(event);
     },
     notice(text) {
-      progress?.stop();
-      if (log?.onStderr) log.write({ event: 'notice', message: text });
-      else stderr.write(`\n${PREFIX}${text}\n`);
+      // Off the bar's line first, so that the notice and the summary do not overwrite each other.
+      const onBar = progress?.stop() ?? false;
+      log?.write({ event: 'notice', message: text });
+      if (options.text) stderr.write(`${onBar ? '\n' : ''}${PREFIX}${text}\n`);
     },
     done() {
       progress?.stop();
@@ -138,9 +142,12 @@ function progressBar(stderr: NodeJS.WriteStream) {
     if (names.length > width) names = `${names.slice(0, width - 1)}…`;
     return { failed, pages, inflight: names };
   };
+  /** Stops the bar; true when it was running. */
   const stop = () => {
+    const was = running;
     if (running) bar.stop();
     running = false;
+    return was;
   };
   return {
     stop,
@@ -162,7 +169,7 @@ function progressBar(stderr: NodeJS.WriteStream) {
         inflight.delete(event.file);
         bar.increment(payload());
         return;
-      } else if (event.event === 'run-end') return stop();
+      } else if (event.event === 'run-end') return void stop();
       bar.update(payload());
     },
   };
