@@ -11,8 +11,7 @@ const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'src/cli/bin.js');
 
 function cli(args: string[], cwd = ROOT) {
-  // The sources, not a build in dist/ that may be older (test/cli-unix.test.ts tests the built command).
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', BESLUTSARKIV_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
