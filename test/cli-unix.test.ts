@@ -216,6 +216,18 @@ describe('reprocess', () => {
   });
 });
 
+describe('status', () => {
+  it('answers the morning question, with local times and their zone', () => {
+    const r = run(['status', '--db', db], { env: { TZ: 'Europe/Stockholm' } });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toMatch(/^last run \d+ \(\w+\): completed, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T, took [\d.]+ (s|min)/m);
+    expect(r.stdout).toMatch(/^documents by outcome: 5 about taking part$/m);
+    expect(r.stdout).toMatch(/^5 participation reports, \d+ distinct units$/m);
+    const json = JSON.parse(run(['status', '--db', db, '--format', 'json']).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ documents_by_outcome: { 'about taking part': 5 }, participation_reports: 5 });
+  });
+});
+
 describe('output conventions', () => {
   it('--nl, --tsv, --no-headers, --limit and query sql -p name value', () => {
     const nl = run(['query', 'sql', 'SELECT file_name, format FROM documents ORDER BY file_name', '--db', db, '--nl', '--limit', '2']);

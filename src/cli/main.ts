@@ -507,19 +507,26 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const s = status(db);
-        if (o.format === 'json') return void out(`${JSON.stringify(s, null, 2)}\n`);
+        const morning = morningFigures(db);
+        if (o.format === 'json') return void out(`${JSON.stringify({ ...s, ...morning }, null, 2)}\n`);
         const lines = [`${resolve(o.db)}: ${s.documents} documents, ${s.pages} pages (${s.ocr_pages} OCRed)`, ''];
         lines.push('format  documents  pages  OCRed documents');
         for (const f of s.by_format) lines.push(`${f.format.padEnd(8)}${String(f.documents).padStart(9)}${String(f.pages).padStart(7)}${String(f.ocr_documents).padStart(17)}`);
         const r = s.last_run;
+        lines.push('', `documents by outcome: ${Object.entries(morning.documents_by_outcome).map(([k, v]) => `${v} ${k}`).join(', ') || 'none yet'}`);
+        lines.push(`${morning.participation_reports} participation reports, ${morning.distinct_units} distinct units`);
         lines.push('', `${s.missing_files} paths missing, ${s.superseded_documents} documents superseded by a newer version`);
-        lines.push(`${s.reports} reports (${s.reports_in_several_documents} of them in more than one document), ${s.incomplete_reports} incomplete (without year, board or units: beslutsarkiv query incomplete)`, '');
+        lines.push(`${s.reports} reports (${s.reports_in_several_documents} of them in more than one document), ${s.incomplete_reports} incomplete (without year, board or units: beslutsarkiv query incomplete)`);
+        const oldest = morning.oldest_unprocessed;
+        lines.push(oldest ? `${morning.unprocessed_files} files not stored (failed in every run since): the oldest ${oldest.path}, failing since ${localTime(oldest.since)} [${oldest.code}]` : 'every file that failed has since been stored (or none failed)', '');
         if (r) {
-          lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${r.started_at}${r.finished_at ? `, finished ${r.finished_at}` : ''}`);
+          lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${localTime(r.started_at)}${r.finished_at ? `, took ${duration(r.started_at, r.finished_at)}` : ''}`);
           lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           lines.push(`  seen ${r.seen}, ingested ${r.ingested}, changed ${r.changed}, unchanged ${r.unchanged}, reprocessed ${r.reprocessed}, moved ${r.moved}, duplicates ${r.duplicate}, missing ${r.missing}, skipped ${r.skipped}, failed ${r.failed}`);
           lines.push('', 'recent runs:');
-          for (const x of s.runs) lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${x.started_at}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
+          for (const x of s.runs) {
+            lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${localTime(x.started_at)}  ${(x.finished_at ? duration(x.started_at, x.finished_at) : '').padStart(8)}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
+          }
         } else lines.push('no runs yet');
         for (const f of s.failures) lines.push(`  ${f.kind} ${f.path}\n    [${f.code}] ${f.reason}`);
         lines.push('', `${s.needs_review} documents need review${s.needs_review ? ' (uncertain values, or a report about participation without year, board or units):' : ''}`);
@@ -532,6 +539,48 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
     });
 
   return program;
+}
+
+/** A stored UTC time as local time with its zone: `2026-12-02 02:30:05 CET`. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString('sv-SE', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+}
+
+/** The time between two stored times: `42 s`, `3 min 5 s`, `1 h 2 min`. */
+export function duration(from: string, to: string): string {
+  const s = Math.max(0, (new Date(to).getTime() - new Date(from).getTime()) / 1000);
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+/**
+ * What status adds for the morning question: documents by outcome (current reports about taking
+ * part, other topics, superseded versions), participation reports and distinct units, and files that
+ * failed and were never stored since, the oldest first.
+ */
+function morningFigures(db: Database) {
+  const one = <T>(q: string) => db.prepare(q).pluck().get() as T;
+  const byOutcome = db
+    .prepare(
+      `SELECT CASE WHEN d.superseded_by IS NOT NULL THEN 'superseded' WHEN e.document_id IS NULL THEN 'not extracted'
+                   WHEN e.topic = 'award_participation' THEN 'about taking part' ELSE 'other topic' END AS outcome, count(*) AS n
+       FROM documents d LEFT JOIN extractions e ON e.document_id = d.id GROUP BY outcome ORDER BY n DESC`,
+    )
+    .all() as Array<{ outcome: string; n: number }>;
+  const unprocessed = `FROM failures f WHERE f.kind = 'failed' AND NOT EXISTS (SELECT 1 FROM files x WHERE x.path = f.path)`;
+  const oldest = db.prepare(`SELECT f.path, min(f.at) AS since, f.code ${unprocessed} GROUP BY f.path ORDER BY since LIMIT 1`).get() as
+    | { path: string; since: string; code: string }
+    | undefined;
+  return {
+    documents_by_outcome: Object.fromEntries(byOutcome.map((r) => [r.outcome, r.n])),
+    participation_reports: one<number>(`SELECT count(*) FROM reports WHERE topic = 'award_participation'`),
+    distinct_units: one<number>('SELECT count(DISTINCT identity_id) FROM participations'),
+    unprocessed_files: one<number>(`SELECT count(DISTINCT f.path) ${unprocessed}`),
+    oldest_unprocessed: oldest ?? null,
+  };
 }
 
 /** One line per change: where (page, line:column in the text as read), rule, before → after, confidence, why. */
