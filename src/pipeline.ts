@@ -501,6 +501,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           const base = fresh ? { get: () => undefined, put: cache.put } : cache;
           // Each page OCRed (and cached) is progress a reporter can show with a rate and an ETA.
           let done = 0;
+          if (pages) emit({ event: 'page', path, file: name, done, total: pages });
           const ocrCache: OcrCache = {
             get: base.get,
             put: (...args) => {

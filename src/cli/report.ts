@@ -161,8 +161,9 @@ function progressBar(stderr: NodeJS.WriteStream) {
       if (!running) return;
       if (event.event === 'file-start') inflight.set(event.file, { done: 0, total: 0 });
       else if (event.event === 'page') {
+        // The rate counts from the first page started, not from the start of the run.
         firstPageAt ??= performance.now();
-        pagesDone++;
+        if (event.done > 0) pagesDone++;
         inflight.set(event.file, { done: event.done, total: event.total });
       } else if (event.event === 'file') {
         if (event.status === 'failed') failed++;
