@@ -195,7 +195,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       if (o.logFormat === 'text') out(formatSummary(summary, resolve(o.db)));
       const code = ingestExitCode(summary);
       setExit(code);
-      if (code !== EXIT.ok) exitSummary(code, failureSummary(summary, { db: resolve(o.db), logFile: ctx.logFile && resolve(ctx.logFile) }));
+      // An interrupted run was stopped by a person or the system (its run-end says so): nothing to mail.
+      if (code !== EXIT.ok && code !== EXIT.interrupted) exitSummary(code, failureSummary(summary, { db: resolve(o.db), logFile: ctx.logFile && resolve(ctx.logFile) }));
       // Interrupted: the run is recorded and the lock released. Whatever work was abandoned (a read
       // stuck in the kernel on a dead network share) must not keep the process alive.
       if (summary.status === 'interrupted') setTimeout(() => process.exit(EXIT.interrupted), 2000).unref();
