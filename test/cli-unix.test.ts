@@ -229,18 +229,22 @@ describe('status', () => {
 });
 
 describe('output conventions', () => {
-  it('--nl, --tsv, --no-headers, --limit and query sql -p name value', () => {
-    const nl = run(['query', 'sql', 'SELECT file_name, format FROM documents ORDER BY file_name', '--db', db, '--nl', '--limit', '2']);
+  it('--nl, --tsv, --no-headers, search --limit and query sql -p name value', () => {
+    const nl = run(['query', 'sql', 'SELECT file_name, format FROM documents ORDER BY file_name LIMIT 2', '--db', db, '--nl']);
     expect(nl.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
       { file_name: '000_32a9fff0cf960181.txt', format: 'txt' },
       { file_name: '001_91a3c1650f19c566.txt', format: 'txt' },
     ]);
     const tsv = run(['query', 'sql', 'SELECT file_name, format FROM documents WHERE format = :format ORDER BY file_name', '-p', 'format', 'md', '--db', db, '--tsv']);
     expect(tsv.stdout).toBe('file_name\tformat\n004_6306731b55b2ba86.txt\tmd\n');
-    const bare = run(['query', 'sql', 'SELECT file_name FROM documents ORDER BY file_name', '--db', db, '--tsv', '--no-headers', '--limit', '1']);
+    const bare = run(['query', 'sql', 'SELECT file_name FROM documents ORDER BY file_name LIMIT 1', '--db', db, '--tsv', '--no-headers']);
     expect(bare.stdout).toBe('000_32a9fff0cf960181.txt\n');
-    const csv = run(['query', 'sql', 'SELECT file_name FROM documents ORDER BY file_name', '--db', db, '--format', 'csv', '--no-headers', '--limit', '1']);
+    const csv = run(['query', 'sql', 'SELECT file_name FROM documents ORDER BY file_name LIMIT 1', '--db', db, '--format', 'csv', '--no-headers']);
     expect(csv.stdout).toBe('000_32a9fff0cf960181.txt\n');
+    // --limit is search's: a query that does not take it refuses it, in one line.
+    expect(run(['query', 'boards', '--db', db, '--limit', '1']).stderr).toMatch(/^beslutsarkiv: query boards does not take --limit.*; see beslutsarkiv query --help\n$/);
+    const search = run(['query', 'search', 'kvalitetsutmärkelse', '--db', db, '--nl', '--limit', '1']);
+    expect(search.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
 

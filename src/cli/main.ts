@@ -246,7 +246,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         ),
       ),
-    { limit: 'print at most this many rows (search: the most pages to find, default 50)' },
+    { limit: 'search: the most pages to show (default 50)' },
   ).action(async (name: string, args: string[], o) => {
     if (!QUERY_NAMES.includes(name)) {
       const guess = closest(name, QUERY_NAMES);
@@ -262,10 +262,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         columns = sqlColumns(db, args.join(' '));
         rows = sql(db, args.join(' '), [sqlParams(o.param)]);
       } else {
-        // --limit is the search's own option; for the other queries it cuts the rows printed.
-        const given = (['from', 'to', 'board', 'class', 'by'] as QueryOption[]).filter((k) => o[k] !== undefined);
-        if (name === 'search' && o.limit !== undefined) given.push('limit');
-        const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: name === 'search' ? o.limit : undefined }, given);
+        // --limit is search's own option: the other queries refuse it, as any option they do not take (sql: LIMIT in the SELECT).
+        const given = (['from', 'to', 'board', 'class', 'by', 'limit'] as QueryOption[]).filter((k) => o[k] !== undefined);
+        const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: o.limit }, given);
         for (const note of answer.notes) io.stderr.write(`${PREFIX}${note}\n`);
         ({ columns, rows } = answer);
       }

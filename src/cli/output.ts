@@ -48,7 +48,7 @@ export function addRowOptions(cmd: Command, help: { limit?: string } = {}): Comm
 export function rowFormat(o: RowOptions, stdout: { isTTY?: boolean }): Format {
   const asked = [o.format && `--format ${o.format}`, o.nl && '--nl', o.tsv && '--tsv'].filter(Boolean);
   if (asked.length > 1) throw new UsageError(`${asked.join(' and ')} ask for different formats: give one`);
-  if (o.excel && (o.nl || o.tsv || (o.format && o.format !== 'csv'))) throw new UsageError(`--excel goes with --format csv, not ${o.nl ? '--nl' : o.tsv ? '--tsv' : `--format ${o.format}`}`);
+  if (o.excel && (o.nl || o.tsv || (o.format && o.format !== 'csv'))) throw new UsageError(`--excel goes with --format csv, not ${o.nl ? '--nl' : o.tsv ? '--tsv' : o.format}`);
   const format: Format = o.nl ? 'nl' : o.tsv ? 'tsv' : (o.format ?? (o.excel ? 'csv' : stdout.isTTY ? 'table' : 'json'));
   if (o.headers === false && !['csv', 'tsv'].includes(format)) throw new UsageError(`--no-headers goes with csv or --tsv, not ${format}`);
   if (format === 'xlsx' && stdout.isTTY) throw new UsageError('an .xlsx workbook is binary: redirect it to a file, e.g. beslutsarkiv query participation --format xlsx > deltagande.xlsx');
