@@ -65,6 +65,8 @@ export const EXIT = {
   failures: 1,
   /** Wrong usage or a fatal problem (database unreadable, OCR data missing). */
   error: 2,
+  /** A source folder is empty, missing or not mounted while the database knows files under it (or too many of them are gone): nothing marked missing. */
+  emptySource: 3,
   /** Another writer holds the database lock (EX_TEMPFAIL). */
   locked: 75,
   /** Interrupted by SIGINT/SIGTERM: finished documents are stored. */

@@ -1,13 +1,16 @@
 /**
  * beslutsarkiv as a library: the CLI (src/cli) is a thin layer over these.
  */
-export { ingest, readDocument, reprocess, rerunStages, staleStages, sha256, STAGE_VERSIONS } from './pipeline.js';
-export type { IngestEvent, IngestOptions, ReadOptions, ReprocessOptions, RunSummary, Failure, PageFailure } from './pipeline.js';
+export { ingest, readDocument, reprocess, rerunStages, staleStages, sha256, STAGE_VERSIONS, MISSING_SHARE, describeChanges } from './pipeline.js';
+export type {
+  IngestEvent, IngestOptions, ReadOptions, ReprocessOptions, ReprocessEvent, ReprocessResult, ReprocessTotals, ValueChanges, RunSummary, Failure, PageFailure,
+  NotMarkedMissing,
+} from './pipeline.js';
 export { addMessage, fullText, isOcred } from './document-file.js';
 export type { DocumentFile, Extraction, Format, Message, OcrBlock, Page, PageSource, Stage } from './document-file.js';
 export { DocumentError, DatabaseLockedError, TrainedDataMissingError, EXIT } from './errors.js';
 export type { DocumentErrorCode } from './errors.js';
-export { DEFAULT_LIMITS, RENDER_DPI, MIN_TEXT_LAYER_CHARS } from './limits.js';
+export { DEFAULT_LIMITS, RENDER_DPI, MIN_TEXT_LAYER_CHARS, parseByteSize } from './limits.js';
 export type { Limits } from './limits.js';
 // Stage 1: ingest
 export { readSource } from './ingest/read-source.js';
@@ -32,22 +35,29 @@ export type { Block, BlockKind, Layout, Sentence } from './layout/blocks.js';
 export { extractDocument, extractRecord, reviewReasons, EXTRACT_VERSION, REVIEW_BELOW } from './extract/extract.js';
 export { compareRecords } from './extract/compare.js';
 // Stage 5: store
-export { openDatabase, DEFAULT_DB_PATH } from './store/database.js';
+export {
+  openDatabase, checkDatabasePath, DEFAULT_DB_PATH, DatabaseNotFoundError, DatabasePathError, SchemaTooNewError, SchemaTooOldError,
+} from './store/database.js';
+export type { Database } from './store/database.js';
+export { refreshSummaries } from './store/migrations.js';
 export { Archive } from './store/archive.js';
-export { acquireWriterLock } from './store/lock.js';
-export { exportRecords, iterateRecords, searchText, status } from './store/read.js';
-export type { ExportFilters, ExportOptions } from './store/read.js';
+export { acquireWriterLock, liveWriter } from './store/lock.js';
+export type { WriterLock } from './store/lock.js';
+export { exportRecords, iterateRecords, iterateRecordJson, searchText, status } from './store/read.js';
+export type { ExportFilters, ExportOptions, StatusReport } from './store/read.js';
 export { rebuildReportGroups, decide as decideReportGroup, findDocuments, writeFingerprint, TEXT_THRESHOLD } from './store/reports.js';
 export { addAlias, addSuccession, boardKey, listAliases, listSuccessions, removeAlias, removeSuccession, rescopeUnits } from './store/units.js';
 export { fingerprint, similarity } from './store/fingerprint.js';
 // Queries and the report
 export {
-  boards, classesOffered, deadlines, incomplete, matchBoard, matchClass, participation, signatories, sql, unitAliases, unitHistory, search,
+  boards, classesOffered, deadlines, findUnitIdentities, incomplete, matchBoard, matchClass, participation, signatories, sql, sqlColumns, unitAliases,
+  unitHistory, search,
   QueryUsageError, ReadOnlyQueryError,
 } from './query/queries.js';
 export type { Filters, ParticipationKey, Row } from './query/queries.js';
 export { NAMED_QUERIES, QUERY_NAMES, runNamedQuery } from './query/named.js';
-export { toCsv, toJson, toTable, toXlsx } from './query/format.js';
+export type { QueryOption } from './query/named.js';
+export { csvRecord, toCsv, toJson, toTable, toXlsx } from './query/format.js';
 export { LABELS, label } from './query/labels.js';
 export { datasetteMetadata } from './query/datasette.js';
 export { renderReport } from './query/report.js';

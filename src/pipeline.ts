@@ -35,10 +35,15 @@ import { layoutDocument } from './layout/stage.js';
 import { Archive, emptyCounts, type FileStatus, type OcrCache, type RunCounts, type StoredStages } from './store/archive.js';
 import type { Database } from 'better-sqlite3';
 import { openDatabase } from './store/database.js';
-import { acquireWriterLock } from './store/lock.js';
+import { acquireWriterLock, type WriterLock } from './store/lock.js';
 
 export type IngestEvent =
   | { event: 'run-start'; run: number; db: string; files: number }
+  /** Progress only (a reporter may drop these): a file was started, a page of it OCRed. */
+  | { event: 'file-start'; path: string; file: string }
+  | { event: 'page'; path: string; file: string; done: number; total: number }
+  /** A source folder whose known files were not marked missing (see NotMarkedMissing). */
+  | ({ event: 'not-marked-missing' } & NotMarkedMissing)
   | {
       event: 'file';
       status: Exclude<FileStatus, 'failed' | 'skipped'>;
@@ -53,7 +58,34 @@ export type IngestEvent =
       ms: number;
     }
   | { event: 'file'; status: 'failed' | 'skipped'; path: string; file: string; code: string; reason: string; ms: number }
-  | { event: 'run-end'; run: number; status: 'completed' | 'interrupted'; counts: RunCounts; failures: Failure[]; page_failures: PageFailure[]; ms: number };
+  | {
+      event: 'run-end';
+      run: number;
+      status: 'completed' | 'interrupted';
+      counts: RunCounts;
+      failures: Failure[];
+      page_failures: PageFailure[];
+      not_marked_missing: NotMarkedMissing[];
+      ms: number;
+    };
+
+/**
+ * A source folder (a path given to ingest) whose known files were not marked missing: it is empty,
+ * missing or not mounted while the database knows files under it, or more than MISSING_SHARE of its
+ * known files were not found. Without `allowEmpty` nothing under it is marked missing.
+ */
+export interface NotMarkedMissing {
+  root: string;
+  reason: 'empty' | 'missing' | 'too-many-missing';
+  /** Known (not yet missing) files under the folder. */
+  known: number;
+  /** Of those, not found in this run. */
+  not_found: number;
+  message: string;
+}
+
+/** More than this share of a folder's known files not found needs `allowEmpty` to be marked missing. */
+export const MISSING_SHARE = 0.2;
 
 export interface Failure {
   path: string;
@@ -86,6 +118,13 @@ export interface IngestOptions {
   forceOcr?: boolean;
   /** Read files again that were in flight when an earlier run died (otherwise: failed, crashed-before). */
   retryFailed?: boolean;
+  /**
+   * Mark known files missing even when their folder is empty, missing or unmounted, or more than
+   * MISSING_SHARE of them were not found (they were removed on purpose).
+   */
+  allowEmpty?: boolean;
+  /** The writer lock, when the caller holds it across runs (ingest --watch); otherwise taken and released by this run. */
+  lock?: WriterLock;
   onEvent?: (event: IngestEvent) => void;
   /**
    * Test seam: called as a file enters each stage (`read`, `parse`, `ocr`, `normalize`, `store`); a
@@ -206,6 +245,8 @@ export interface RunSummary {
   failures: Failure[];
   /** Pages that could not be read, in documents stored with their other pages. */
   pageFailures: PageFailure[];
+  /** Source folders whose known files were not marked missing (empty, missing, or too many gone). */
+  notMarkedMissing: NotMarkedMissing[];
 }
 
 /** Versions of the stages, recorded with every run (later issues re-run stages whose version changed). */
@@ -304,17 +345,28 @@ export function rerunStages(archive: Archive, documentId: number, stages: { norm
   return file;
 }
 
+const isUnder = (path: string, root: string) => path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+
+/** The known paths (not marked missing) at or under a folder. */
+function knownUnder(archive: Archive, root: string): string[] {
+  const paths = archive.db.prepare('SELECT path FROM files WHERE missing_since IS NULL').pluck().all() as string[];
+  return paths.filter((p) => isUnder(p, root));
+}
+
 /** Ingests files and folders into the archive: the library behind `beslutsarkiv ingest`. */
 export async function ingest(paths: string[], options: IngestOptions): Promise<RunSummary> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
   const dbPath = resolve(options.db);
-  const lock = acquireWriterLock(dbPath);
+  const lock = options.lock ?? acquireWriterLock(dbPath);
+  const releaseLock = () => {
+    if (!options.lock) lock.release();
+  };
   let db: Database;
   try {
     db = openDatabase(dbPath);
   } catch (error) {
-    lock.release();
+    releaseLock();
     throw error;
   }
   const archive = new Archive(db);
@@ -323,7 +375,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const readers = new ReaderPool({ limits });
   const textStages = new TextStages(limits);
   // A second Ctrl-C ends the process at once (process.exit): the lock goes with it.
-  const releaseOnExit = () => lock.release();
+  const releaseOnExit = () => releaseLock();
   process.once('exit', releaseOnExit);
   const emit = options.onEvent ?? (() => {});
   const started = performance.now();
@@ -336,6 +388,29 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     const own = new Set([dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`, lock.path]);
     const found = await findFiles(paths, own);
     emit({ event: 'run-start', run, db: dbPath, files: found.length });
+    const roots = paths.map((p) => resolve(p));
+    // A folder that yields no file while the archive knows files under it is not taken as emptied.
+    const notMarkedMissing: NotMarkedMissing[] = [];
+    for (const root of new Set(roots)) {
+      const paths = knownUnder(archive, root);
+      const known = paths.length;
+      // A file named on the command line that is gone is just missing.
+      if (!known || (known === 1 && paths[0] === root) || found.some((f) => !('error' in f) && isUnder(f.path, root))) continue;
+      const exists = existsSync(root);
+      const what = exists ? `archive folder ${root} is empty` : `archive folder ${root} is missing or not mounted`;
+      const entry: NotMarkedMissing = {
+        root,
+        reason: exists ? 'empty' : 'missing',
+        known,
+        not_found: known,
+        message: `${what}; ${known} known ${known === 1 ? 'file' : 'files'} not marked missing (use --allow-empty if they were removed on purpose)`,
+      };
+      if (!options.allowEmpty) {
+        notMarkedMissing.push(entry);
+        emit({ event: 'not-marked-missing', ...entry });
+      }
+    }
+    const refusedRoot = (path: string) => notMarkedMissing.some((r) => r.root === path);
     const cache = archive.ocrCache();
     // One file more in flight than OCR workers: the next file is read, opened and its first page
     // prepared while the workers finish the last pages of the others, so no worker waits.
@@ -360,6 +435,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       counts.seen++;
       seen.add(path);
       const watch = new FileWatch(name, limits, options.signal);
+      emit({ event: 'file-start', path, file: name });
       const enter = async (stage: FileStage, detail?: string) => {
         watch.enter(stage, detail);
         if (options.stageHook) await options.stageHook(stage, path);
@@ -422,7 +498,17 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           watch.allowOcr(pages);
           await enter('ocr', pages ? `${pages} pages` : '');
           // Forced OCR reads nothing from the cache (and writes the new results to it).
-          const ocrCache = fresh ? { get: () => undefined, put: cache.put } : cache;
+          const base = fresh ? { get: () => undefined, put: cache.put } : cache;
+          // Each page OCRed (and cached) is progress a reporter can show with a rate and an ETA.
+          let done = 0;
+          if (pages) emit({ event: 'page', path, file: name, done, total: pages });
+          const ocrCache: OcrCache = {
+            get: base.get,
+            put: (...args) => {
+              base.put(...args);
+              emit({ event: 'page', path, file: name, done: ++done, total: pages });
+            },
+          };
           file = await ocrPages(source, { pool, cache: ocrCache, signal: watch.signal });
         } finally {
           await source.close();
@@ -543,7 +629,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           if ('error' in f) {
             counts.seen++;
             // A known path that is gone is missing, not a failure.
-            if (f.error === 'no such file or folder' && archive.knownFile(f.path)) return;
+            if (f.error === 'no such file or folder' && (archive.knownFile(f.path) || refusedRoot(f.path))) return;
             return fail(f.path, f.skipped ? 'skipped' : 'failed', f.code ?? 'unreadable', `${basename(f.path)}: ${f.error}`, performance.now());
           }
           await processOne(f.path, f.raw);
@@ -552,17 +638,51 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     );
     const status = options.signal?.aborted ? 'interrupted' : 'completed';
     // Only a run that saw everything can say what is missing.
-    if (status === 'completed') counts.missing = archive.markMissing(paths.map((p) => resolve(p)), seen);
+    if (status === 'completed') {
+      const markable: string[] = [];
+      for (const root of new Set(roots)) {
+        if (refusedRoot(root)) continue;
+        const known = knownUnder(archive, root);
+        if (known.length === 1 && known[0] === root) {
+          markable.push(root);
+          continue;
+        }
+        const gone = known.filter((p) => !seen.has(p)).length;
+        if (!options.allowEmpty && gone > MISSING_SHARE * known.length) {
+          const entry: NotMarkedMissing = {
+            root,
+            reason: 'too-many-missing',
+            known: known.length,
+            not_found: gone,
+            message:
+              `${gone} of ${known.length} known files under ${root} were not found (more than ${MISSING_SHARE * 100} %); ` +
+              'not marked missing (use --allow-empty if they were removed on purpose)',
+          };
+          notMarkedMissing.push(entry);
+          emit({ event: 'not-marked-missing', ...entry });
+        } else markable.push(root);
+      }
+      counts.missing = markable.length ? archive.markMissing(markable, seen) : 0;
+    }
     archive.refreshSummaries();
     archive.finishRun(run, status, counts);
     // Pages that could not be read in documents that were stored (a failed file is counted in `failed`).
     db.prepare('UPDATE runs SET pages_failed = ? WHERE id = ?').run(pageFailures.length, run);
-    emit({ event: 'run-end', run, status, counts, failures, page_failures: pageFailures, ms: Math.round(performance.now() - started) });
-    return { run, status, counts, failures, pageFailures };
+    emit({
+      event: 'run-end',
+      run,
+      status,
+      counts,
+      failures,
+      page_failures: pageFailures,
+      not_marked_missing: notMarkedMissing,
+      ms: Math.round(performance.now() - started),
+    });
+    return { run, status, counts, failures, pageFailures, notMarkedMissing };
   } finally {
     await Promise.all([options.pool ? undefined : pool.close(), readers.close(), textStages.close()]);
     db.close();
-    lock.release();
+    releaseLock();
     process.off('exit', releaseOnExit);
   }
 }
@@ -573,23 +693,91 @@ export interface ReprocessOptions {
   stage?: 'repair' | 'extract';
   /** Rerun repair and extraction on every document, not only where stage versions are out of date. */
   all?: boolean;
-  onEvent?: (event: { event: 'reprocessed'; document: string; stages: string[] }) => void;
+  onEvent?: (event: ReprocessEvent) => void;
+}
+
+/** What reprocessing changed in one document's extracted values (fields, and `units` by name). */
+export interface ValueChanges {
+  /** Fields that had no value and now have one (for units: the names gained). */
+  added: string[];
+  removed: string[];
+  /** Fields whose value changed: `field: before → after`. */
+  changed: string[];
+}
+
+export type ReprocessEvent =
+  | { event: 'run-start'; run: number; db: string; command: 'reprocess'; documents: number }
+  | ({ event: 'reprocessed'; document: string; document_id: number; stages: string[] } & ValueChanges)
+  | { event: 'run-end'; run: number; status: 'completed'; counts: RunCounts; changes: ReprocessTotals; ms: number };
+
+/** Per field: in how many documents a value was added, removed or changed. */
+export type ReprocessTotals = Record<string, { added: number; removed: number; changed: number }>;
+
+export interface ReprocessResult {
+  run: number;
+  reprocessed: number;
+  unchanged: number;
+  /** Documents whose extracted values changed, with what changed. */
+  changed: Array<{ document: string; document_id: number } & ValueChanges>;
+  totals: ReprocessTotals;
+}
+
+const VALUE_FIELDS = ['topic', 'year', 'board', 'administration', 'diarienummer', 'document_date', 'meeting_date', 'target_units', 'case_officer_name', 'case_officer_phone'];
+
+/** The extracted values of a document, as compared before and after reprocessing. */
+function extractedValues(db: Database, documentId: number): { fields: Record<string, unknown>; units: string[] } {
+  const row = (db.prepare(`SELECT ${VALUE_FIELDS.join(', ')} FROM extractions WHERE document_id = ?`).get(documentId) ?? {}) as Record<string, unknown>;
+  const units = db.prepare('SELECT name FROM units WHERE document_id = ? ORDER BY position').pluck().all(documentId) as string[];
+  return { fields: row, units };
+}
+
+function compareValues(before: ReturnType<typeof extractedValues>, after: ReturnType<typeof extractedValues>): ValueChanges {
+  const c: ValueChanges = { added: [], removed: [], changed: [] };
+  for (const f of VALUE_FIELDS) {
+    const a = before.fields[f] ?? null;
+    const b = after.fields[f] ?? null;
+    if (a === b) continue;
+    if (a === null) c.added.push(f);
+    else if (b === null) c.removed.push(f);
+    else c.changed.push(`${f}: ${String(a)} → ${String(b)}`);
+  }
+  const had = new Set(before.units);
+  const has = new Set(after.units);
+  for (const u of has) if (!had.has(u)) c.added.push(`units: ${u}`);
+  for (const u of had) if (!has.has(u)) c.removed.push(`units: ${u}`);
+  return c;
+}
+
+/** A short sentence of the totals, e.g. "2 documents gained units, 1 changed year". */
+export function describeChanges(totals: ReprocessTotals): string {
+  const parts: string[] = [];
+  const docs = (n: number) => `${n} ${n === 1 ? 'document' : 'documents'}`;
+  for (const [field, t] of Object.entries(totals)) {
+    if (t.added) parts.push(`${docs(t.added)} gained ${field}`);
+    if (t.removed) parts.push(`${docs(t.removed)} lost ${field}`);
+    if (t.changed) parts.push(`${docs(t.changed)} changed ${field}`);
+  }
+  return parts.length ? parts.join(', ') : 'no extracted value changed';
 }
 
 /**
  * Reruns repair and/or extraction on stored documents from their stored page text: no file is
- * read and nothing is OCRed. The library behind `beslutsarkiv reprocess`.
+ * read and nothing is OCRed. The library behind `beslutsarkiv reprocess`. The database must exist.
  */
-export function reprocess(options: ReprocessOptions): { run: number; reprocessed: number; unchanged: number } {
+export function reprocess(options: ReprocessOptions): ReprocessResult {
   const dbPath = resolve(options.db);
-  const lock = acquireWriterLock(dbPath);
+  const lock = acquireWriterLock(dbPath, { mustExist: true });
   try {
-    const db = openDatabase(dbPath);
+    const db = openDatabase(dbPath, { mustExist: true });
     try {
+      const started = performance.now();
       const archive = new Archive(db);
       const run = archive.startRun('reprocess', [options.stage ?? 'stale', options.all ? 'all' : 'stale'], STAGE_VERSIONS);
       const ids = (db.prepare('SELECT id, file_name FROM documents ORDER BY id').all() as Array<{ id: number; file_name: string }>);
+      options.onEvent?.({ event: 'run-start', run, db: dbPath, command: 'reprocess', documents: ids.length });
       let reprocessed = 0;
+      const changed: ReprocessResult['changed'] = [];
+      const totals: ReprocessTotals = {};
       // Asked for a stage (or --all): rerun it everywhere; otherwise only where versions are stale.
       const forced = options.all === true || options.stage !== undefined;
       const forceRepair = forced && options.stage !== 'extract';
@@ -599,14 +787,26 @@ export function reprocess(options: ReprocessOptions): { run: number; reprocessed
         const normalize = stale.normalize || forceRepair;
         const extract = normalize || stale.extract || forced;
         if (!extract) continue;
+        const before = extractedValues(db, id);
         rerunStages(archive, id, { normalize, extract });
+        const diff = compareValues(before, extractedValues(db, id));
         reprocessed++;
-        options.onEvent?.({ event: 'reprocessed', document: file_name, stages: normalize ? ['repair', 'extract'] : ['extract'] });
+        if (diff.added.length || diff.removed.length || diff.changed.length) {
+          changed.push({ document: file_name, document_id: id, ...diff });
+          const bump = (list: string[], kind: 'added' | 'removed' | 'changed') => {
+            for (const field of new Set(list.map((x) => x.split(':')[0]!))) (totals[field] ??= { added: 0, removed: 0, changed: 0 })[kind]++;
+          };
+          bump(diff.added, 'added');
+          bump(diff.removed, 'removed');
+          bump(diff.changed, 'changed');
+        }
+        options.onEvent?.({ event: 'reprocessed', document: file_name, document_id: id, stages: normalize ? ['repair', 'extract'] : ['extract'], ...diff });
       }
       const counts = { ...emptyCounts(), seen: ids.length, reprocessed, unchanged: ids.length - reprocessed };
       archive.refreshSummaries();
       archive.finishRun(run, 'completed', counts);
-      return { run, reprocessed, unchanged: ids.length - reprocessed };
+      options.onEvent?.({ event: 'run-end', run, status: 'completed', counts, changes: totals, ms: Math.round(performance.now() - started) });
+      return { run, reprocessed, unchanged: ids.length - reprocessed, changed, totals };
     } finally {
       db.close();
     }
@@ -614,4 +814,3 @@ export function reprocess(options: ReprocessOptions): { run: number; reprocessed
     lock.release();
   }
 }
-

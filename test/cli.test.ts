@@ -51,9 +51,11 @@ describe('beslutsarkiv ingest', () => {
     expect(r.code).toBe(EXIT.failures);
     expect(r.stdout).toBe('');
     const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.map((e) => e.event)).toEqual(['run-start', 'file', 'file', 'file', 'file', 'file', 'file', 'run-end']);
+    // The last event says why the exit code is not 0 (what cron would mail), as JSON too.
+    expect(events.map((e) => e.event)).toEqual(['run-start', 'file', 'file', 'file', 'file', 'file', 'file', 'run-end', 'exit']);
+    expect(events.at(-1)).toMatchObject({ code: EXIT.failures, summary: [expect.stringContaining('1 of 6 files failed'), expect.stringContaining('empty.pdf')] });
     expect(events.find((e) => e.status === 'failed')).toMatchObject({ file: 'empty.pdf', code: 'empty-file' });
-    expect(events.at(-1).counts).toMatchObject({ seen: 6, ingested: 5, failed: 1 });
+    expect(events.at(-2).counts).toMatchObject({ seen: 6, ingested: 5, failed: 1 });
   });
 
   it('refuses a second writer with exit code 75 and a clear message', () => {
@@ -153,14 +155,16 @@ describe('--log-format json keeps stderr JSON', () => {
     // reporter in JSON mode writes its events: every line that reaches stderr must parse.
     const script = `
       import { Worker } from 'node:worker_threads';
-      import { createReporter } from './src/cli/report.ts';
-      const reporter = createReporter('json', process.stderr);
+      import { createReporter, openJsonLog } from './src/cli/report.ts';
+      const log = openJsonLog(undefined, process.stderr);
+      const reporter = createReporter({ log, text: false, stderr: process.stderr });
       reporter.onEvent({ event: 'run-start', run: 1, db: 'x', files: 1 });
       const worker = new Worker("console.error('Error in boxClipToRectangle: box outside rectangle'); console.error('Error in pixScanForForeground: invalid box')", { eval: true });
       await new Promise((r) => worker.on('exit', r));
       await new Promise((r) => setTimeout(r, 50));
       reporter.onEvent({ event: 'run-end', run: 1, status: 'completed', counts: {}, failures: [], ms: 1 });
       reporter.done();
+      log.close();
       process.stderr.write('after the run: not wrapped\\n');
     `;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });

@@ -5,38 +5,32 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import type { Database } from 'better-sqlite3';
-import { findUnitIdentities, matchBoard, matchClass, QueryUsageError, ReadOnlyQueryError } from '../query/queries.js';
-import { QUERY_NAMES, runNamedQuery, type QueryOption } from '../query/named.js';
-import { csvRecord, toCsv, toJson, toTable, toXlsx } from '../query/format.js';
-import { datasetteMetadata } from '../query/datasette.js';
-import { renderReport } from '../query/report.js';
-import { decide, findDocuments, rebuildReportGroups } from '../store/reports.js';
-import { addAlias, addSuccession, listAliases, listSuccessions, removeAlias, removeSuccession } from '../store/units.js';
-import { acquireWriterLock } from '../store/lock.js';
-import { refreshSummaries } from '../store/migrations.js';
-import { resolve } from 'node:path';
-import { fullText, type DocumentFile } from '../document-file.js';
-import { DatabaseLockedError, DocumentError, EXIT, TrainedDataMissingError } from '../errors.js';
-import { DEFAULT_LIMITS, parseByteSize, type Limits } from '../limits.js';
-// The pipeline (OCR, PDF, repair and extraction models) is loaded only by the commands that read
-// documents, so query, export, report and status start in a fraction of the time and memory.
-import type { Archive } from '../store/archive.js';
-import { DEFAULT_DB_PATH, openDatabase } from '../store/database.js';
-import { iterateRecordJson, iterateRecords, status, type ExportFilters } from '../store/read.js';
-import { createReporter, formatSummary, jsonLine, type LogFormat } from './report.js';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  acquireWriterLock, addAlias, addSuccession, Archive, checkDatabasePath, csvRecord, DatabaseLockedError, DatabaseNotFoundError, DatabasePathError,
+  datasetteMetadata, decideReportGroup as decide, DEFAULT_DB_PATH, DEFAULT_LIMITS, describeChanges, DocumentError, EXIT, findDocuments,
+  findUnitIdentities, fullText, iterateRecordJson, iterateRecords, listAliases, listSuccessions, matchBoard, matchClass, OcrPool, openDatabase,
+  parseByteSize, QUERY_NAMES, QueryUsageError, ReadOnlyQueryError, readDocument, rebuildReportGroups, refreshSummaries, removeAlias,
+  removeSuccession, renderReport, runNamedQuery, SchemaTooNewError, SchemaTooOldError, sql, sqlColumns, status, toCsv, toJson, toTable, toXlsx,
+  TrainedDataMissingError,
+} from '../index.js';
+import type { Database, DocumentFile, ExportFilters, Limits, QueryOption, Row, RunSummary } from '../index.js';
+import { createReporter, failureSummary, formatSummary, ingestExitCode, openJsonLog, type JsonLog } from './report.js';
+import { addRowOptions, closest, positiveInt, PREFIX, printRows, rowFormat, UsageError } from './output.js';
 import { registerReviewCommands } from './review.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+export { UsageError } from './output.js';
+
+/** The package.json of this beslutsarkiv: the nearest above this module (src/cli, or compiled in dist/src/cli). */
+export function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) return 'unknown';
+  }
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
-}
 
 function byteSize(value: string): number {
   const n = parseByteSize(value);
@@ -115,48 +109,95 @@ function limitsFrom(o: {
   };
 }
 
-export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, setExit: (code: number) => void): Command {
+/** The run log of ingest and reprocess (JSON), opened by main() before the command runs, so that even a fatal error lands in it. */
+export interface RunContext {
+  log?: JsonLog;
+  logFile?: string;
+  /** The command being run (`group join`), for "see beslutsarkiv <cmd> --help". */
+  command?: string;
+}
+
+type IO = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+
+export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunContext = {}): Command {
   const out = (s: string) => io.stdout.write(s);
+  /** Said when the exit code is not 0: to stderr, or, when the JSON log is on stderr, as its last event. */
+  const exitSummary = (code: number, lines: string[]) => {
+    if (ctx.log?.onStderr) return ctx.log.write({ event: 'exit', code, summary: lines });
+    ctx.log?.write({ event: 'exit', code, summary: lines });
+    io.stderr.write(lines.map((l, i) => (i ? `${l}\n` : `${PREFIX}${l}\n`)).join(''));
+  };
   const program = new Command('beslutsarkiv')
     .description('Turn archived Swedish municipal decision documents into a queryable SQLite archive.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError();
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.hook('preAction', (_program, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    ctx.command = names.join(' ');
+  });
 
-  sandboxOptions(limitOptions(
-    program
-      .command('ingest')
-      .description('read files and folders (recursively) into the archive')
-      .argument('<paths...>', 'files and folders')
-      .addOption(dbOption())
-      .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism()))
-      .addOption(new Option('--log-format <format>', 'text: progress bar and summary; json: one JSON object per event on stderr').choices(['text', 'json']).default('text'))
-      .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged')),
-  )).action(async (paths: string[], o) => {
+  const logOptions = (cmd: Command, what: string) =>
+    cmd
+      .addOption(new Option('--log-format <format>', `text: ${what}; json: one JSON object per event (to --log-file, else stderr)`).choices(['text', 'json']).default('text'))
+      .addOption(new Option('--log-file <file>', 'append the JSON log (one event a line) to this file; stderr then carries only a short summary when the exit code is not 0'));
+
+  const ingestCommand = sandboxOptions(limitOptions(
+    logOptions(
+      program
+        .command('ingest')
+        .description('read files and folders (recursively) into the archive')
+        .argument('<paths...>', 'files and folders')
+        .addOption(dbOption())
+        .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism())),
+      'progress bar and summary',
+    )
+      .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged'))
+      .addOption(new Option('--allow-empty', `mark known files missing even when their folder is empty, missing or unmounted, or more than 20 % of them are gone`))
+      .addOption(new Option('--watch', 'keep running: ingest files added to or changed in the folders once they stop growing (until SIGTERM or Ctrl-C)'))
+      .addOption(new Option('--poll', 'with --watch: poll the folders (network shares, where change events do not arrive)')),
+  ));
+  ingestCommand.action(async (paths: string[], o) => {
+    if (o.poll && !o.watch) throw new UsageError('--poll goes with --watch');
+    // A mistyped --db is said in words, before anything is read or created.
+    checkDatabasePath(o.db, { createFolder: false });
     const controller = new AbortController();
+    const reporter = createReporter({ log: ctx.log, text: o.logFormat === 'text', stderr: io.stderr });
     const stop = () => {
       if (controller.signal.aborted) process.exit(EXIT.interrupted);
-      io.stderr.write('\nStopping: documents in progress are abandoned, stored ones stay; press Ctrl-C again to quit at once\n');
+      reporter.notice('stopping: documents in progress are abandoned, stored ones stay; press Ctrl-C again to quit at once');
       controller.abort();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    const reporter = createReporter(o.logFormat as LogFormat, io.stderr);
     try {
-      const { ingest } = await import('../pipeline.js');
-      const summary = await ingest(paths, {
+      const { ingest } = await import('../index.js');
+      const options = {
         db: o.db,
         concurrency: o.concurrency,
         limits: limitsFrom(o),
         signal: controller.signal,
         forceOcr: o.forceOcr ?? false,
         retryFailed: o.retryFailed ?? false,
-        onEvent: (e) => reporter.onEvent(e),
-      });
+        allowEmpty: o.allowEmpty ?? false,
+        onEvent: reporter.onEvent,
+      };
+      if (o.watch) {
+        const { watchAndIngest } = await import('./watch.js');
+        const code = await watchAndIngest(paths, { ...options, poll: o.poll ?? false, ingest, notice: reporter.notice, onRun: (summary: RunSummary) => {
+          if (o.logFormat === 'text') out(formatSummary(summary, resolve(o.db)));
+        } });
+        setExit(code);
+        return;
+      }
+      const summary = await ingest(paths, options);
       reporter.done();
       if (o.logFormat === 'text') out(formatSummary(summary, resolve(o.db)));
-      setExit(summary.status === 'interrupted' ? EXIT.interrupted : summary.counts.failed > 0 ? EXIT.failures : EXIT.ok);
+      const code = ingestExitCode(summary);
+      setExit(code);
+      // An interrupted run was stopped by a person or the system (its run-end says so): nothing to mail.
+      if (code !== EXIT.ok && code !== EXIT.interrupted) exitSummary(code, failureSummary(summary, { db: resolve(o.db), logFile: ctx.logFile && resolve(ctx.logFile) }));
       // Interrupted: the run is recorded and the lock released. Whatever work was abandoned (a read
       // stuck in the kernel on a dead network share) must not keep the process alive.
       if (summary.status === 'interrupted') setTimeout(() => process.exit(EXIT.interrupted), 2000).unref();
@@ -167,53 +208,73 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     }
   });
 
-  program
-    .command('reprocess')
-    .description('rerun repair and/or extraction from stored page text (no file is read, nothing is OCRed)')
-    .addOption(dbOption())
-    .addOption(new Option('--stage <stage>', 'rerun this stage even where its version is current (repair also reruns extract)').choices(['repair', 'extract']))
-    .addOption(new Option('--all', 'every document, not only those whose stage versions are out of date'))
-    .addOption(new Option('--log-format <format>', 'text: summary; json: one JSON object per document on stderr').choices(['text', 'json']).default('text'))
-    .action(async (o) => {
-      const { reprocess } = await import('../pipeline.js');
-      const result = reprocess({
-        db: o.db,
-        stage: o.stage,
-        all: o.all,
-        onEvent: o.logFormat === 'json' ? (e) => io.stderr.write(jsonLine(e)) : undefined,
-      });
-      if (o.logFormat === 'text') out(`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current\n`);
-    });
+  logOptions(
+    program
+      .command('reprocess')
+      .description('rerun repair and/or extraction from stored page text (no file is read, nothing is OCRed); says what changed')
+      .addOption(dbOption())
+      .addOption(new Option('--stage <stage>', 'rerun this stage even where its version is current (repair also reruns extract)').choices(['repair', 'extract']))
+      .addOption(new Option('--all', 'every document, not only those whose stage versions are out of date')),
+    'summary and what changed',
+  ).action(async (o) => {
+    const { reprocess } = await import('../index.js');
+    const result = reprocess({ db: o.db, stage: o.stage, all: o.all, onEvent: ctx.log ? (e) => ctx.log!.write(e) : undefined });
+    if (o.logFormat !== 'text') return;
+    const lines = [`Done: run ${result.run}: ${result.reprocessed} documents reprocessed, ${result.unchanged} current; ${describeChanges(result.totals)}`];
+    for (const c of result.changed) {
+      lines.push(`  ${c.document} (${c.document_id})`);
+      for (const x of c.added) lines.push(`    + ${x}`);
+      for (const x of c.removed) lines.push(`    - ${x}`);
+      for (const x of c.changed) lines.push(`    ~ ${x}`);
+    }
+    out(`${lines.join('\n')}\n`);
+  });
 
-  program
-    .command('query')
-    .description(`answer a trend question from the archive (read-only): ${QUERY_NAMES.join(', ')}`)
-    .argument('<name>', QUERY_NAMES.join(' | '))
-    .argument('[args...]', 'the unit name, the SELECT statement, or the search words')
-    .addOption(dbOption())
-    .addOption(new Option('--format <format>', 'table (default on a terminal), json (default in a pipe), csv or xlsx').choices(['table', 'csv', 'json', 'xlsx']))
-    .addOption(new Option('--excel', 'CSV for Swedish Excel: UTF-8 byte-order mark, ";" between fields, CRLF, decimal comma (implies --format csv)'))
-    .addOption(new Option('--from <year>', 'from this year (four digits)').argParser(year))
-    .addOption(new Option('--to <year>', 'up to this year (four digits)').argParser(year))
-    .addOption(new Option('--board <name>', 'one board: its name or part of it, any case, with or without å/ä/ö'))
-    .addOption(new Option('--class <class>', 'one award class: its key (forskola, unknown) or Swedish name, or part of it'))
-    .addOption(new Option('--by <keys>', 'participation: year (default), year,board, year,class or year,board,class'))
-    .addOption(new Option('--limit <n>', 'the most rows to show: search (default 50 pages), signatories and incomplete (default 1000); the total is said on stderr').argParser(positiveInt))
-    .action(async (name: string, args: string[], o) => {
-      const format = outputFormat(o, io.stdout);
-      const db = openDatabase(o.db, { readonly: true, current: true });
-      try {
+  addRowOptions(
+    program
+      .command('query')
+      .description(`answer a trend question from the archive (read-only): ${QUERY_NAMES.join(', ')}`)
+      .argument('<name>', QUERY_NAMES.join(' | '))
+      .argument('[args...]', 'the unit name, the SELECT statement, or the search words')
+      .addOption(dbOption())
+      .addOption(new Option('--from <year>', 'from this year (four digits)').argParser(year))
+      .addOption(new Option('--to <year>', 'up to this year (four digits)').argParser(year))
+      .addOption(new Option('--board <name>', 'one board: its name or part of it, any case, with or without å/ä/ö'))
+      .addOption(new Option('--class <class>', 'one award class: its key (forskola, unknown) or Swedish name, or part of it'))
+      .addOption(new Option('--by <keys>', 'participation: year (default), year,board, year,class or year,board,class'))
+      .addOption(
+        new Option('-p, --param <name-and-value...>', 'sql: a named parameter, e.g. -p year 2017 for :year (repeat for more)').argParser(
+          (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+        ),
+      ),
+    { limit: 'the most rows to show: search (default 50 pages), signatories and incomplete (default 1000); the total is said on stderr' },
+  ).action(async (name: string, args: string[], o) => {
+    if (!QUERY_NAMES.includes(name)) {
+      const guess = closest(name, QUERY_NAMES);
+      throw new UsageError(`no query named "${name}"${guess ? ` (did you mean ${guess}?)` : ''}: use one of ${QUERY_NAMES.join(', ')}`);
+    }
+    if (o.param && name !== 'sql') throw new UsageError(`-p/--param goes with query sql, not query ${name}`);
+    const format = rowFormat(o, io.stdout);
+    const db = openDatabase(o.db, { readonly: true, current: true });
+    try {
+      let columns: string[];
+      let rows: Row[];
+      if (name === 'sql' && o.param) {
+        columns = sqlColumns(db, args.join(' '));
+        rows = sql(db, args.join(' '), [sqlParams(o.param)]);
+      } else {
+        // --limit: search, signatories and incomplete take it; the other queries refuse it, as any option they do not take (sql: LIMIT in the SELECT).
         const given = (['from', 'to', 'board', 'class', 'by', 'limit'] as QueryOption[]).filter((k) => o[k] !== undefined);
         const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: o.limit }, given);
-        for (const note of answer.notes) io.stderr.write(`beslutsarkiv: ${note}\n`);
-        if (format === 'xlsx') io.stdout.write(await toXlsx(answer.columns, answer.rows, name));
-        else if (format === 'csv') out(toCsv(answer.columns, answer.rows, { excel: o.excel }));
-        else if (format === 'json') out(toJson(answer.rows));
-        else out(toTable(answer.columns, answer.rows));
-      } finally {
-        db.close();
+        for (const note of answer.notes) io.stderr.write(`${PREFIX}${note}\n`);
+        ({ columns, rows } = answer);
       }
-    });
+      if (format === 'xlsx') io.stdout.write(await toXlsx(columns, o.limit ? rows.slice(0, o.limit) : rows, name));
+      else await printRows(io.stdout, columns, rows, o);
+    } finally {
+      db.close();
+    }
+  });
 
   program
     .command('report')
@@ -447,19 +508,26 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       const db = openDatabase(o.db, { readonly: true, current: true });
       try {
         const s = status(db);
-        if (o.format === 'json') return void out(`${JSON.stringify(s, null, 2)}\n`);
+        const morning = morningFigures(db);
+        if (o.format === 'json') return void out(`${JSON.stringify({ ...s, ...morning }, null, 2)}\n`);
         const lines = [`${resolve(o.db)}: ${s.documents} documents, ${s.pages} pages (${s.ocr_pages} OCRed)`, ''];
         lines.push('format  documents  pages  OCRed documents');
         for (const f of s.by_format) lines.push(`${f.format.padEnd(8)}${String(f.documents).padStart(9)}${String(f.pages).padStart(7)}${String(f.ocr_documents).padStart(17)}`);
         const r = s.last_run;
+        lines.push('', `documents by outcome: ${Object.entries(morning.documents_by_outcome).map(([k, v]) => `${v} ${k}`).join(', ') || 'none yet'}`);
+        lines.push(`${morning.participation_reports} participation reports, ${morning.distinct_units} distinct units`);
         lines.push('', `${s.missing_files} paths missing, ${s.superseded_documents} documents superseded by a newer version`);
-        lines.push(`${s.reports} reports (${s.reports_in_several_documents} of them in more than one document), ${s.incomplete_reports} incomplete (without year, board or units: beslutsarkiv query incomplete)`, '');
+        lines.push(`${s.reports} reports (${s.reports_in_several_documents} of them in more than one document), ${s.incomplete_reports} incomplete (without year, board or units: beslutsarkiv query incomplete)`);
+        const oldest = morning.oldest_unprocessed;
+        lines.push(oldest ? `${morning.unprocessed_files} files not stored (failed in every run since): the oldest ${oldest.path}, failing since ${localTime(oldest.since)} [${oldest.code}]` : 'every file that failed has since been stored (or none failed)', '');
         if (r) {
-          lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${r.started_at}${r.finished_at ? `, finished ${r.finished_at}` : ''}`);
+          lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${localTime(r.started_at)}${r.finished_at ? `, took ${duration(r.started_at, r.finished_at)}` : ''}`);
           lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           lines.push(`  seen ${r.seen}, ingested ${r.ingested}, changed ${r.changed}, unchanged ${r.unchanged}, reprocessed ${r.reprocessed}, moved ${r.moved}, duplicates ${r.duplicate}, missing ${r.missing}, skipped ${r.skipped}, failed ${r.failed}`);
           lines.push('', 'recent runs:');
-          for (const x of s.runs) lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${x.started_at}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
+          for (const x of s.runs) {
+            lines.push(`  ${String(x.id).padStart(4)} ${x.command.padEnd(9)} ${x.status.padEnd(11)} ${localTime(x.started_at)}  ${(x.finished_at ? duration(x.started_at, x.finished_at) : '').padStart(8)}  seen ${x.seen}, new ${x.ingested}, changed ${x.changed}, failed ${x.failed}`);
+          }
         } else lines.push('no runs yet');
         for (const f of s.failures) lines.push(`  ${f.kind} ${f.path}\n    [${f.code}] ${f.reason}`);
         lines.push('', `${s.needs_review} documents need review${s.needs_review ? ' (uncertain values, or a report about participation without year, board or units):' : ''}`);
@@ -474,6 +542,48 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
   registerReviewCommands(program, io);
 
   return program;
+}
+
+/** A stored UTC time as local time with its zone: `2026-12-02 02:30:05 CET`. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString('sv-SE', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+}
+
+/** The time between two stored times: `42 s`, `3 min 5 s`, `1 h 2 min`. */
+export function duration(from: string, to: string): string {
+  const s = Math.max(0, (new Date(to).getTime() - new Date(from).getTime()) / 1000);
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+/**
+ * What status adds for the morning question: documents by outcome (current reports about taking
+ * part, other topics, superseded versions), participation reports and distinct units, and files that
+ * failed and were never stored since, the oldest first.
+ */
+function morningFigures(db: Database) {
+  const one = <T>(q: string) => db.prepare(q).pluck().get() as T;
+  const byOutcome = db
+    .prepare(
+      `SELECT CASE WHEN d.superseded_by IS NOT NULL THEN 'superseded' WHEN e.document_id IS NULL THEN 'not extracted'
+                   WHEN e.topic = 'award_participation' THEN 'about taking part' ELSE 'other topic' END AS outcome, count(*) AS n
+       FROM documents d LEFT JOIN extractions e ON e.document_id = d.id GROUP BY outcome ORDER BY n DESC`,
+    )
+    .all() as Array<{ outcome: string; n: number }>;
+  const unprocessed = `FROM failures f WHERE f.kind = 'failed' AND NOT EXISTS (SELECT 1 FROM files x WHERE x.path = f.path)`;
+  const oldest = db.prepare(`SELECT f.path, min(f.at) AS since, f.code ${unprocessed} GROUP BY f.path ORDER BY since LIMIT 1`).get() as
+    | { path: string; since: string; code: string }
+    | undefined;
+  return {
+    documents_by_outcome: Object.fromEntries(byOutcome.map((r) => [r.outcome, r.n])),
+    participation_reports: one<number>(`SELECT count(*) FROM reports WHERE topic = 'award_participation'`),
+    distinct_units: one<number>('SELECT count(DISTINCT identity_id) FROM participations'),
+    unprocessed_files: one<number>(`SELECT count(DISTINCT f.path) ${unprocessed}`),
+    oldest_unprocessed: oldest ?? null,
+  };
 }
 
 /** One line per change: where (page, line:column in the text as read), rule, before → after, confidence, why. */
@@ -496,18 +606,12 @@ export function explainChanges(doc: DocumentFile): string {
   return `${lines.join('\n')}\n`;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-type Format = 'table' | 'csv' | 'json' | 'xlsx';
-
-/** The query's output format: --excel implies csv; a binary workbook is not written to a terminal. */
-function outputFormat(o: { format?: Format; excel?: boolean }, stdout: NodeJS.WriteStream): Format {
-  if (o.excel && o.format && o.format !== 'csv') throw new UsageError(`--excel goes with --format csv, not ${o.format}`);
-  const format = o.format ?? (o.excel ? 'csv' : stdout.isTTY ? 'table' : 'json');
-  if (format === 'xlsx' && stdout.isTTY) throw new UsageError('an .xlsx workbook is binary: redirect it to a file, e.g. beslutsarkiv query participation --format xlsx > deltagande.xlsx');
-  return format;
+/** `-p name value` pairs of query sql as named parameters (`:name`, `@name` or `$name` in the statement). */
+function sqlParams(list: string[]): Record<string, string> {
+  if (list.length % 2) throw new UsageError(`-p takes a name and a value: -p ${list.at(-1)} <value>`);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) params[list[i]!.replace(/^[:@$]/, '')] = list[i + 1]!;
+  return params;
 }
 
 /** Writes text in chunks of about 64 KiB, waiting when the stream asks to. */
@@ -561,8 +665,7 @@ function* jsonChunks(records: ReturnType<typeof iterateRecordJson>, format: stri
 
 /** Runs `fn` holding the writer lock, on the database opened for writing (which must exist). */
 function withWriter(dbPath: string, fn: (db: Database) => void): void {
-  if (!existsSync(resolve(dbPath))) throw new UsageError(`no database at ${resolve(dbPath)}: run "beslutsarkiv ingest <paths>" first, or pass --db`);
-  const lock = acquireWriterLock(dbPath);
+  const lock = acquireWriterLock(dbPath, { mustExist: true });
   try {
     const db = openDatabase(dbPath);
     try {
@@ -618,33 +721,84 @@ function readOnlyCache(archive: Archive) {
   return { get: cache.get, put: () => {} };
 }
 
+/** Where the JSON log goes, read from the arguments before commander runs (so usage errors land in it too). */
+function logSettings(argv: string[]): { json: boolean; file?: string } {
+  const args = argv.slice(2);
+  const command = args.find((a) => !a.startsWith('-'));
+  if (command !== 'ingest' && command !== 'reprocess') return { json: false };
+  const value = (name: string) => {
+    let found: string | undefined;
+    args.forEach((a, i) => {
+      if (a === name) found = args[i + 1];
+      else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
+    });
+    return found;
+  };
+  const file = value('--log-file');
+  return { json: value('--log-format') === 'json' || file !== undefined, ...(file !== undefined ? { file } : {}) };
+}
+
+/** The sentence a person reads for an error, and the exit code. No internal library message is the reason on its own. */
+function describeError(error: unknown): { message: string; code: number; usage?: boolean } {
+  const e = error as Error & { code?: string };
+  if (error instanceof DatabaseLockedError) return { message: e.message, code: EXIT.locked };
+  if (error instanceof UsageError || error instanceof QueryUsageError) return { message: e.message, code: EXIT.error, usage: true };
+  if (
+    error instanceof ReadOnlyQueryError || error instanceof TrainedDataMissingError || error instanceof DatabasePathError ||
+    error instanceof DatabaseNotFoundError || error instanceof SchemaTooNewError || error instanceof SchemaTooOldError
+  ) {
+    return { message: e.message, code: EXIT.error };
+  }
+  // A document that cannot be read (normalize) is an input failure; anything else is fatal.
+  if (error instanceof DocumentError) return { message: e.message, code: EXIT.failures };
+  const sys = e?.code && /^E[A-Z]+$/.test(e.code) ? ` (${e.code})` : '';
+  return { message: `unexpected error${sys}: ${e?.message ?? String(error)}`, code: EXIT.error };
+}
+
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: string[], io: IO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
+  const settings = logSettings(argv);
+  const ctx: RunContext = {};
+  try {
+    if (settings.json) ctx.log = openJsonLog(settings.file, io.stderr);
+    if (settings.file !== undefined) ctx.logFile = settings.file;
+  } catch (error) {
+    io.stderr.write(`${PREFIX}cannot write the log file ${resolve(settings.file!)} (${(error as NodeJS.ErrnoException).code}): check the folder and its permissions, or pass another --log-file\n`);
+    return EXIT.error;
+  }
+  /** A failure: into the JSON log (when there is one) and, unless the log is on stderr, as one line on stderr. */
+  const report = (message: string, exit: number) => {
+    ctx.log?.write({ event: 'fatal', code: exit, message });
+    if (!ctx.log?.onStderr) io.stderr.write(`${PREFIX}${message}\n`);
+  };
+  const program = buildProgram(io, (c) => (code = c), ctx);
+  // commander's own errors (unknown option, missing argument, bad value): one line, and where help is.
+  const configure = (cmd: Command, path: string) => {
+    cmd.configureOutput({
+      writeOut: (str) => io.stdout.write(str),
+      writeErr: (str) => io.stderr.write(str),
+      outputError: (str) => {
+        const text = str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '').replace('(Did you mean', '(did you mean');
+        report(`${text}; see beslutsarkiv ${path ? `${path} ` : ''}--help`, EXIT.error);
+      },
+    });
+    for (const sub of cmd.commands) configure(sub, path ? `${path} ${sub.name()}` : sub.name());
+  };
+  configure(program, '');
   try {
     await program.parseAsync(argv);
     return code;
   } catch (error) {
     const e = error as Error & { code?: string; exitCode?: number };
     if (e.code?.startsWith('commander.')) {
-      // Help and version are not errors; everything else commander throws is a usage error.
+      // Help and version are not errors; everything else commander throws is a usage error (already said).
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.error;
     }
-    if (error instanceof DatabaseLockedError) {
-      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
-      return EXIT.locked;
-    }
-    if (error instanceof UsageError || error instanceof ReadOnlyQueryError || error instanceof QueryUsageError) {
-      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
-      return EXIT.error;
-    }
-    if (error instanceof TrainedDataMissingError) {
-      io.stderr.write(`beslutsarkiv: ${e.message}\n`);
-      return EXIT.error;
-    }
-    io.stderr.write(`beslutsarkiv: ${e?.message ?? String(error)}\n`);
-    // A document that cannot be read (normalize) is an input failure; anything else is fatal.
-    return error instanceof DocumentError ? EXIT.failures : EXIT.error;
+    const d = describeError(error);
+    report(d.usage && !d.message.includes('\n') ? `${d.message}; see beslutsarkiv ${ctx.command ? `${ctx.command} ` : ''}--help` : d.message, d.code);
+    return d.code;
+  } finally {
+    ctx.log?.close();
   }
 }

@@ -1,5 +1,6 @@
-// Entry of a sandboxed reader process or text-stage worker thread: loads the TypeScript module named
-// in its arguments (a child process: argv; a worker thread: workerData.entry) through tsx.
+// Entry of a sandboxed reader process or text-stage worker thread: loads the module named in its
+// arguments (a child process: argv; a worker thread: workerData.entry), through tsx when it is
+// TypeScript (a checkout run from source); compiled JavaScript (dist/) loads directly.
 //
 // A reader then unregisters tsx: everything it loads later (pdf.js, pdf-lib, utif2, imported on
 // first use) loads as plain JavaScript. Through tsx's loader, with the source maps tsx turns on,
@@ -8,11 +9,11 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 
 const [target] = isMainThread ? process.argv.slice(2) : workerData.entry;
-const { register } = await import('tsx/esm/api');
-const unregister = register();
+const typescript = target.endsWith('.ts');
+const unregister = typescript ? (await import('tsx/esm/api')).register() : undefined;
 await import(target);
 if (isMainThread) {
-  await unregister();
+  await unregister?.();
   // A reader takes files from now on.
   process.send?.({ ready: true });
 }

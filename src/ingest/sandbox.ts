@@ -27,6 +27,8 @@ import { TextTooLargeError } from './decode-text.js';
 import { UnsupportedFileError, type Source } from './read-source.js';
 
 const ENTRY = new URL('./sandbox-entry.js', import.meta.url);
+/** The modules the entry loads: TypeScript in a checkout (through tsx), JavaScript when compiled (dist/). */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 /** How often resident memory of the readers is checked. */
 const RSS_CHECK_MS = 100;
 /**
@@ -87,7 +89,7 @@ class Reader {
     private readonly limits: Limits,
     onExit: (reader: Reader) => void,
   ) {
-    this.child = fork(ENTRY, [new URL('./reader-process.ts', import.meta.url).href], {
+    this.child = fork(ENTRY, [new URL(`./reader-process${EXT}`, import.meta.url).href], {
       execArgv: [`--max-old-space-size=${heapMiB(limits)}`],
       // pdf.js and leptonica print to stdout and stderr: stdout is dropped, stderr kept for the
       // reason a reader died (V8's "Reached heap limit").
@@ -434,7 +436,7 @@ export class TextStages {
   private start(): { thread: Worker; ready: Promise<void> } {
     this.started++;
     const worker = new Worker(ENTRY, {
-      workerData: { entry: [new URL('./text-worker.ts', import.meta.url).href] },
+      workerData: { entry: [new URL(`./text-worker${EXT}`, import.meta.url).href] },
       resourceLimits: { maxOldGenerationSizeMb: heapMiB(this.limits) },
       stdout: true,
       stderr: true,

@@ -15,7 +15,14 @@ import { fold } from './fold.js';
 import { expandDic, parseAff, ROLE } from './hunspell.js';
 
 const require = createRequire(import.meta.url);
-export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The package root: the nearest folder above this module with a package.json (from src/repair, or compiled in dist/src/repair). */
+export const ROOT_DIR = packageRoot(dirname(fileURLToPath(import.meta.url)));
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '../..');
+  }
+}
 export const DATA_DIR = join(ROOT_DIR, 'src', 'data');
 /** Bump when the build changes. */
 const BUILD_VERSION = '2';

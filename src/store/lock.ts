@@ -7,6 +7,7 @@ import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:f
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DatabaseLockedError } from '../errors.js';
+import { checkDatabasePath } from './database.js';
 
 export interface WriterLock {
   path: string;
@@ -45,7 +46,10 @@ export function liveWriter(dbPath: string): Holder | null {
   return holder.host !== hostname() || processExists(holder.pid) ? holder : null;
 }
 
-export function acquireWriterLock(dbPath: string): WriterLock {
+/** `mustExist`: the database must be there already (writers that do not create one). */
+export function acquireWriterLock(dbPath: string, options: { mustExist?: boolean } = {}): WriterLock {
+  // A folder, a missing folder or a file that is not SQLite is said in words before any lock file is made.
+  checkDatabasePath(dbPath, options);
   const path = `${resolve(dbPath)}.lock`;
   const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
