@@ -96,7 +96,10 @@ function clausesOf(s: Sentence): Clause[] {
   for (const [a, b] of pieces) {
     const text = s.text.slice(a, b);
     const tokens = tokenize(text);
-    out.push({ text, start: s.start + a, tokens, mentions: unitMentions(text, tokens), sentence: s });
+    const mentions = unitMentions(text, tokens);
+    // The tokens are read only around mentions: a clause without one does not keep them (a long
+    // document's clauses are all held until its attributes are read).
+    out.push({ text, start: s.start + a, tokens: mentions.length ? tokens : [], mentions, sentence: s });
   }
   return out;
 }
@@ -333,10 +336,26 @@ function departmentAt(text: string, at: number): { value: string; end: number } 
 
 function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]): void {
   if (!units.length) return;
+  // A long document names the same few units over and over: each name matched once.
+  const matched = new Map<string, FoundUnit | null>();
+  const unitNamed = (name: string): FoundUnit | null => {
+    let u = matched.get(name);
+    if (u === undefined) matched.set(name, (u = matchUnit(units, name)));
+    return u;
+  };
+  // The units whose name is in a block's text (a clause is a piece of its block's text): only
+  // those are looked for literally in its clauses.
+  let namedBlock: Block | null = null;
+  let namedInBlock: FoundUnit[] = [];
   const refsOf = (c: Clause): Ref[] => {
-    const refs = c.mentions.map((m) => ({ mention: m, clause: c, unit: matchUnit(units, m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+    const refs = c.mentions.map((m) => ({ mention: m, clause: c, unit: unitNamed(m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+    if (c.sentence.block !== namedBlock) {
+      namedBlock = c.sentence.block;
+      const blockText = namedBlock.text;
+      namedInBlock = units.filter((u) => blockText.includes(u.unit.name));
+    }
     // A unit named again without its grammar ("Äldre direkt drivs i egen regi"): its name, literally.
-    for (const u of units) {
+    for (const u of namedInBlock) {
       if (refs.some((r) => r.unit === u)) continue;
       const at = c.text.indexOf(u.unit.name);
       if (at < 0 || /[\p{L}]/u.test(c.text[at - 1] ?? '') || /[\p{L}]/u.test(c.text[at + u.unit.name.length] ?? '')) continue;
