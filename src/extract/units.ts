@@ -96,7 +96,10 @@ function clausesOf(s: Sentence): Clause[] {
   for (const [a, b] of pieces) {
     const text = s.text.slice(a, b);
     const tokens = tokenize(text);
-    out.push({ text, start: s.start + a, tokens, mentions: unitMentions(text, tokens), sentence: s });
+    const mentions = unitMentions(text, tokens);
+    // The tokens are read only around mentions: a clause without one does not keep them (a long
+    // document's clauses are all held until its attributes are read).
+    out.push({ text, start: s.start + a, tokens: mentions.length ? tokens : [], mentions, sentence: s });
   }
   return out;
 }
@@ -333,10 +336,26 @@ function departmentAt(text: string, at: number): { value: string; end: number } 
 
 function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]): void {
   if (!units.length) return;
+  // A long document names the same few units over and over: each name matched once.
+  const matched = new Map<string, FoundUnit | null>();
+  const unitNamed = (name: string): FoundUnit | null => {
+    let u = matched.get(name);
+    if (u === undefined) matched.set(name, (u = matchUnit(units, name)));
+    return u;
+  };
+  // The units whose name is in a block's text (a clause is a piece of its block's text): only
+  // those are looked for literally in its clauses.
+  let namedBlock: Block | null = null;
+  let namedInBlock: FoundUnit[] = [];
   const refsOf = (c: Clause): Ref[] => {
-    const refs = c.mentions.map((m) => ({ mention: m, clause: c, unit: matchUnit(units, m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+    const refs = c.mentions.map((m) => ({ mention: m, clause: c, unit: unitNamed(m.name)! })).filter((r) => r.unit && !isContainer(c, r.mention));
+    if (c.sentence.block !== namedBlock) {
+      namedBlock = c.sentence.block;
+      const blockText = namedBlock.text;
+      namedInBlock = units.filter((u) => blockText.includes(u.unit.name));
+    }
     // A unit named again without its grammar ("Äldre direkt drivs i egen regi"): its name, literally.
-    for (const u of units) {
+    for (const u of namedInBlock) {
       if (refs.some((r) => r.unit === u)) continue;
       const at = c.text.indexOf(u.unit.name);
       if (at < 0 || /[\p{L}]/u.test(c.text[at - 1] ?? '') || /[\p{L}]/u.test(c.text[at + u.unit.name.length] ?? '')) continue;
@@ -379,19 +398,20 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     const inItem = c.sentence.block.kind === 'item' || c.sentence.block.kind === 'table';
 
     // --- classes: "klass(en) X" phrases, and in list items a bare class after a dash.
+    // Said of no unit (no mention, no collective), a class phrase sets nothing: not looked for.
     const phrases: Array<{ at: number; key: ClassKey | 'same' }> = [];
-    for (const m of text.matchAll(CLASS_CUE)) {
+    if (refs.length || group.length) for (const m of text.matchAll(CLASS_CUE)) {
       const after = text.slice(m.index + m[0].length);
       const k = classAt(after);
       if (k) phrases.push({ at: m.index, key: k.key });
     }
-    for (const m of text.matchAll(/\b(?:samma|den samma)\s+(?:tävlings)?klass\b/giu)) phrases.push({ at: m.index, key: 'same' });
-    if (inItem) for (const m of text.matchAll(/\s[–—|-]\s+(?=\p{L})/gu)) {
+    if (refs.length || group.length) for (const m of text.matchAll(/\b(?:samma|den samma)\s+(?:tävlings)?klass\b/giu)) phrases.push({ at: m.index, key: 'same' });
+    if (inItem && (refs.length || group.length)) for (const m of text.matchAll(/\s[–—|-]\s+(?=\p{L})/gu)) {
       const k = classAt(text.slice(m.index + m[0].length));
       if (k && !phrases.some((p) => Math.abs(p.at - m.index) < 20)) phrases.push({ at: m.index, key: k.key });
     }
     phrases.sort((a, b) => a.at - b.at);
-    const pluralClasses = /\bklasser(?:na)?\b|\btävlingsklasser(?:na)?\b/iu.test(text) && phrases.length !== 1;
+    const pluralClasses = phrases.length > 0 && /\bklasser(?:na)?\b|\btävlingsklasser(?:na)?\b/iu.test(text) && phrases.length !== 1;
     if (phrases.length && !pluralClasses) {
       if (refs.length) {
         refs.forEach((r, i) => {
@@ -464,8 +484,8 @@ function attachAttributes(units: FoundUnit[], blocks: Block[], clauses: Clause[]
     // Markers before a coordination say who runs the units after them ("de egna verksamheterna A och B
     // … liksom de privata utförarna C och D"); the nearest marker before a unit decides.
     const markers: Array<{ at: number; op: 'municipal' | 'private' }> = [];
-    for (const m of text.matchAll(/\b(?:egna|kommunala|förvaltningens\s+verksamheter|\p{L}+förvaltningens\s+(?:egna\s+)?(?:verksamheter|enheter))\b/giu)) markers.push({ at: m.index, op: 'municipal' });
-    for (const m of text.matchAll(/\b(?:fristående|enskilt\s+drivn\w*|privat\s+drivn\w*|privata|enskilda)\b/giu)) markers.push({ at: m.index, op: 'private' });
+    if (refs.length) for (const m of text.matchAll(/\b(?:egna|kommunala|förvaltningens\s+verksamheter|\p{L}+förvaltningens\s+(?:egna\s+)?(?:verksamheter|enheter))\b/giu)) markers.push({ at: m.index, op: 'municipal' });
+    if (refs.length) for (const m of text.matchAll(/\b(?:fristående|enskilt\s+drivn\w*|privat\s+drivn\w*|privata|enskilda)\b/giu)) markers.push({ at: m.index, op: 'private' });
     const company = /(\p{Lu}[\p{L}&-]*(?:\s+(?:i\s+)?\p{Lu}[\p{L}&-]*){0,5}\s+(?:AB|HB|KB))\s*,?\s*som\s+deltar\s+med\s+$/u;
     for (const r of refs) {
       const marker = markers.filter((x) => x.at < r.mention.start).pop();

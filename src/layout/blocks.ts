@@ -493,8 +493,22 @@ export interface Sentence {
 
 const ABBREVIATION = /\b(?:t\.ex|bl\.a|s\.k|m\.m|d\.v\.s|dvs|ca|kl|nr|resp|jfr|fr\.o\.m|t\.o\.m|o\.s\.v|p\.g\.a|enl|tel|tfn)\.$/iu;
 
-/** The sentences of a block: ends at . ! ? before a capital or a digit, not after an abbreviation. */
+/** Sentences already split, by block (extraction reads each block's sentences several times). */
+const sentenceCache = new WeakMap<Block, { text: string; sentences: Sentence[] }>();
+
+/**
+ * The sentences of a block: ends at . ! ? before a capital or a digit, not after an abbreviation.
+ * Split once per block and text (the list is shared: callers must not change it).
+ */
 export function sentencesOf(block: Block): Sentence[] {
+  const cached = sentenceCache.get(block);
+  if (cached && cached.text === block.text) return cached.sentences;
+  const sentences = splitSentences(block);
+  sentenceCache.set(block, { text: block.text, sentences });
+  return sentences;
+}
+
+function splitSentences(block: Block): Sentence[] {
   const out: Sentence[] = [];
   const text = block.text;
   if (block.kind === 'table') {

@@ -117,8 +117,7 @@ function isLineStart(text: string, at: number): boolean {
  * The tokens of a text, left to right, one at a time: time and memory stay linear in the text's
  * size (a 10 MB text file is one page).
  */
-function* tokenize(text: string): Generator<Token> {
-  const ranges = protectedRanges(text);
+function* tokenize(text: string, ranges = protectedRanges(text), capitals = true): Generator<Token> {
   let r = 0;
   for (const m of text.matchAll(TOKEN_RE)) {
     const start = m.index;
@@ -134,7 +133,7 @@ function* tokenize(text: string): Generator<Token> {
       text: m[0],
       joined,
       broken,
-      midSentenceCapital: first !== first.toLowerCase() && !isSentenceStart(text, start),
+      midSentenceCapital: capitals && first !== first.toLowerCase() && !isSentenceStart(text, start),
     };
   }
 }
@@ -207,12 +206,22 @@ export class TextRepairer {
     return known;
   }
 
+  /**
+   * The protected spans of the texts {@link damageRate} read, for {@link repair} to take rather
+   * than find again (each taken once; cleared when the next document's rate is estimated).
+   */
+  private readonly rangesOf = new Map<string, Array<[number, number]>>();
+
   /** Share of word tokens that are unknown but have a cheap repair: how damaged the text is. */
   damageRate(texts: string[]): number {
     let words = 0;
     let repairable = 0;
+    this.rangesOf.clear();
     for (const text of texts) {
-      for (const t of tokenize(text)) {
+      const ranges = protectedRanges(text);
+      this.rangesOf.set(text, ranges);
+      // Whether a capital starts a sentence is not read here.
+      for (const t of tokenize(text, ranges, false)) {
         const w = t.joined;
         if (w.length < 2 || ONLY_DIGITS.test(w) || ALL_CAPS.test(w)) continue;
         words++;
@@ -312,7 +321,9 @@ export class TextRepairer {
     const edits: Edit[] = [];
     let prevWord: string | null = null;
     // One token of lookahead and one behind: the context model needs no more.
-    const tokens = tokenize(text);
+    const ranges = this.rangesOf.get(text);
+    this.rangesOf.delete(text);
+    const tokens = tokenize(text, ranges ?? protectedRanges(text));
     let before: Token | undefined;
     let t = tokens.next().value as Token | undefined;
     while (t) {
