@@ -217,6 +217,9 @@ export interface ReaderPoolOptions {
  * reader takes about a second of CPU to start (tsx, pdf.js), and a batch of text files is served by
  * the first reader long before a second one would be ready.
  */
+
+/** A reader that has read a file larger than this is replaced rather than reused (its heap grew to hold it). */
+const RECYCLE_AFTER_BYTES = 4 * 2 ** 20;
 export class ReaderPool {
   private readonly idle: Reader[] = [];
   private readonly all = new Set<Reader>();
@@ -316,12 +319,13 @@ export class ReaderPool {
     else if (reader.usable) this.idle.push(reader);
   }
 
-  private release(reader: Reader): void {
+  private release(reader: Reader, largeFile = false): void {
     // A reader killed for its file (deadline, memory) may not have exited yet: never handed on.
     if (!reader.usable) return this.grow();
     // pdf.js keeps caches and V8 rarely gives memory back: a reader left large by its file is
-    // replaced rather than kept holding a quarter of the readers' memory for the next one.
-    if (this.closed || reader.files >= this.recycleAfter || reader.measure() > this.options.limits.readerMemoryBytes / 4) {
+    // replaced rather than kept holding a quarter of the readers' memory for the next one; so is one
+    // that read a large file (a 10 MB text leaves it at ~230 MiB for the rest of the run otherwise).
+    if (this.closed || largeFile || reader.files >= this.recycleAfter || reader.measure() > this.options.limits.readerMemoryBytes / 4) {
       void reader.stop();
       return this.grow();
     }
@@ -349,7 +353,7 @@ export class ReaderPool {
     if (opened.closed) {
       // A text file: the reader is free again at once.
       closed = true;
-      this.release(reader);
+      this.release(reader, ref.size > RECYCLE_AFTER_BYTES);
     }
     /** An image as the OCR stage wants it: Buffers (they arrive as Uint8Array), its fallback asked of the reader. */
     const received = (image: SentImage, page: number): OcrImage => {
@@ -392,7 +396,7 @@ export class ReaderPool {
         } catch {
           reader.kill('recycle');
         }
-        this.release(reader);
+        this.release(reader, ref.size > RECYCLE_AFTER_BYTES);
       },
     };
   }
