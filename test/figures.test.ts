@@ -14,6 +14,7 @@ import type { DocumentFile } from '../src/document-file.js';
 import { main } from '../src/cli/main.js';
 import { ingest } from '../src/pipeline.js';
 import * as q from '../src/query/queries.js';
+import { runNamedQuery } from '../src/query/named.js';
 import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
@@ -307,6 +308,7 @@ describe('unit identity keeps the type word', () => {
       DELETE FROM unit_identities WHERE name = 'Äldreboendet Ekorren';
       UPDATE unit_identities SET key = 'ekorren';
       DELETE FROM schema_migrations WHERE version >= 11;
+      ALTER TABLE runs DROP COLUMN pages_failed; -- migration 12's, so that it can run again
     `);
     rescopeUnits(raw);
     raw.pragma('user_version = 10');
@@ -653,6 +655,41 @@ describe('the synthetic archive has the real shape', () => {
     const total = q.participation(d, ['year']).filter((r) => r.year !== null);
     expect(total.every((r) => Number(r.units) <= Number(r.participations))).toBe(true);
     expect(d.prepare('SELECT count(*) FROM board_successions').pluck().get()).toBe(19 + 10 + 2);
+  });
+});
+
+describe('search with common words and a broad filter ranks a bounded set and says so', () => {
+  it('ranks the newest matches of the filter, with a note; a narrow filter is searched exactly', () => {
+    const path = join(tempDir(), 'bounded.sqlite');
+    makeSyntheticArchive(path, 1500);
+    const d = openDatabase(path, { readonly: true });
+    // "hållbar" is in every synthetic report: more than RANK_BOUND pages match, and --from 2000 keeps most reports.
+    const a = q.searchPaged(d, 'hallbar', { from: 2000 });
+    expect(a.bounded).toBeDefined();
+    expect(a.total).toBe(q.RANK_BOUND);
+    expect(a.rows).toHaveLength(50);
+    const latest = d.prepare('SELECT max(year) FROM reports').pluck().get() as number;
+    expect(a.rows.every((r) => Number(r.year) >= a.bounded!.from && Number(r.year) <= latest)).toBe(true);
+    expect(a.rows.some((r) => r.year === latest)).toBe(true);
+    const named = runNamedQuery(d, 'search', 'hallbar', { filters: { from: 2000 } }, ['from']);
+    expect(named.notes).toEqual([`ranked the ${q.RANK_BOUND} matches among the ${a.bounded!.pages} newest pages the filter keeps (${a.bounded!.from} on); older pages were not searched: --from/--to narrow the search`]);
+    // A narrow filter (one board, one year) is searched whole: the same pages FTS5 finds, no note.
+    const board = d.prepare('SELECT board FROM reports WHERE year = 2020 AND board IS NOT NULL GROUP BY board ORDER BY count(*) DESC LIMIT 1').pluck().get() as string;
+    const exact = q.searchPaged(d, 'hallbar', { board, from: 2020, to: 2020 }, { limit: 1000 });
+    expect(exact.bounded).toBeUndefined();
+    const fts = d
+      .prepare(
+        `SELECT p.rowid FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents dd ON dd.id = p.document_id
+         LEFT JOIN report_documents rd ON rd.document_id = dd.id LEFT JOIN reports r ON r.id = rd.report_id LEFT JOIN extractions e ON e.document_id = dd.id
+         WHERE pages_fts MATCH 'hallbar' AND coalesce(r.board, e.board) = ? AND coalesce(r.year, e.year) = 2020`,
+      )
+      .pluck()
+      .all(board) as number[];
+    expect(fts.length).toBeGreaterThan(1);
+    expect(exact.total).toBe(fts.length);
+    expect(exact.rows.every((r) => r.board === board && r.year === 2020)).toBe(true);
+    expect(runNamedQuery(d, 'search', 'hallbar', { filters: { board, from: 2020, to: 2020 } }, []).notes).toEqual([]);
+    d.close();
   });
 });
 
