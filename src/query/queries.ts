@@ -673,10 +673,10 @@ function bm25Order(pages: ScoredPage[]): number[] {
  * in order; null when there are more than MAX_FILTERED_PAGES.
  */
 export function filteredPages(db: Database, f: Resolved): number[] | null {
-  const cond = (t: string) => {
+  const cond = (t: string, board = true) => {
     const parts: string[] = [];
     const args: Array<string | number> = [];
-    if (f.board !== undefined) parts.push(`${t}.board = ?`) && args.push(f.board);
+    if (board && f.board !== undefined) parts.push(`${t}.board = ?`) && args.push(f.board);
     if (f.from !== undefined) parts.push(`${t}.year >= ?`) && args.push(f.from);
     if (f.to !== undefined) parts.push(`${t}.year <= ?`) && args.push(f.to);
     return { sql: parts.join(' AND '), args };
@@ -684,18 +684,23 @@ export function filteredPages(db: Database, f: Resolved): number[] | null {
   const r = cond('r');
   const e = cond('e');
   // Pages of documents whose report has the values; whose record has them (and no report says
-  // otherwise); whose report lacks a board or year (few): each as the answer reads it, the report's
-  // value, else the record's. Each branch reads an index on board or year.
+  // otherwise): each as the answer reads it, the report's value, else the record's. A report
+  // without a board (or year) is reached through its record's board (year), but for two cases
+  // when both are asked: a report without a board but with its year, and a report with the board
+  // but no year (its record's board differing). Each branch reads an index on board or year.
   const exact = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
   const grouped = `JOIN report_documents rd ON rd.report_id = r.id JOIN pages p ON p.document_id = rd.document_id LEFT JOIN extractions e ON e.document_id = rd.document_id`;
+  const both = f.board !== undefined && (f.from !== undefined || f.to !== undefined);
+  const yearsOnly = cond('r', false);
   const sql = `
     SELECT p.rowid FROM reports r ${grouped} WHERE ${r.sql}
     UNION SELECT p.rowid FROM extractions e JOIN pages p ON p.document_id = e.document_id LEFT JOIN report_documents rd ON rd.document_id = e.document_id
       LEFT JOIN reports r ON r.id = rd.report_id WHERE ${e.sql}${exact.sql}
-    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board IS NULL${exact.sql}
-    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.year IS NULL${exact.sql}
+    ${both ? `UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board IS NULL AND ${yearsOnly.sql}${exact.sql}
+    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board = ? AND r.year IS NULL${exact.sql}` : ''}
     LIMIT ?`;
-  const ids = db.prepare(sql).pluck().all(...r.args, ...e.args, ...exact.args, ...exact.args, ...exact.args, MAX_FILTERED_PAGES + 1) as number[];
+  const args = [...r.args, ...e.args, ...exact.args, ...(both ? [...yearsOnly.args, ...exact.args, f.board!, ...exact.args] : [])];
+  const ids = db.prepare(sql).pluck().all(...args, MAX_FILTERED_PAGES + 1) as number[];
   return ids.length > MAX_FILTERED_PAGES ? null : ids.sort((x, y) => x - y);
 }
 
