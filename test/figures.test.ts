@@ -392,6 +392,20 @@ describe('filters that filter', () => {
     expect(q.unitHistory(d, 'Solrosen', { from: 2017 }).map((r) => r.year)).toEqual([2018]);
     expect(() => q.boards(d, { from: 2017, board: 'söder' })).toThrow(/--board "söder" matches 2 boards/);
     expect(q.boards(d, { from: 2017, board: 'södermalms' })).toEqual([{ board: 'Södermalms stadsdelsnämnd', years: 1, first: 2018, last: 2018, reports: 1, units: 2, participations: 2 }]);
+    // One year: from the year-and-board summary, the same as counted from the participations.
+    expect(q.summariesFresh(d)).toBe(true);
+    const oneYear = (extra: string, ...args: string[]) =>
+      d
+        .prepare(
+          `SELECT board, count(DISTINCT year) AS years, min(year) AS first, max(year) AS last, count(DISTINCT document_id) AS reports, count(DISTINCT unit_id) AS units,
+                  count(DISTINCT document_id << 32 | unit_id) AS participations
+           FROM participations WHERE counted AND year = 2018${extra} GROUP BY board ORDER BY units DESC, board IS NULL, board`,
+        )
+        .all(...args);
+    expect(q.boards(d, { from: 2018, to: 2018 })).toEqual(oneYear(''));
+    expect(q.boards(d, { from: 2018, to: 2018 }).map((r) => r.board)).toEqual(['Södermalms stadsdelsnämnd', 'Socialdistriktsnämnden Söder', 'Socialnämnden']);
+    expect(q.boards(d, { from: 2018, to: 2018, class: 'unknown' })).toEqual(oneYear(" AND coalesce(class, 'unknown') = ?", 'unknown'));
+    expect(q.boards(d, { from: 2018, to: 2018, board: 'socialnämnden' })).toEqual(oneYear(' AND board = ?', 'Socialnämnden'));
     expect(q.signatories(d, { to: 2016 })).toEqual([]);
     for (const [args, message] of [
       [['deadlines', '--class', 'skola'], /query deadlines does not take --class \(it is not about units\); it takes --from, --to, --board/],
@@ -409,7 +423,7 @@ describe('filters that filter', () => {
     }
   });
 
-  it('signatories and incomplete are cut at --limit (default 1000) and say how many rows there are', async () => {
+  it('signatories and incomplete are cut at --limit (default 100) and say how many rows there are', async () => {
     const sigDb = join(tempDir(), 'signatories.sqlite');
     const signed = (year: number) => ({ ...EMPTY, year, board: 'Bromma stadsdelsnämnd', signatories: [{ name: 'Anna Berg', title: 'Stadsdelsdirektör' }, { name: 'Per Lind', title: 'Avdelningschef' }] });
     storeRecords(sigDb, [2019, 2017, 2018].map((year) => ({ name: `s${year}.txt`, record: signed(year) })));
@@ -421,7 +435,7 @@ describe('filters that filter', () => {
     expect(cut.stderr).toBe('beslutsarkiv: showing the first 3 of 6 rows; --limit 6 shows them all\n');
     expect((await cli(sigDb, 'query', 'signatories', '--limit', '6')).stderr).toBe('');
     expect(q.signatoriesCount(openDatabase(sigDb, { readonly: true }), { from: 2018 })).toBe(4);
-    expect(q.DEFAULT_LIST_LIMIT).toBe(1000);
+    expect(q.DEFAULT_LIST_LIMIT).toBe(100);
   });
 
   it('CSV always has its header row; tables say 1 row, 2 rows', async () => {
@@ -667,7 +681,8 @@ describe('search with common words and a broad filter ranks a bounded set and sa
     const a = q.searchPaged(d, 'hallbar', { from: 2000 });
     expect(a.bounded).toBeDefined();
     expect(a.total).toBe(q.RANK_BOUND);
-    expect(a.rows).toHaveLength(50);
+    expect(a.rows).toHaveLength(q.DEFAULT_SEARCH_LIMIT);
+    expect(q.DEFAULT_SEARCH_LIMIT).toBe(20);
     const latest = d.prepare('SELECT max(year) FROM reports').pluck().get() as number;
     expect(a.rows.every((r) => Number(r.year) >= a.bounded!.from && Number(r.year) <= latest)).toBe(true);
     expect(a.rows.some((r) => r.year === latest)).toBe(true);

@@ -198,7 +198,7 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(new Option('--board <name>', 'one board: its name or part of it, any case, with or without å/ä/ö'))
     .addOption(new Option('--class <class>', 'one award class: its key (forskola, unknown) or Swedish name, or part of it'))
     .addOption(new Option('--by <keys>', 'participation: year (default), year,board, year,class or year,board,class'))
-    .addOption(new Option('--limit <n>', 'the most rows to show: search (default 50 pages), signatories and incomplete (default 1000); the total is said on stderr').argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'the most rows to show: search (default 20 pages), signatories and incomplete (default 100); the total is said on stderr').argParser(positiveInt))
     .action(async (name: string, args: string[], o) => {
       const format = outputFormat(o, io.stdout);
       const db = openDatabase(o.db, { readonly: true, current: true });

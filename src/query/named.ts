@@ -94,7 +94,7 @@ export const NAMED_QUERIES: Record<string, NamedQuery> = {
     takes: ['from', 'to', 'board', 'limit'],
     needs: 'words to look for',
     columns: () => ['file', 'path', 'page', 'year', 'board', 'report', 'snippet'],
-    run: (db, arg, r) => q.search(db, arg, r.filters, { limit: r.limit ?? 50 }),
+    run: (db, arg, r) => q.search(db, arg, r.filters, { limit: r.limit ?? q.DEFAULT_SEARCH_LIMIT }),
   },
 };
 
@@ -128,7 +128,7 @@ export function runNamedQuery(db: Database, name: string, arg: string, request: 
     if (c !== request.filters.class) notes.push(`--class "${request.filters.class}": ${c}`);
   }
   if (name === 'search') {
-    const { rows, total, bounded } = q.searchPaged(db, arg, request.filters, { limit: request.limit ?? 50 });
+    const { rows, total, bounded } = q.searchPaged(db, arg, request.filters, { limit: request.limit ?? q.DEFAULT_SEARCH_LIMIT });
     if (bounded) {
       notes.push(
         `ranked the ${total} matches among the ${bounded.pages} newest pages the filter keeps (${bounded.from} on); older pages were not searched: --from/--to narrow the search`,

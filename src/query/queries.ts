@@ -360,6 +360,17 @@ export function boards(db: Database, filters: Filters = {}): Row[] {
       )
       .all(f.class ?? null, ...w.args) as Row[];
   }
+  if (f.from !== undefined && f.from === f.to && summariesFresh(db)) {
+    // One year: the year-and-board summary has each board's distinct counts for it.
+    const level = f.class === undefined ? 'yb' : 'ybc';
+    const w = where(f, { class: 'class' });
+    return db
+      .prepare(
+        `SELECT board, 1 AS years, year AS first, year AS last, reports, units, participations FROM summary_participation
+         WHERE level = ?${w.sql} ORDER BY units DESC, board IS NULL, board`,
+      )
+      .all(level, ...w.args) as Row[];
+  }
   const w = where(f);
   return db
     .prepare(
@@ -369,8 +380,11 @@ export function boards(db: Database, filters: Filters = {}): Row[] {
     .all(...w.args) as Row[];
 }
 
-/** The most rows a listing query (signatories, incomplete) returns unless told otherwise (`--limit`). */
-export const DEFAULT_LIST_LIMIT = 1000;
+/**
+ * The most rows a listing query (signatories, incomplete) returns unless told otherwise (`--limit`):
+ * a first page; 1000 rows took 20–30 ms to build at 100k documents.
+ */
+export const DEFAULT_LIST_LIMIT = 100;
 
 export interface ListOptions {
   /** The most rows to return (default DEFAULT_LIST_LIMIT); the count functions say how many there are in all. */
@@ -461,8 +475,12 @@ export function sqlColumns(db: Database, statement: string): string[] {
 
 
 export interface SearchOptions {
+  /** The most pages to return (default DEFAULT_SEARCH_LIMIT). */
   limit?: number;
 }
+
+/** The pages a search returns unless told otherwise (`--limit`): a first page; each gets its snippet and details. */
+export const DEFAULT_SEARCH_LIMIT = 20;
 
 export interface SearchAnswer {
   rows: Row[];
@@ -528,7 +546,7 @@ export function searchPaged(db: Database, words: string, filters: Filters = {}, 
   if (f.class !== undefined) throw new QueryUsageError('search does not take --class');
   const q = ftsQuery(words);
   if (!q) return { rows: [], total: 0 };
-  const limit = options.limit ?? 50;
+  const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
   const details = db.prepare(`SELECT ${SEARCH_COLUMNS}, p.repaired_text AS text FROM pages p ${SEARCH_JOINS} WHERE p.rowid = ?`);
   const terms = searchTerms(words);
   const finish = (ids: number[]): Row[] =>
