@@ -509,7 +509,7 @@ const MAX_RANGES = 200;
  * archive and the filter keeps more reports, it ranks the newest RANK_BOUND matches (the filter's
  * years from the latest) and says so. Ranking reads each page's text (some 10–20 µs a page).
  */
-export const RANK_BOUND = 300;
+export const RANK_BOUND = 200;
 /** The most pages a bounded search reads looking for RANK_BOUND matches. */
 const MAX_READ = 4 * RANK_BOUND;
 
@@ -608,7 +608,7 @@ function filteredReports(db: Database, f: Resolved): number {
 
 /**
  * The newest pages of a broad filter that match (common words): its years from the latest down,
- * each year's pages (filteredPages), the latest stored first, read and matched here as FTS5's
+ * each year's pages (filteredPages; in a year, up to the pages still to read), read and matched here as FTS5's
  * unicode61 tokenizer would (each word a phrase of its tokens, a trailing * a prefix), until
  * RANK_BOUND pages match or MAX_READ pages were read; ranked with BM25 (bm25Order). `read` is how
  * many pages were read, `from` the earliest year reached; null when every year was read without
@@ -625,9 +625,10 @@ function newestMatches(db: Database, words: string, f: Resolved): { ids: number[
   const pages: ScoredPage[] = [];
   let read = 0;
   for (let year = hi; year >= lo; year--) {
-    const candidates = filteredPages(db, { ...f, from: year, to: year });
+    // At most the pages still to read (a year of every board has thousands).
+    const candidates = filteredPages(db, { ...f, from: year, to: year }, MAX_READ - read);
     if (!candidates) return null;
-    const got = scorePages(db, phrases, candidates.reverse(), RANK_BOUND - pages.length, MAX_READ - read);
+    const got = scorePages(db, phrases, candidates, RANK_BOUND - pages.length, MAX_READ - read);
     pages.push(...got.pages);
     read += got.read;
     if (pages.length >= RANK_BOUND || read >= MAX_READ) return { ids: bm25Order(pages), matched: pages.length, read, from: year };
@@ -688,9 +689,9 @@ function bm25Order(pages: ScoredPage[]): number[] {
 
 /**
  * The rowids of the pages of documents whose report (else record) has the board and years asked,
- * in order; null when there are more than MAX_FILTERED_PAGES.
+ * in order; null when there are more than MAX_FILTERED_PAGES; with a smaller `most`, the first `most` of them.
  */
-export function filteredPages(db: Database, f: Resolved): number[] | null {
+export function filteredPages(db: Database, f: Resolved, most = MAX_FILTERED_PAGES): number[] | null {
   const cond = (t: string, board = true) => {
     const parts: string[] = [];
     const args: Array<string | number> = [];
@@ -718,8 +719,8 @@ export function filteredPages(db: Database, f: Resolved): number[] | null {
     UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board = ? AND r.year IS NULL${exact.sql}` : ''}
     LIMIT ?`;
   const args = [...r.args, ...e.args, ...exact.args, ...(both ? [...yearsOnly.args, ...exact.args, f.board!, ...exact.args] : [])];
-  const ids = db.prepare(sql).pluck().all(...args, MAX_FILTERED_PAGES + 1) as number[];
-  return ids.length > MAX_FILTERED_PAGES ? null : ids.sort((x, y) => x - y);
+  const ids = db.prepare(sql).pluck().all(...args, most + 1) as number[];
+  return ids.length > most ? (most < MAX_FILTERED_PAGES ? ids.slice(0, most).sort((x, y) => x - y) : null) : ids.sort((x, y) => x - y);
 }
 
 /** Which of the candidate pages (rowids in order) FTS5 matches: by rowid ranges over runs of them, or one pass over all matches. */
