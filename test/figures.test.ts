@@ -14,6 +14,7 @@ import type { DocumentFile } from '../src/document-file.js';
 import { main } from '../src/cli/main.js';
 import { ingest } from '../src/pipeline.js';
 import * as q from '../src/query/queries.js';
+import { runNamedQuery } from '../src/query/named.js';
 import { renderReport } from '../src/query/report.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
@@ -307,6 +308,7 @@ describe('unit identity keeps the type word', () => {
       DELETE FROM unit_identities WHERE name = 'Äldreboendet Ekorren';
       UPDATE unit_identities SET key = 'ekorren';
       DELETE FROM schema_migrations WHERE version >= 11;
+      ALTER TABLE runs DROP COLUMN pages_failed; -- migration 12's, so that it can run again
     `);
     rescopeUnits(raw);
     raw.pragma('user_version = 10');
@@ -390,6 +392,20 @@ describe('filters that filter', () => {
     expect(q.unitHistory(d, 'Solrosen', { from: 2017 }).map((r) => r.year)).toEqual([2018]);
     expect(() => q.boards(d, { from: 2017, board: 'söder' })).toThrow(/--board "söder" matches 2 boards/);
     expect(q.boards(d, { from: 2017, board: 'södermalms' })).toEqual([{ board: 'Södermalms stadsdelsnämnd', years: 1, first: 2018, last: 2018, reports: 1, units: 2, participations: 2 }]);
+    // One year: from the year-and-board summary, the same as counted from the participations.
+    expect(q.summariesFresh(d)).toBe(true);
+    const oneYear = (extra: string, ...args: string[]) =>
+      d
+        .prepare(
+          `SELECT board, count(DISTINCT year) AS years, min(year) AS first, max(year) AS last, count(DISTINCT document_id) AS reports, count(DISTINCT unit_id) AS units,
+                  count(DISTINCT document_id << 32 | unit_id) AS participations
+           FROM participations WHERE counted AND year = 2018${extra} GROUP BY board ORDER BY units DESC, board IS NULL, board`,
+        )
+        .all(...args);
+    expect(q.boards(d, { from: 2018, to: 2018 })).toEqual(oneYear(''));
+    expect(q.boards(d, { from: 2018, to: 2018 }).map((r) => r.board)).toEqual(['Södermalms stadsdelsnämnd', 'Socialdistriktsnämnden Söder', 'Socialnämnden']);
+    expect(q.boards(d, { from: 2018, to: 2018, class: 'unknown' })).toEqual(oneYear(" AND coalesce(class, 'unknown') = ?", 'unknown'));
+    expect(q.boards(d, { from: 2018, to: 2018, board: 'socialnämnden' })).toEqual(oneYear(' AND board = ?', 'Socialnämnden'));
     expect(q.signatories(d, { to: 2016 })).toEqual([]);
     for (const [args, message] of [
       [['deadlines', '--class', 'skola'], /query deadlines does not take --class \(it is not about units\); it takes --from, --to, --board/],
@@ -407,7 +423,7 @@ describe('filters that filter', () => {
     }
   });
 
-  it('signatories and incomplete are cut at --limit (default 1000) and say how many rows there are', async () => {
+  it('signatories and incomplete are cut at --limit (default 100) and say how many rows there are', async () => {
     const sigDb = join(tempDir(), 'signatories.sqlite');
     const signed = (year: number) => ({ ...EMPTY, year, board: 'Bromma stadsdelsnämnd', signatories: [{ name: 'Anna Berg', title: 'Stadsdelsdirektör' }, { name: 'Per Lind', title: 'Avdelningschef' }] });
     storeRecords(sigDb, [2019, 2017, 2018].map((year) => ({ name: `s${year}.txt`, record: signed(year) })));
@@ -419,7 +435,7 @@ describe('filters that filter', () => {
     expect(cut.stderr).toBe('beslutsarkiv: showing the first 3 of 6 rows; --limit 6 shows them all\n');
     expect((await cli(sigDb, 'query', 'signatories', '--limit', '6')).stderr).toBe('');
     expect(q.signatoriesCount(openDatabase(sigDb, { readonly: true }), { from: 2018 })).toBe(4);
-    expect(q.DEFAULT_LIST_LIMIT).toBe(1000);
+    expect(q.DEFAULT_LIST_LIMIT).toBe(100);
   });
 
   it('CSV always has its header row; tables say 1 row, 2 rows', async () => {
@@ -653,6 +669,42 @@ describe('the synthetic archive has the real shape', () => {
     const total = q.participation(d, ['year']).filter((r) => r.year !== null);
     expect(total.every((r) => Number(r.units) <= Number(r.participations))).toBe(true);
     expect(d.prepare('SELECT count(*) FROM board_successions').pluck().get()).toBe(19 + 10 + 2);
+  });
+});
+
+describe('search with common words and a broad filter ranks a bounded set and says so', () => {
+  it('ranks the newest matches of the filter, with a note; a narrow filter is searched exactly', () => {
+    const path = join(tempDir(), 'bounded.sqlite');
+    makeSyntheticArchive(path, 1500);
+    const d = openDatabase(path, { readonly: true });
+    // "hållbar" is in every synthetic report: more than RANK_BOUND pages match, and --from 2000 keeps most reports.
+    const a = q.searchPaged(d, 'hallbar', { from: 2000 });
+    expect(a.bounded).toBeDefined();
+    expect(a.total).toBe(q.RANK_BOUND);
+    expect(a.rows).toHaveLength(q.DEFAULT_SEARCH_LIMIT);
+    expect(q.DEFAULT_SEARCH_LIMIT).toBe(20);
+    const latest = d.prepare('SELECT max(year) FROM reports').pluck().get() as number;
+    expect(a.rows.every((r) => Number(r.year) >= a.bounded!.from && Number(r.year) <= latest)).toBe(true);
+    expect(a.rows.some((r) => r.year === latest)).toBe(true);
+    const named = runNamedQuery(d, 'search', 'hallbar', { filters: { from: 2000 } }, ['from']);
+    expect(named.notes).toEqual([`ranked the ${q.RANK_BOUND} matches among the ${a.bounded!.pages} newest pages the filter keeps (${a.bounded!.from} on); older pages were not searched: --from/--to narrow the search`]);
+    // A narrow filter (one board, one year) is searched whole: the same pages FTS5 finds, no note.
+    const board = d.prepare('SELECT board FROM reports WHERE year = 2020 AND board IS NOT NULL GROUP BY board ORDER BY count(*) DESC LIMIT 1').pluck().get() as string;
+    const exact = q.searchPaged(d, 'hallbar', { board, from: 2020, to: 2020 }, { limit: 1000 });
+    expect(exact.bounded).toBeUndefined();
+    const fts = d
+      .prepare(
+        `SELECT p.rowid FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents dd ON dd.id = p.document_id
+         LEFT JOIN report_documents rd ON rd.document_id = dd.id LEFT JOIN reports r ON r.id = rd.report_id LEFT JOIN extractions e ON e.document_id = dd.id
+         WHERE pages_fts MATCH 'hallbar' AND coalesce(r.board, e.board) = ? AND coalesce(r.year, e.year) = 2020`,
+      )
+      .pluck()
+      .all(board) as number[];
+    expect(fts.length).toBeGreaterThan(1);
+    expect(exact.total).toBe(fts.length);
+    expect(exact.rows.every((r) => r.board === board && r.year === 2020)).toBe(true);
+    expect(runNamedQuery(d, 'search', 'hallbar', { filters: { board, from: 2020, to: 2020 } }, []).notes).toEqual([]);
+    d.close();
   });
 });
 

@@ -247,7 +247,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         ),
       ),
-    { limit: 'the most rows to show: search (default 50 pages), signatories and incomplete (default 1000); the total is said on stderr' },
+    { limit: 'the most rows to show: search (default 20 pages), signatories and incomplete (default 100); the total is said on stderr' },
   ).action(async (name: string, args: string[], o) => {
     if (!QUERY_NAMES.includes(name)) {
       const guess = closest(name, QUERY_NAMES);

@@ -94,7 +94,7 @@ export const NAMED_QUERIES: Record<string, NamedQuery> = {
     takes: ['from', 'to', 'board', 'limit'],
     needs: 'words to look for',
     columns: () => ['file', 'path', 'page', 'year', 'board', 'report', 'snippet'],
-    run: (db, arg, r) => q.search(db, arg, r.filters, { limit: r.limit ?? 50 }),
+    run: (db, arg, r) => q.search(db, arg, r.filters, { limit: r.limit ?? q.DEFAULT_SEARCH_LIMIT }),
   },
 };
 
@@ -128,8 +128,12 @@ export function runNamedQuery(db: Database, name: string, arg: string, request: 
     if (c !== request.filters.class) notes.push(`--class "${request.filters.class}": ${c}`);
   }
   if (name === 'search') {
-    const { rows, total } = q.searchPaged(db, arg, request.filters, { limit: request.limit ?? 50 });
-    if (total > rows.length) notes.push(`showing the best ${rows.length} of ${total} matching pages; --limit ${total} shows them all`);
+    const { rows, total, bounded } = q.searchPaged(db, arg, request.filters, { limit: request.limit ?? q.DEFAULT_SEARCH_LIMIT });
+    if (bounded) {
+      notes.push(
+        `ranked the ${total} matches among the ${bounded.pages} newest pages the filter keeps (${bounded.from} on); older pages were not searched: --from/--to narrow the search`,
+      );
+    } else if (total > rows.length) notes.push(`showing the best ${rows.length} of ${total} matching pages; --limit ${total} shows them all`);
     return { columns: named.columns(db, arg, request), rows, notes };
   }
   const rows = named.run(db, arg, request);

@@ -360,6 +360,17 @@ export function boards(db: Database, filters: Filters = {}): Row[] {
       )
       .all(f.class ?? null, ...w.args) as Row[];
   }
+  if (f.from !== undefined && f.from === f.to && summariesFresh(db)) {
+    // One year: the year-and-board summary has each board's distinct counts for it.
+    const level = f.class === undefined ? 'yb' : 'ybc';
+    const w = where(f, { class: 'class' });
+    return db
+      .prepare(
+        `SELECT board, 1 AS years, year AS first, year AS last, reports, units, participations FROM summary_participation
+         WHERE level = ?${w.sql} ORDER BY units DESC, board IS NULL, board`,
+      )
+      .all(level, ...w.args) as Row[];
+  }
   const w = where(f);
   return db
     .prepare(
@@ -369,8 +380,11 @@ export function boards(db: Database, filters: Filters = {}): Row[] {
     .all(...w.args) as Row[];
 }
 
-/** The most rows a listing query (signatories, incomplete) returns unless told otherwise (`--limit`). */
-export const DEFAULT_LIST_LIMIT = 1000;
+/**
+ * The most rows a listing query (signatories, incomplete) returns unless told otherwise (`--limit`):
+ * a first page; 1000 rows took 20–30 ms to build at 100k documents.
+ */
+export const DEFAULT_LIST_LIMIT = 100;
 
 export interface ListOptions {
   /** The most rows to return (default DEFAULT_LIST_LIMIT); the count functions say how many there are in all. */
@@ -461,13 +475,23 @@ export function sqlColumns(db: Database, statement: string): string[] {
 
 
 export interface SearchOptions {
+  /** The most pages to return (default DEFAULT_SEARCH_LIMIT). */
   limit?: number;
 }
 
+/** The pages a search returns unless told otherwise (`--limit`): a first page; each gets its snippet and details. */
+export const DEFAULT_SEARCH_LIMIT = 20;
+
 export interface SearchAnswer {
   rows: Row[];
-  /** Pages matching in all (the rows are the best `limit` of them). */
+  /** Pages matching in all (the rows are the best `limit` of them); with `bounded`, those found before stopping. */
   total: number;
+  /**
+   * Set when a filtered search for common words read only the newest pages the filter keeps (its
+   * years from the latest) until RANK_BOUND matched: how many pages it read and the earliest year
+   * it reached; `total` is then the matches among them.
+   */
+  bounded?: { pages: number; from: number };
 }
 
 const SEARCH_COLUMNS = `d.file_name AS file, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY first_seen LIMIT 1) AS path,
@@ -480,13 +504,25 @@ const SEARCH_FROM = `FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid ${
 const MAX_FILTERED_PAGES = 20_000;
 /** Runs of candidate pages looked up by rowid range; more, and the word's whole match list is read instead. */
 const MAX_RANGES = 200;
+/**
+ * A filtered search ranks at most this many matching pages: when the words match more pages in the
+ * archive and the filter keeps more reports, it ranks the newest RANK_BOUND matches (the filter's
+ * years from the latest) and says so. Ranking reads each page's text (some 10–20 µs a page).
+ */
+export const RANK_BOUND = 200;
+/** The most pages a bounded search reads looking for RANK_BOUND matches. */
+const MAX_READ = 4 * RANK_BOUND;
 
-/** Words as FTS5's unicode61 tokenizer with remove_diacritics sees them. */
+/**
+ * Words as FTS5's unicode61 tokenizer with remove_diacritics sees them. Its diacritics are those of
+ * Latin letters (combining marks U+0300–U+036F after NFD); a plain range, as \p{M} took most of
+ * a bounded search's time.
+ */
 function tokens(text: string): string[] {
   return text
     .toLowerCase()
     .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
+    .replace(/[\u0300-\u036f]+/g, '')
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
 }
@@ -496,18 +532,21 @@ function tokens(text: string): string[] {
  * board of each hit's report: `{file, path, page, year, board, report, snippet}`, best first.
  *
  * Without filters, FTS5 ranks (bm25) and only the best `limit` pages get their snippet and details.
- * With --board/--from/--to, the pages of the matching reports are found first (an index on board
- * and year), FTS5 says which of them match (by rowid ranges, without ranking: FTS5's bm25 reads
- * every match of a word in the whole archive, seconds for a word of every document) and they are
- * ranked here with the BM25 formula (k1 1.2, b 0.75), its statistics taken over the filtered
- * pages (rankPages). A filter wider than MAX_FILTERED_PAGES pages is left to FTS5.
+ * With --board/--from/--to, FTS5's bm25 is not used (it reads every match of a word in the whole
+ * archive, seconds for a word of every document); the matching pages are ranked here with the BM25
+ * formula (k1 1.2, b 0.75; rankPages), its statistics taken over the pages ranked:
+ * - words matching at most RANK_BOUND pages in the archive: FTS5 lists them, the filter keeps its own;
+ * - a filter keeping at most RANK_BOUND reports: its pages are found first (indexes on board and
+ *   year) and FTS5 says which of them match (by rowid ranges, without ranking);
+ * - otherwise (common words, a broad filter): the filter's years are walked from the latest, and
+ *   the RANK_BOUND newest matching pages are ranked (`bounded` in the answer says so).
  */
 export function searchPaged(db: Database, words: string, filters: Filters = {}, options: SearchOptions = {}): SearchAnswer {
   const f = resolveFilters(db, filters);
   if (f.class !== undefined) throw new QueryUsageError('search does not take --class');
   const q = ftsQuery(words);
   if (!q) return { rows: [], total: 0 };
-  const limit = options.limit ?? 50;
+  const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
   const details = db.prepare(`SELECT ${SEARCH_COLUMNS}, p.repaired_text AS text FROM pages p ${SEARCH_JOINS} WHERE p.rowid = ?`);
   const terms = searchTerms(words);
   const finish = (ids: number[]): Row[] =>
@@ -517,10 +556,29 @@ export function searchPaged(db: Database, words: string, filters: Filters = {}, 
     });
   const filtered = f.board !== undefined || f.from !== undefined || f.to !== undefined;
   if (filtered) {
+    const ranked = (matched: number[]) => rankPages(db, words, matched).slice(0, limit);
+    // Rare words: every match in the archive, then the filter.
+    const all = db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? ORDER BY rowid LIMIT ?').pluck().all(q, RANK_BOUND + 1) as number[];
+    if (all.length <= RANK_BOUND) {
+      const matched = keepFiltered(db, f, all);
+      return { rows: finish(ranked(matched)), total: matched.length };
+    }
+    // A narrow filter: its pages, then which of them match.
+    if (filteredReports(db, f) <= RANK_BOUND) {
+      const candidates = filteredPages(db, f);
+      if (candidates) {
+        const { pages } = scorePages(db, searchPhrases(words), candidates, Infinity);
+        return { rows: finish(bm25Order(pages).slice(0, limit)), total: pages.length };
+      }
+    }
+    // Common words, a broad filter: the newest matches, year by year from the latest.
+    const newest = newestMatches(db, words, f);
+    if (newest) return { rows: finish(newest.ids.slice(0, limit)), total: newest.matched, bounded: { pages: newest.read, from: newest.from } };
+    // A filter of few pages after all (or a year of very many): exactly.
     const candidates = filteredPages(db, f);
     if (candidates) {
       const matched = matchingPages(db, q, candidates);
-      return { rows: finish(rankPages(db, words, matched).slice(0, limit)), total: matched.length };
+      return { rows: finish(ranked(matched)), total: matched.length };
     }
   }
   const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
@@ -532,15 +590,112 @@ export function searchPaged(db: Database, words: string, filters: Filters = {}, 
   return { rows: finish(ids), total };
 }
 
+/** The pages among `ids` whose report (else record) has the board and years asked. */
+function keepFiltered(db: Database, f: Resolved, ids: number[]): number[] {
+  if (!ids.length) return [];
+  const w = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
+  return db
+    .prepare(`SELECT p.rowid FROM pages p ${SEARCH_JOINS} WHERE p.rowid IN (${ids.map(() => '?').join(',')})${w.sql} ORDER BY p.rowid`)
+    .pluck()
+    .all(...ids, ...w.args) as number[];
+}
+
+/** How many reports have the board and years asked (an index count: to choose how to search). */
+function filteredReports(db: Database, f: Resolved): number {
+  const w = where({ from: f.from, to: f.to, board: f.board });
+  return db.prepare(`SELECT count(*) FROM reports WHERE 1${w.sql}`).pluck().get(...w.args) as number;
+}
+
+/**
+ * The newest pages of a broad filter that match (common words): its years from the latest down,
+ * each year's pages (filteredPages; in a year, up to the pages still to read), read and matched here as FTS5's
+ * unicode61 tokenizer would (each word a phrase of its tokens, a trailing * a prefix), until
+ * RANK_BOUND pages match or MAX_READ pages were read; ranked with BM25 (bm25Order). `read` is how
+ * many pages were read, `from` the earliest year reached; null when every year was read without
+ * reaching either bound (the whole filter is then small: searched exactly) or one year has more
+ * than MAX_FILTERED_PAGES pages.
+ */
+function newestMatches(db: Database, words: string, f: Resolved): { ids: number[]; matched: number; read: number; from: number } | null {
+  const span = db
+    .prepare('SELECT min(year) AS lo, max(year) AS hi FROM (SELECT min(year) AS year FROM reports UNION ALL SELECT max(year) FROM reports UNION ALL SELECT min(year) FROM extractions WHERE counted UNION ALL SELECT max(year) FROM extractions WHERE counted)')
+    .get() as { lo: number | null; hi: number | null };
+  const hi = Math.min(f.to ?? Infinity, span.hi ?? -Infinity);
+  const lo = Math.max(f.from ?? -Infinity, span.lo ?? Infinity);
+  const phrases = searchPhrases(words);
+  const pages: ScoredPage[] = [];
+  let read = 0;
+  for (let year = hi; year >= lo; year--) {
+    // At most the pages still to read (a year of every board has thousands).
+    const candidates = filteredPages(db, { ...f, from: year, to: year }, MAX_READ - read);
+    if (!candidates) return null;
+    const got = scorePages(db, phrases, candidates, RANK_BOUND - pages.length, MAX_READ - read);
+    pages.push(...got.pages);
+    read += got.read;
+    if (pages.length >= RANK_BOUND || read >= MAX_READ) return { ids: bm25Order(pages), matched: pages.length, read, from: year };
+  }
+  return null;
+}
+
+interface Phrase {
+  tokens: string[];
+  prefix: boolean;
+}
+
+/** The words of a search as FTS5 reads ftsQuery's output: each a phrase of its tokens, a trailing * making the last a prefix. */
+function searchPhrases(words: string): Phrase[] {
+  return words
+    .split(/\s+/)
+    .map((w) => ({ tokens: tokens(w.replace(/\*+$/, '')), prefix: w.endsWith('*') }))
+    .filter((p) => p.tokens.length > 0);
+}
+
+/** How often a phrase occurs in a page's tokens. */
+function phraseCount(toks: string[], p: Phrase): number {
+  let n = 0;
+  const last = p.tokens.length - 1;
+  outer: for (let i = 0; i + last < toks.length; i++) {
+    for (let j = 0; j <= last; j++) {
+      const t = toks[i + j]!;
+      if (j === last && p.prefix ? !t.startsWith(p.tokens[j]!) : t !== p.tokens[j]) continue outer;
+    }
+    n++;
+  }
+  return n;
+}
+
+interface ScoredPage {
+  id: number;
+  length: number;
+  tf: number[];
+}
+
+/** BM25 (k1 1.2, b 0.75) over these pages' own statistics, best first, ties in archive order. */
+function bm25Order(pages: ScoredPage[]): number[] {
+  const n = pages.length;
+  if (!n) return [];
+  const avg = pages.reduce((s, p) => s + p.length, 0) / n || 1;
+  const idf = pages[0]!.tf.map((_, i) => {
+    const having = pages.filter((p) => p.tf[i]! > 0).length;
+    return Math.log(1 + (n - having + 0.5) / (having + 0.5));
+  });
+  const k1 = 1.2;
+  const b = 0.75;
+  const score = (p: ScoredPage) => p.tf.reduce((s, tf, i) => s + (idf[i]! * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * p.length) / avg)), 0);
+  return pages
+    .map((p) => ({ id: p.id, s: score(p) }))
+    .sort((x, y) => y.s - x.s || x.id - y.id)
+    .map((p) => p.id);
+}
+
 /**
  * The rowids of the pages of documents whose report (else record) has the board and years asked,
- * in order; null when there are more than MAX_FILTERED_PAGES.
+ * in order; null when there are more than MAX_FILTERED_PAGES; with a smaller `most`, the first `most` of them.
  */
-function filteredPages(db: Database, f: Resolved): number[] | null {
-  const cond = (t: string) => {
+export function filteredPages(db: Database, f: Resolved, most = MAX_FILTERED_PAGES): number[] | null {
+  const cond = (t: string, board = true) => {
     const parts: string[] = [];
     const args: Array<string | number> = [];
-    if (f.board !== undefined) parts.push(`${t}.board = ?`) && args.push(f.board);
+    if (board && f.board !== undefined) parts.push(`${t}.board = ?`) && args.push(f.board);
     if (f.from !== undefined) parts.push(`${t}.year >= ?`) && args.push(f.from);
     if (f.to !== undefined) parts.push(`${t}.year <= ?`) && args.push(f.to);
     return { sql: parts.join(' AND '), args };
@@ -548,23 +703,28 @@ function filteredPages(db: Database, f: Resolved): number[] | null {
   const r = cond('r');
   const e = cond('e');
   // Pages of documents whose report has the values; whose record has them (and no report says
-  // otherwise); whose report lacks a board or year (few): each as the answer reads it, the report's
-  // value, else the record's. Each branch reads an index on board or year.
+  // otherwise): each as the answer reads it, the report's value, else the record's. A report
+  // without a board (or year) is reached through its record's board (year), but for two cases
+  // when both are asked: a report without a board but with its year, and a report with the board
+  // but no year (its record's board differing). Each branch reads an index on board or year.
   const exact = where(f, { year: 'coalesce(r.year, e.year)', board: 'coalesce(r.board, e.board)' });
   const grouped = `JOIN report_documents rd ON rd.report_id = r.id JOIN pages p ON p.document_id = rd.document_id LEFT JOIN extractions e ON e.document_id = rd.document_id`;
+  const both = f.board !== undefined && (f.from !== undefined || f.to !== undefined);
+  const yearsOnly = cond('r', false);
   const sql = `
     SELECT p.rowid FROM reports r ${grouped} WHERE ${r.sql}
     UNION SELECT p.rowid FROM extractions e JOIN pages p ON p.document_id = e.document_id LEFT JOIN report_documents rd ON rd.document_id = e.document_id
       LEFT JOIN reports r ON r.id = rd.report_id WHERE ${e.sql}${exact.sql}
-    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board IS NULL${exact.sql}
-    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.year IS NULL${exact.sql}
+    ${both ? `UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board IS NULL AND ${yearsOnly.sql}${exact.sql}
+    UNION SELECT p.rowid FROM reports r ${grouped} WHERE r.board = ? AND r.year IS NULL${exact.sql}` : ''}
     LIMIT ?`;
-  const ids = db.prepare(sql).pluck().all(...r.args, ...e.args, ...exact.args, ...exact.args, ...exact.args, MAX_FILTERED_PAGES + 1) as number[];
-  return ids.length > MAX_FILTERED_PAGES ? null : ids.sort((x, y) => x - y);
+  const args = [...r.args, ...e.args, ...exact.args, ...(both ? [...yearsOnly.args, ...exact.args, f.board!, ...exact.args] : [])];
+  const ids = db.prepare(sql).pluck().all(...args, most + 1) as number[];
+  return ids.length > most ? (most < MAX_FILTERED_PAGES ? ids.slice(0, most).sort((x, y) => x - y) : null) : ids.sort((x, y) => x - y);
 }
 
 /** Which of the candidate pages (rowids in order) FTS5 matches: by rowid ranges over runs of them, or one pass over all matches. */
-function matchingPages(db: Database, q: string, candidates: number[]): number[] {
+export function matchingPages(db: Database, q: string, candidates: number[]): number[] {
   if (!candidates.length) return [];
   const runs: Array<[number, number]> = [];
   for (const id of candidates) {
@@ -599,6 +759,12 @@ function searchTerms(words: string): SearchTerm[] {
     });
 }
 
+/** One word as a token: lower case, Latin diacritics removed (NFD only when the word is not ASCII). */
+const foldWord = (w: string) => {
+  const l = w.toLowerCase();
+  return /^[\x00-\x7f]*$/.test(l) ? l : l.normalize('NFD').replace(/[\u0300-\u036f]+/g, '');
+};
+
 const hits = (token: string, terms: SearchTerm[]) => terms.some((t) => (t.prefix ? token.startsWith(t.term) : token === t.term));
 
 /**
@@ -607,12 +773,14 @@ const hits = (token: string, terms: SearchTerm[]) => terms.some((t) => (t.prefix
  * again for each hit.
  */
 export function snippetOf(text: string, terms: SearchTerm[], size = 10): string {
-  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hits(tokens(m[0])[0] ?? '', terms) }));
+  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hits(foldWord(m[0]), terms) }));
   if (!words.length) return '';
+  // The window with the most matches (the first of equals), by a running count.
   let best = 0;
-  let bestCount = -1;
-  for (let i = 0; i <= Math.max(0, words.length - size); i++) {
-    const count = words.slice(i, i + size).filter((w) => w.hit).length;
+  let count = words.slice(0, size).filter((w) => w.hit).length;
+  let bestCount = count;
+  for (let i = 1; i <= words.length - size; i++) {
+    count += (words[i + size - 1]!.hit ? 1 : 0) - (words[i - 1]!.hit ? 1 : 0);
     if (count > bestCount) [best, bestCount] = [i, count];
   }
   const window = words.slice(best, best + size);
@@ -630,30 +798,34 @@ const FOLD_TO: Record<string, string> = { å: 'a', ä: 'a', à: 'a', á: 'a', â
 
 /**
  * The pages ranked by BM25 (k1 1.2, b 0.75; the statistics of these pages; a page's length in
- * characters), best first, ties in archive order. Terms are counted in the page text lower-cased and
- * folded, as whole words (or word beginnings for a prefix): no tokenizing, which cost most of the time.
+ * characters), best first, ties in archive order; terms counted in the page's tokens (scorePages).
  */
-function rankPages(db: Database, words: string, ids: number[]): number[] {
+export function rankPages(db: Database, words: string, ids: number[]): number[] {
   if (ids.length <= 1) return ids;
-  const terms = searchTerms(words).map((t) => new RegExp(`(?<![\\p{L}\\p{N}])${t.term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${t.prefix ? '' : '(?![\\p{L}\\p{N}])'}`, 'gu'));
-  const text = db.prepare('SELECT repaired_text FROM pages WHERE rowid = ?').pluck();
-  const pages = ids.map((id) => {
-    const t = ((text.get(id) as string | null) ?? '').toLowerCase().replace(FOLDED, (c) => FOLD_TO[c]!);
-    return { id, length: t.length, tf: terms.map((re) => t.match(re)?.length ?? 0) };
-  });
-  const n = pages.length;
-  const avg = pages.reduce((s, p) => s + p.length, 0) / n || 1;
-  const idf = terms.map((_, i) => {
-    const having = pages.filter((p) => p.tf[i]! > 0).length;
-    return Math.log(1 + (n - having + 0.5) / (having + 0.5));
-  });
-  const k1 = 1.2;
-  const b = 0.75;
-  const score = (p: (typeof pages)[number]) => p.tf.reduce((s, tf, i) => s + (idf[i]! * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * p.length) / avg)), 0);
-  return pages
-    .map((p) => ({ id: p.id, s: score(p) }))
-    .sort((x, y) => y.s - x.s || x.id - y.id)
-    .map((p) => p.id);
+  return bm25Order(scorePages(db, searchPhrases(words), ids, Infinity).pages);
+}
+
+/**
+ * Reads the pages (in the order given, 100 at a time) and counts each phrase in their tokens,
+ * keeping those where every phrase occurs, until `enough` match; `read` is how many were read.
+ */
+function scorePages(db: Database, phrases: Phrase[], ids: number[], enough: number, readLimit = Infinity): { pages: ScoredPage[]; read: number } {
+  const pages: ScoredPage[] = [];
+  let read = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const rows = db.prepare(`SELECT rowid AS id, repaired_text AS text FROM pages WHERE rowid IN (${chunk.join(',')})`).all() as Array<{ id: number; text: string | null }>;
+    const byId = new Map(rows.map((r) => [r.id, r.text ?? '']));
+    for (const id of chunk) {
+      const text = byId.get(id) ?? '';
+      read++;
+      const toks = tokens(text);
+      const tf = phrases.map((p) => phraseCount(toks, p));
+      if (tf.every((n) => n > 0)) pages.push({ id, length: text.length, tf });
+      if (pages.length >= enough || read >= readLimit) return { pages, read };
+    }
+  }
+  return { pages, read };
 }
 
 /** The best pages of a search (see searchPaged). */
