@@ -52,9 +52,10 @@ function scanPbm(): { width: number; height: number; pbm: Buffer; bits: Buffer }
 /**
  * The scan as embedded JBIG2 (no file header): page information, one immediate generic region
  * coded with MMR holding libtiff's G4 data, end of page. `pageInfo: false` leaves the page
- * information out, as a stream that lost its start: neither decoder can place the region.
+ * information out, as a stream that lost its start: neither decoder can place the region. `and`
+ * combines the region with a black page by AND, which pdf.js's decoder does not do.
  */
-function jbig2Scan(dir: string, pageInfo = true): { bytes: Buffer; width: number; height: number } {
+function jbig2Scan(dir: string, pageInfo = true, and = false): { bytes: Buffer; width: number; height: number } {
   writeFileSync(join(dir, 'scan.pbm'), scanPbm().pbm);
   for (const [tool, args] of [
     ['ppm2tiff', ['-R', String(DPI), join(dir, 'scan.pbm'), join(dir, 'scan.tif')]],
@@ -69,8 +70,9 @@ function jbig2Scan(dir: string, pageInfo = true): { bytes: Buffer; width: number
   if (ifd!.t259![0] !== 4 || ifd!.t273!.length !== 1) throw new Error('expected one G4 strip');
   const tiff = readFileSync(join(dir, 'g4.tif'));
   const g4 = tiff.subarray(ifd!.t273![0]!, ifd!.t273![0]! + ifd!.t279![0]!);
-  const info = segment(0, 48, Buffer.concat([u32(width), u32(height), u32(0), u32(0), Buffer.from([0, 0, 0])]));
-  const region = segment(1, 38, Buffer.concat([u32(width), u32(height), u32(0), u32(0), Buffer.from([0, 1]), g4]));
+  // `and`: the page starts black (default pixel 1) and regions combine with AND (page flags, region flags): the same image.
+  const info = segment(0, 48, Buffer.concat([u32(width), u32(height), u32(0), u32(0), Buffer.from([and ? (1 << 2) | (1 << 3) : 0, 0, 0])]));
+  const region = segment(1, 38, Buffer.concat([u32(width), u32(height), u32(0), u32(0), Buffer.from([and ? 1 : 0, 1]), g4]));
   return { bytes: Buffer.concat([...(pageInfo ? [info] : []), region, segment(2, 49, Buffer.alloc(0))]), width, height };
 }
 
@@ -137,6 +139,15 @@ describe.runIf(HAS_JBIG2DEC && HAS_TIFF)('JBIG2 through jbig2dec', () => {
 
     const inverted = await withSource(await jbig2Pdf(image, true), 'inverted.pdf', (s) => s.pages[0]!.loadImage!());
     expect(inverted.rgba!.every((v, i) => i % 4 === 3 || v === 255 - byTool.rgba![i]!)).toBe(true);
+  });
+
+  it('decodes a scan that pdf.js cannot (regions combined with AND) by jbig2dec, without any test seam', async () => {
+    const plain = await withSource(pdf, 'scan.pdf', (s) => s.pages[0]!.loadImage!());
+    const and = await withSource(await jbig2Pdf(jbig2Scan(dir, true, true)), 'and.pdf', (s) => s.pages[0]!.loadImage!());
+    expect((and as { note?: { reason: string } }).note!.reason).toMatch(
+      /^the page image \(\/Im0, object \d+ 0, 1654×\d+, JBIG2Decode\) decoded by jbig2dec: pdf\.js cannot decode it \(damaged, or JBIG2 features that pdf\.js does not decode\)$/,
+    );
+    expect(Buffer.from(and.rgba!).equals(Buffer.from(plain.rgba!))).toBe(true);
   });
 
   it('reads the scan decoded by jbig2dec at ≥ 0.95 word accuracy', { timeout: 120_000 }, async () => {
