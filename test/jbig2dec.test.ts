@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import UTIF from 'utif2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentError } from '../src/errors.js';
-import { hasJbig2dec, jbig2decSettings, parsePbm } from '../src/ingest/jbig2dec.js';
+import { decodeJbig2, hasJbig2dec, Jbig2decError, jbig2decSettings, parsePbm } from '../src/ingest/jbig2dec.js';
 import { readSource, type Source } from '../src/ingest/read-source.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
@@ -188,6 +188,24 @@ describe.runIf(HAS_JBIG2DEC && HAS_TIFF)('JBIG2 through jbig2dec', () => {
     expect(summary.failures[0]).toMatchObject({ kind: 'failed', code: 'corrupt-image' });
     expect(summary.failures[0]!.path).toMatch(/damaged\.pdf$/);
     expect(summary.failures[0]!.reason).toMatch(/^damaged\.pdf page 1: the page image \(\/Im0, object \d+ 0, 1654×\d+, JBIG2Decode\) cannot be decoded: .*jbig2dec cannot decode it either/);
+  });
+
+  it('takes a page jbig2dec writes after a fatal error (a segment type it does not implement) as a failure, not a blank page', async () => {
+    // The scan's region as an intermediate generic region (type 36), which jbig2dec 0.19 does not decode.
+    const bytes = Buffer.from(image.bytes);
+    // The page information segment (an 11-byte header, 19 bytes of data), then the region's header: its type at offset 4.
+    const at = 11 + 19;
+    expect(bytes[at + 4]).toBe(38);
+    bytes[at + 4] = 36;
+    const error = await decodeJbig2(bytes, null, { timeoutMs: 30_000, maxPixels: DEFAULT_LIMITS.maxPixels }).catch((e) => e);
+    expect(error).toBeInstanceOf(Jbig2decError);
+    expect(error.message).toMatch(/^jbig2dec cannot decode it either \(jbig2dec: FATAL ERROR .*intermediate generic region/);
+    // And the stream with its file header (as some writers embed it) decodes like the embedded one.
+    const header = Buffer.from([0x97, 0x4a, 0x42, 0x32, 0x0d, 0x0a, 0x1a, 0x0a, 0x01, 0, 0, 0, 1]);
+    const whole = await decodeJbig2(Buffer.concat([header, image.bytes]), null, { timeoutMs: 30_000, maxPixels: DEFAULT_LIMITS.maxPixels });
+    const embedded = await decodeJbig2(image.bytes, null, { timeoutMs: 30_000, maxPixels: DEFAULT_LIMITS.maxPixels });
+    expect({ width: whole.width, height: whole.height }).toEqual({ width: image.width, height: image.height });
+    expect(Buffer.from(whole.bits).equals(Buffer.from(embedded.bits))).toBe(true);
   });
 
   it('without jbig2dec, fails the page saying that installing jbig2dec would read it', async () => {

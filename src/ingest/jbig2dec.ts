@@ -62,7 +62,8 @@ export async function decodeJbig2(data: Uint8Array, globals: Uint8Array | null, 
     const image = join(dir, 'image.jb2');
     const out = join(dir, 'page.pbm');
     await writeFile(image, data);
-    const args = ['--embedded', '-t', 'pbm', '-o', out];
+    // Some writers embed a whole JBIG2 file, header and all (its ID string): read as such.
+    const args = [...(hasFileHeader(data) ? [] : ['--embedded']), '-t', 'pbm', '-o', out];
     // jbig2dec's own memory limit: the page's bitmap several times over, at least 64 MiB.
     const maxOutput = Math.ceil(limits.maxPixels / 8) + 1024;
     args.push('-M', String(Math.max(64 * 2 ** 20, maxOutput * 8)));
@@ -76,7 +77,9 @@ export async function decodeJbig2(data: Uint8Array, globals: Uint8Array | null, 
     if (result.timedOut) throw new Jbig2decError(`jbig2dec did not finish within ${Math.round(limits.timeoutMs / 1000)} s`);
     const size = await stat(out).then((s) => s.size, () => -1);
     if (size > maxOutput) throw new Jbig2decError(`jbig2dec decodes it to more than the pixel limit of ${limits.maxPixels} (--max-pixels)`);
-    if (result.code !== 0 || size <= 0) {
+    // jbig2dec writes the page it has even after a fatal error (a segment type it does not implement,
+    // such as an intermediate generic region): a blank or partial page, which would be a lost page.
+    if (result.code !== 0 || size <= 0 || /FATAL ERROR/.test(result.stderr)) {
       // Its fatal error where it says one, else its first line.
       const lines = result.stderr.split('\n').map((l) => l.replace(/^jbig2dec\s+/, '').trim()).filter(Boolean);
       const said = (lines.find((l) => /^FATAL/.test(l)) ?? lines[0] ?? '').slice(0, 200);
@@ -86,6 +89,13 @@ export async function decodeJbig2(data: Uint8Array, globals: Uint8Array | null, 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The JBIG2 file header's ID string: 97 4A 42 32 0D 0A 1A 0A. */
+const FILE_ID = [0x97, 0x4a, 0x42, 0x32, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function hasFileHeader(data: Uint8Array): boolean {
+  return FILE_ID.every((b, i) => data[i] === b);
 }
 
 function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; signal: string | null; stderr: string; timedOut: boolean }> {
