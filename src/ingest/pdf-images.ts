@@ -8,7 +8,8 @@
  * A scanner stores each page as one image XObject; one compressed with DCTDecode is a complete JPEG
  * file, and reading those bytes (no decoding) is what makes scanned PDFs fast: pdf.js would decode
  * the JPEG in JavaScript, about 0.4 s for an A4 page at 200 dpi, before OCR decodes it again.
- * Other encodings (CCITT, JBIG2, Flate, JPEG 2000) are decoded by pdf.js (see pdf.ts).
+ * Other encodings (CCITT, JBIG2, Flate, JPEG 2000) are decoded by pdf.js (see pdf.ts); a JBIG2
+ * image's own bytes are at hand too, for jbig2dec when pdf.js cannot decode it (see jbig2dec.ts).
  */
 import type { PDFDict as PdfDict, PDFDocument as PdfLibDocument, PDFRawStream as PdfRawStream } from 'pdf-lib';
 
@@ -45,6 +46,17 @@ export interface PlacedImage {
   label?: string;
   /** The JPEG file itself, when the image is a plain JPEG (DCTDecode only, no /Decode, no mask). */
   jpeg?: Buffer;
+  /** For an image whose last filter is JBIG2Decode: its JBIG2 data and global segments, read when asked. */
+  jbig2?: () => Jbig2Streams;
+}
+
+export interface Jbig2Streams {
+  /** The stream's bytes after the filters before JBIG2Decode (embedded JBIG2 segments). */
+  data: Uint8Array;
+  /** The /JBIG2Globals stream of its DecodeParms, decoded, or null. */
+  globals: Uint8Array | null;
+  /** /Decode [1 0]: the image's samples are inverted. */
+  inverted: boolean;
 }
 
 export interface PageLayout {
@@ -144,6 +156,29 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
     const filter = dict.lookup(name('Filter'));
     const list = filter instanceof PDFArray ? filter.asArray().map((f) => doc.context.lookup(f)) : filter ? [filter] : [];
     return list.map((f) => String(f).replace(/^\//, ''));
+  }
+
+  /** A JBIG2 image's data (through the filters before JBIG2Decode), its globals and its /Decode. */
+  function jbig2Streams(stream: PdfRawStream): Jbig2Streams {
+    const dict = stream.dict;
+    const filters = filtersOf(dict);
+    const parmsEntry = dict.lookup(name('DecodeParms'));
+    const parmsList = parmsEntry instanceof PDFArray ? parmsEntry.asArray().map((p) => doc.context.lookup(p)) : [parmsEntry];
+    const own = parmsEntry instanceof PDFArray ? parmsList[filters.length - 1] : filters.length === 1 ? parmsEntry : undefined;
+    let data: Uint8Array = stream.getContents();
+    if (filters.length > 1) {
+      // Only the filters before JBIG2Decode, with their own parameters.
+      const before = dict.clone(doc.context);
+      before.set(name('Filter'), doc.context.obj(filters.slice(0, -1).map((f) => name(f))));
+      if (parmsEntry instanceof PDFArray) before.set(name('DecodeParms'), doc.context.obj(parmsEntry.asArray().slice(0, filters.length - 1)));
+      else before.delete(name('DecodeParms'));
+      data = decodePDFRawStream(PDFRawStream.of(before, data)).decode();
+    }
+    const globalsStream = own instanceof PDFDict ? own.lookup(name('JBIG2Globals')) : undefined;
+    const globals = globalsStream instanceof PDFRawStream ? streamBytes(globalsStream) : null;
+    const decode = dict.lookup(name('Decode'));
+    const inverted = decode instanceof PDFArray && num(doc.context.lookup(decode.get(0))) === 1;
+    return { data, globals, inverted };
   }
 
   function readLayout(page: number): PageLayout | null {
@@ -254,6 +289,7 @@ export async function indexPdfImages(bytes: Uint8Array): Promise<PdfImageIndex> 
               // A JPEG starts with SOI (FF D8).
               if (bytes[0] === 0xff && bytes[1] === 0xd8) image.jpeg = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
             }
+            if (filters.at(-1) === 'JBIG2Decode') image.jbig2 = () => jbig2Streams(stream);
             out.images.push(image);
           } else if (subtype === name('Form')) {
             if (depth >= MAX_FORM_DEPTH || forms.has(stream)) return false;

@@ -6,7 +6,8 @@
  * the image's own pixels, whatever the page size claims: tools that wrap a scan without a
  * resolution into a PDF make the page size up (img2pdf: 96 dpi), so the resolution implied by the
  * page is only nominal and the OCR stage checks it against the text (src/ocr/resolution.ts). A JPEG
- * scan is taken byte for byte (pdf-images.ts); other encodings are decoded by pdf.js. Every other
+ * scan is taken byte for byte (pdf-images.ts); other encodings are decoded by pdf.js, and a JBIG2
+ * scan pdf.js cannot decode by the jbig2dec command where it is installed (jbig2dec.ts). Every other
  * page is rendered by pdf.js: pages with inline images, several images, masks (MRC: a text mask over
  * a background), vector text or paths. A page dominated by an image is rendered at that image's
  * resolution, others at 300 dpi. /Rotate is applied either way.
@@ -21,6 +22,7 @@ import { DocumentError } from '../errors.js';
 import { MIN_TEXT_LAYER_CHARS, RENDER_DPI, type Limits } from '../limits.js';
 import { assertPixelLimit, headerDimensions, isComplete, type OcrImage, type Orientation } from './image.js';
 import { IDENTITY, indexPdfImages, normalizeRotation, transform, type Matrix, type PageLayout, type PdfImageIndex, type PlacedImage } from './pdf-images.js';
+import { decodeJbig2, hasJbig2dec, Jbig2decError, jbig2decSettings, JBIG2DEC_TIMEOUT_MS } from './jbig2dec.js';
 import { openableWithEmptyOwnerPassword } from './pdf-crypt.js';
 import { isXfaPlaceholder, readXfaText } from './pdf-xfa.js';
 import { countLayer, excerpt, judgeLayer, type LayerCount } from './text-layer.js';
@@ -215,10 +217,17 @@ async function pageImage(context: Context, number: number): Promise<OcrImage> {
       assertPixelLimit(image.width, image.height, context.limits, 'the page image');
       const base = { width: image.width, height: image.height, dpi, nominalDpi: true, orientation, origin: 'embedded' as const };
       const decoded = async (): Promise<OcrImage> => {
+        if (image.filters.includes('JBIG2Decode') && jbig2decSettings.force) return viaJbig2dec(image, base, context.limits, 'forced');
         operators ??= await page.getOperatorList().catch((error) => {
           throw pageError(error, 'corrupt-image', 'the page image cannot be decoded');
         });
-        const rgba = await decodedImage(page, operators, image);
+        let rgba: Uint8Array | null;
+        try {
+          rgba = await decodedImage(page, operators, image);
+        } catch (error) {
+          if (error instanceof DocumentError && error.code === 'corrupt-image' && image.filters.includes('JBIG2Decode')) return viaJbig2dec(image, base, context.limits, 'pdfjs-failed');
+          throw error;
+        }
         return rgba ? { ...base, rgba } : render(page, layout, context.limits);
       };
       if (image.jpeg && plainJpeg(image)) {
@@ -442,13 +451,69 @@ function layoutFromOperators(list: { fnArray: number[]; argsArray: unknown[][] }
   return layout;
 }
 
+/** The page image, named for messages: its resource and object where known, size and filters. */
+function imageName(image: PlacedImage): string {
+  const filters = image.filters.join(', ') || 'no filter';
+  return `the page image (${image.label ? `${image.label}, ` : ''}${image.width}×${image.height}, ${filters})`;
+}
+
 /** The page's image did not decode: which image, and what pdf.js cannot read in it where that is known. */
 function undecodable(image: PlacedImage): DocumentError {
-  const filters = image.filters.join(', ') || 'no filter';
-  const which = `the page image (${image.label ? `${image.label}, ` : ''}${image.width}×${image.height}, ${filters})`;
   // pdf.js's JBIG2 decoder lacks some of the standard (some combination operators, refinement templates).
   const why = image.filters.includes('JBIG2Decode') ? ': damaged, or JBIG2 features that pdf.js does not decode' : '';
-  return new DocumentError('corrupt-image', `${which} cannot be decoded${why}`);
+  return new DocumentError('corrupt-image', `${imageName(image)} cannot be decoded${why}`);
+}
+
+/**
+ * A page image decoded some other way than the usual, said in a message for the audit trail (the
+ * OCR stage records it with the page).
+ */
+export interface ImageNote {
+  rule: 'jbig2dec';
+  severity: 'info';
+  reason: string;
+}
+
+export type NotedImage = OcrImage & { note?: ImageNote };
+
+/**
+ * A JBIG2 page image decoded by jbig2dec: when pdf.js could not decode it, or when a test forces it.
+ * Without jbig2dec the page fails as before, saying that installing it would read the image.
+ */
+async function viaJbig2dec(image: PlacedImage, base: Omit<OcrImage, 'rgba' | 'data'>, limits: Limits, why: 'pdfjs-failed' | 'forced'): Promise<NotedImage> {
+  const which = imageName(image);
+  const pdfjsSays = 'pdf.js cannot decode it (damaged, or JBIG2 features that pdf.js does not decode)';
+  if (!hasJbig2dec()) {
+    throw new DocumentError('corrupt-image', `${which} cannot be decoded: ${pdfjsSays}; installing jbig2dec (Debian package jbig2dec) would read it unless it is damaged`);
+  }
+  if (!image.jbig2) {
+    throw new DocumentError('corrupt-image', `${which} cannot be decoded: ${pdfjsSays}, and its JBIG2 data cannot be taken from the file for jbig2dec (its structure is readable by pdf.js only)`);
+  }
+  let bitonal: Awaited<ReturnType<typeof decodeJbig2>>;
+  let inverted: boolean;
+  try {
+    const streams = image.jbig2();
+    inverted = streams.inverted;
+    bitonal = await decodeJbig2(streams.data, streams.globals, { timeoutMs: JBIG2DEC_TIMEOUT_MS, maxPixels: limits.maxPixels });
+  } catch (error) {
+    const detail = error instanceof Jbig2decError ? error.message : `its JBIG2 data cannot be read from the file (${(error as Error)?.message ?? String(error)})`;
+    throw new DocumentError('corrupt-image', `${which} cannot be decoded: ${why === 'forced' ? '' : `${pdfjsSays}, and `}${detail}`, { cause: error });
+  }
+  // The declared size wins: jbig2dec's page is cut or padded with white to it.
+  const { width, height } = base;
+  const rowBytes = (bitonal.width + 7) >> 3;
+  const rgba = new Uint8Array(width * height * 4).fill(255);
+  for (let y = 0; y < Math.min(height, bitonal.height); y++) {
+    const row = y * rowBytes;
+    for (let x = 0, p = y * width * 4; x < Math.min(width, bitonal.width); x++, p += 4) {
+      // JBIG2 (and PBM) 1 = black; /Decode [1 0] inverts. An /ImageMask is never taken as a page scan.
+      const black = (((bitonal.bits[row + (x >> 3)]! >> (7 - (x & 7))) & 1) === 1) !== inverted;
+      if (black) rgba[p] = rgba[p + 1] = rgba[p + 2] = 0;
+    }
+  }
+  const size = bitonal.width === width && bitonal.height === height ? '' : ` (jbig2dec's page is ${bitonal.width}×${bitonal.height}: taken at the declared size)`;
+  const reason = why === 'forced' ? `${which} decoded by jbig2dec${size}` : `${which} decoded by jbig2dec: ${pdfjsSays}${size}`;
+  return { ...base, rgba, note: { rule: 'jbig2dec', severity: 'info', reason } };
 }
 
 /** How long a decoded image may take to arrive from pdf.js's worker once its operator is listed. */
