@@ -16,6 +16,7 @@ import PDFDocument from 'pdfkit';
 import UTIF from 'utif2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentError } from '../src/errors.js';
+import { jbig2decSettings } from '../src/ingest/jbig2dec.js';
 import { countLayer, hitRate, judgeLayer } from '../src/ingest/text-layer.js';
 import { readSource, type Source } from '../src/ingest/read-source.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -296,10 +297,19 @@ describe('an image that does not decode', () => {
       segment(2, 49, Buffer.alloc(0)),
     ]);
     const pdf = await imagePdfWithFilter(jbig2, 8, 1, 1, 'JBIG2Decode');
-    const error = await withSource(pdf, 'junk.pdf', (s) => s.pages[0]!.loadImage!()).catch((e) => e);
-    expect(error).toBeInstanceOf(DocumentError);
-    expect(error.code).toBe('corrupt-image');
-    expect(error.message).toMatch(/^the page image \(\/Im0, object \d+ 0, 8×1, JBIG2Decode\) cannot be decoded: damaged, or JBIG2 features that pdf\.js does not decode$/);
+    // Without jbig2dec (which decodes this one: test/jbig2dec.test.ts).
+    const command = jbig2decSettings.command;
+    jbig2decSettings.command = 'jbig2dec-not-installed';
+    try {
+      const error = await withSource(pdf, 'junk.pdf', (s) => s.pages[0]!.loadImage!()).catch((e) => e);
+      expect(error).toBeInstanceOf(DocumentError);
+      expect(error.code).toBe('corrupt-image');
+      expect(error.message).toMatch(
+        /^the page image \(\/Im0, object \d+ 0, 8×1, JBIG2Decode\) cannot be decoded: pdf\.js cannot decode it \(damaged, or JBIG2 features that pdf\.js does not decode\); installing jbig2dec \(Debian package jbig2dec\) would read it unless it is damaged$/,
+      );
+    } finally {
+      jbig2decSettings.command = command;
+    }
   });
 });
 

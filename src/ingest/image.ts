@@ -9,6 +9,8 @@ import type { Limits } from '../limits.js';
 
 /** An image ready for OCR. */
 export interface OcrImage {
+  /** What the reader had to do to get this image (e.g. decoded it with jbig2dec), recorded by the OCR stage. */
+  note?: { rule: string; severity: 'info' | 'warning'; reason: string };
   /** The encoded image (PNG or JPEG), or undefined when `rgba` holds the pixels. */
   data?: Buffer;
   /** Decoded pixels, RGBA row by row, when the reader had to decode them itself (TIFF). */

@@ -97,6 +97,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
 
     async function ocrPage(number: number, loadImage: () => Promise<OcrImage>, key: string): Promise<void> {
       let image = await loadImage();
+      if (image.note) addMessage(file, { stage: 'ocr', page: number, rule: image.note.rule, severity: image.note.severity, reason: `page ${number}: ${image.note.reason}` });
       const started = performance.now();
       let prepared: PreparedImage;
       try {
