@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { ingest, reprocess } from '../src/pipeline.js';
 import { migrate, openDatabase } from '../src/store/database.js';
 import { extractionFromRows } from '../src/review/store.js';
+import { unitKey } from '../src/store/units.js';
 import { acquireWriterLock } from '../src/store/lock.js';
 import { exportRecords, status } from '../src/store/read.js';
 import * as q from '../src/query/queries.js';
@@ -89,25 +90,25 @@ describe('the effective record (pure)', () => {
     ({ id, sha256: 'a'.repeat(64), path: '', action: 'set', old_value: null, new_value: null, by: 'anna', at: '2026-01-01', reason: null, carried_from: null, undone_at: null, undone_by: null, ...x }) as Correction;
 
   it('finds a unit by its identity key, not its index, and moves its evidence with it', () => {
-    const fix = c(1, { path: 'units[1].class', target: { kind: 'unit', key: 'lonnen', field: 'class' }, new_value: 'socialtjanst_funktionsnedsattning' });
-    // The re-extraction lists the units the other way round and spells Lönnen without its type word.
+    const fix = c(1, { path: 'units[1].class', target: { kind: 'unit', key: unitKey('Stödboendet Lönnen'), name: 'Stödboendet Lönnen', field: 'class' }, new_value: 'socialtjanst_funktionsnedsattning' });
+    // The re-extraction lists the units the other way round and spells the name another way (genitive, word order).
     const again: Extraction = {
-      record: { ...machine.record, units: [{ ...machine.record.units[1]!, name: 'Lönnen' }, machine.record.units[0]!] },
+      record: { ...machine.record, units: [{ ...machine.record.units[1]!, name: 'Lönnens stödboende' }, machine.record.units[0]!] },
       evidence: { 'units[0]': machine.evidence['units[1]']!, 'units[1]': machine.evidence['units[0]']! },
     };
     const a = applyCorrections(again, [fix]);
-    expect(a.extraction.record.units.map((u) => [u.name, u.class])).toEqual([['Lönnen', 'socialtjanst_funktionsnedsattning'], ['Förskolan Lärkan', null]]);
+    expect(a.extraction.record.units.map((u) => [u.name, u.class])).toEqual([['Lönnens stödboende', 'socialtjanst_funktionsnedsattning'], ['Förskolan Lärkan', null]]);
     expect(a.outcomes.get(1)).toBe('applied');
     // Removing the first unit: the second's evidence is now under units[0].
-    const b = applyCorrections(machine, [c(2, { action: 'remove', path: 'units[0]', target: { kind: 'unit', key: 'larkan' } })]);
+    const b = applyCorrections(machine, [c(2, { action: 'remove', path: 'units[0]', target: { kind: 'unit', key: unitKey('Förskolan Lärkan'), name: 'Förskolan Lärkan' } })]);
     expect(b.extraction.record.units.map((u) => u.name)).toEqual(['Stödboendet Lönnen']);
     expect(b.extraction.evidence['units[0]']!.snippet).toBe('Lönnen');
     expect(b.extraction.evidence['units[1]']).toBeUndefined();
     expect(b.notes[0]).toMatchObject({ path: 'units[0]', machine: { name: 'Förskolan Lärkan' }, value: null, evidence: { snippet: 'Lärkan' } });
     // A rename then a class: the class correction, made on the old name, follows the unit.
     const renamed = applyCorrections(machine, [
-      c(3, { path: 'units[0].name', target: { kind: 'unit', key: 'larkan', field: 'name' }, new_value: 'Förskolan Näktergalen' }),
-      c(4, { path: 'units[0].class', target: { kind: 'unit', key: 'larkan', field: 'class' }, new_value: 'forskola' }),
+      c(3, { path: 'units[0].name', target: { kind: 'unit', key: unitKey('Förskolan Lärkan'), name: 'Förskolan Lärkan', field: 'name' }, new_value: 'Förskolan Näktergalen' }),
+      c(4, { path: 'units[0].class', target: { kind: 'unit', key: unitKey('Förskolan Lärkan'), name: 'Förskolan Lärkan', field: 'class' }, new_value: 'forskola' }),
     ]);
     expect(renamed.extraction.record.units[0]).toMatchObject({ name: 'Förskolan Näktergalen', class: 'forskola' });
     expect([renamed.outcomes.get(3), renamed.outcomes.get(4)]).toEqual(['applied', 'applied']);
@@ -192,7 +193,8 @@ describe('a correction everywhere', () => {
       expect(status(d).corrections).toEqual({ active: 5, undone: 0, documents: 1 });
       const html = renderReport(d, { dbPath: db });
       expect(html).toContain('Förskolan Blåklockan');
-      expect(html).not.toContain('Utvecklingsenheten');
+      // Neither in the unit histories nor as a value in the evidence (other units' snippets may quote the document's text).
+      expect(html).not.toContain('<td>Utvecklingsenheten</td>');
     } finally {
       d.close();
     }
