@@ -24,7 +24,7 @@ import { DEFAULT_LIMITS } from '../src/limits.js';
 import { loadRepairModels } from '../src/repair/models.js';
 import { normalizeDocument } from '../src/repair/normalize.js';
 import type { DocumentFile } from '../src/document-file.js';
-import { ROOT } from './bench-lib.js';
+import { ROOT, treeRss } from './bench-lib.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,29 +56,6 @@ function bigText(bytes: number, unit = unitText()): string {
   return text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
-/** Resident memory of a process and all its descendants (from /proc), in bytes. */
-function treeRss(root: number): number {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'latin1'))?.[1];
-      rss.set(Number(entry), Number(kb ?? 0) * 1024);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, bytes] of rss) if (inTree(pid)) total += bytes;
-  return total;
-}
 
 interface CliRun {
   seconds: number;

@@ -2,7 +2,7 @@
  * Shared pieces of the benchmark scripts: statistics over repeated runs, the table they print,
  * the benchmark texts, and the repair stage's speed.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { words } from '../src/repair/word-accuracy.js';
@@ -65,4 +65,28 @@ export async function repairWordsPerSecond(rounds = 30): Promise<number> {
   const repairer = new TextRepairer(loadRepairModels());
   const texts = Array.from({ length: rounds }, (_, r) => seedTexts().map((t) => t.replace(/\n/g, ` ${r}\n`))).flat();
   return wordsPerSecond(texts, (t) => applyEdits(t, repairer.repair(t, repairer.damageRate([t]) >= DAMAGED_RATE)));
+}
+
+/** Resident memory of a process and all its descendants (from /proc), in bytes. */
+export function treeRss(root: number): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'latin1'))?.[1];
+      rss.set(Number(entry), Number(kb ?? 0) * 1024);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, bytes] of rss) if (inTree(pid)) total += bytes;
+  return total;
 }

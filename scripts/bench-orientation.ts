@@ -8,7 +8,7 @@
  *   npx tsx scripts/bench-orientation.ts [--pages N]
  * The last line is one JSON object: { "<case>": { before: [s, accuracy], now: [s, accuracy] }, "skew measurement ms": … }.
  */
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import type { Canvas } from '@napi-rs/canvas';
 import type { DocumentFile } from '../src/document-file.js';
 import { readSource } from '../src/ingest/read-source.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -19,7 +19,7 @@ import { OcrPool } from '../src/ocr/worker-pool.js';
 import { sha256 } from '../src/pipeline.js';
 import { wordAccuracy } from '../src/repair/word-accuracy.js';
 import { seedTexts } from './bench-lib.js';
-import { DEGRADED_SCAN, paginate, renderScan, toPng } from './fixtures.js';
+import { DEGRADED_SCAN, paginate, renderScan, toPng, turned } from './fixtures.js';
 
 const arg = process.argv.indexOf('--pages');
 const PAGES = arg > 0 ? Number(process.argv[arg + 1]) : 2;
@@ -29,15 +29,6 @@ const text = seedTexts()
 const texts = paginate(text, 40).slice(0, PAGES);
 const SCAN = { ...DEGRADED_SCAN, dpi: 200 };
 
-function turned(canvas: Canvas, deg: number): Canvas {
-  const swap = deg % 180 !== 0;
-  const out = createCanvas(swap ? canvas.height : canvas.width, swap ? canvas.width : canvas.height);
-  const ctx = out.getContext('2d');
-  ctx.translate(out.width / 2, out.height / 2);
-  ctx.rotate((deg * Math.PI) / 180);
-  ctx.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
-  return out;
-}
 
 const cases: Array<[string, (lines: string[], seed: number) => Canvas]> = [
   ['straight (0°)', (lines, seed) => renderScan(lines, { ...SCAN, rotateDeg: 0, seed })],

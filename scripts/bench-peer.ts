@@ -22,6 +22,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeRss } from './bench-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'src/cli/bin.js');
@@ -73,29 +74,6 @@ function walk(dir: string): string[] {
 const files = walk(inputs);
 const deadlineS = Number(option('deadline') ?? 600 + Math.ceil(files.length / concurrency) * (fileTimeout + ocrTimeout));
 
-/** Resident memory of a process and all its descendants (from /proc), in bytes. */
-function treeRss(root: number): number {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'latin1'))?.[1];
-      rss.set(Number(entry), Number(kb ?? 0) * 1024);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, bytes] of rss) if (inTree(pid)) total += bytes;
-  return total;
-}
 
 interface FileEvent {
   event: 'file';

@@ -352,3 +352,14 @@ export function toPng1Bit(grey: Uint8Array, width: number, height: number): Buff
   ihdr[9] = 0; // grey
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
+
+/** The canvas turned clockwise by `deg` (a multiple of 90), as a page fed into the scanner turned. */
+export function turned(canvas: Canvas, deg: number): Canvas {
+  const swap = deg % 180 !== 0;
+  const out = createCanvas(swap ? canvas.height : canvas.width, swap ? canvas.width : canvas.height);
+  const ctx = out.getContext('2d');
+  ctx.translate(out.width / 2, out.height / 2);
+  ctx.rotate((deg * Math.PI) / 180);
+  ctx.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
+  return out;
+}

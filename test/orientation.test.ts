@@ -16,7 +16,7 @@ import { densestBand, estimateSkew, skewToCorrect, turnGrey } from '../src/ocr/o
 import { prepareForOcr } from '../src/ocr/prepare-image.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
 import { sha256 } from '../src/pipeline.js';
-import { jpegScanPdf, paginate, renderScan, toJpeg, toPng, type ScanOptions } from '../scripts/fixtures.js';
+import { jpegScanPdf, paginate, renderScan, toJpeg, toPng, turned, type ScanOptions } from '../scripts/fixtures.js';
 import { wordAccuracy } from './helpers.js';
 
 const TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
@@ -31,16 +31,6 @@ const TRUTH = LINES.join('\n');
 const SCAN: ScanOptions = { dpi: 200, blur: 0.5, noise: 12, paper: 240, seed: 7 };
 const UPRIGHT = renderScan(LINES, SCAN);
 
-/** The canvas turned clockwise by `deg` (a multiple of 90), as a page fed into the scanner turned. */
-function turned(canvas: Canvas, deg: number): Canvas {
-  const swap = deg % 180 !== 0;
-  const out = createCanvas(swap ? canvas.height : canvas.width, swap ? canvas.width : canvas.height);
-  const ctx = out.getContext('2d');
-  ctx.translate(out.width / 2, out.height / 2);
-  ctx.rotate((deg * Math.PI) / 180);
-  ctx.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
-  return out;
-}
 
 /** The page turned by `deg` degrees about its centre, as a sheet fed in crooked (the corners are paper). */
 function skewed(canvas: Canvas, deg: number): Canvas {
