@@ -179,7 +179,8 @@ export function toTiff(canvases: Canvas[]): Buffer {
   return Buffer.concat([patched, ...pixels]);
 }
 
-function pdfToBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
+/** The bytes of a pdfkit document, once it is ended. */
+export function pdfToBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));

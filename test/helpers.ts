@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -14,3 +14,10 @@ export function tempDir(prefix = 'beslutsarkiv-'): string {
 }
 
 export { words, wordAccuracy } from '../src/repair/word-accuracy.js';
+
+/** The first corpus report's text, one trimmed line per non-empty line: what the scan tests render. */
+export const SEED_TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean)
+  .join('\n');

@@ -19,18 +19,14 @@ import { DEFAULT_LIMITS } from '../src/limits.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
 import { ingest, readDocument, sha256 } from '../src/pipeline.js';
 import { makeImagePdf, paginate, renderScan } from '../scripts/fixtures.js';
-import { tempDir, wordAccuracy } from './helpers.js';
+import { SEED_TEXT, tempDir, wordAccuracy } from './helpers.js';
 
 const HAS_JBIG2DEC = hasJbig2dec();
 const HAS_TIFF = spawnSync('tiffcp', ['-h']).error === undefined && spawnSync('ppm2tiff', ['-h']).error === undefined;
 if (!HAS_JBIG2DEC) console.warn('jbig2dec.test: jbig2dec is not installed (Debian package jbig2dec): the tests that decode with it skip');
 if (!HAS_TIFF) console.warn('jbig2dec.test: ppm2tiff/tiffcp are not installed (Debian package libtiff-tools): the tests that need a JBIG2 scan skip');
 
-const TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .map((l) => l.trim())
-  .filter(Boolean)
-  .join('\n');
+const TEXT = SEED_TEXT;
 const LINES = paginate(TEXT, 12)[0]!;
 const DPI = 200;
 

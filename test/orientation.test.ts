@@ -5,7 +5,6 @@
  * from a real report's text (DejaVu Serif, 200 dpi, grey paper, blur and noise) and go through the
  * real ingest and OCR stages, as PNG files and as a scanned PDF with /Rotate 180.
  */
-import { readFileSync } from 'node:fs';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentFile } from '../src/document-file.js';
@@ -17,13 +16,9 @@ import { prepareForOcr } from '../src/ocr/prepare-image.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
 import { sha256 } from '../src/pipeline.js';
 import { jpegScanPdf, paginate, renderScan, toJpeg, toPng, turned, type ScanOptions } from '../scripts/fixtures.js';
-import { wordAccuracy } from './helpers.js';
+import { SEED_TEXT, wordAccuracy } from './helpers.js';
 
-const TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .map((l) => l.trim())
-  .filter(Boolean)
-  .join('\n');
+const TEXT = SEED_TEXT;
 /** The first 22 lines of the report's first page: enough text to judge, quick enough to OCR. */
 const LINES = paginate(TEXT, 22)[0]!;
 const TRUTH = LINES.join('\n');

@@ -21,8 +21,8 @@ import { countLayer, hitRate, judgeLayer } from '../src/ingest/text-layer.js';
 import { readSource, type Source } from '../src/ingest/read-source.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { ingest, sha256, type RunSummary } from '../src/pipeline.js';
-import { FONT_REGULAR, jpegScanPdf, makeImagePdf, makeTextPdf, paginate, renderScan, toJpeg } from '../scripts/fixtures.js';
-import { tempDir, wordAccuracy } from './helpers.js';
+import { FONT_REGULAR, jpegScanPdf, makeImagePdf, makeTextPdf, paginate, pdfToBuffer, renderScan, toJpeg } from '../scripts/fixtures.js';
+import { SEED_TEXT, tempDir, wordAccuracy } from './helpers.js';
 
 const has = (tool: string, args = ['--version']) => spawnSync(tool, args).error === undefined;
 const HAS_IMG2PDF = has('img2pdf');
@@ -38,11 +38,7 @@ for (const [ok, tool, pkg] of [
   if (!ok) console.warn(`pdf-hostile.test: ${tool} is not installed (Debian package ${pkg}); the tests that need it skip`);
 }
 
-const TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .map((l) => l.trim())
-  .filter(Boolean)
-  .join('\n');
+const TEXT = SEED_TEXT;
 /** A page of a dozen lines, so that OCR stays quick. */
 const LINES = paginate(TEXT, 12)[0]!;
 
@@ -58,16 +54,6 @@ function shifted(text: string): string {
   });
 }
 
-function pdfkitBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    doc.end();
-  });
-}
-
 /**
  * Real text in an embedded font whose ToUnicode map is broken: every letter's glyph maps to the next
  * letter. The page shows the text; its text layer is nonsense of the same length.
@@ -78,7 +64,7 @@ async function brokenToUnicodePdf(lines: string[]): Promise<Buffer> {
   doc.addPage();
   doc.font('body').fontSize(11.5);
   lines.forEach((line, i) => doc.text(line, 50, 50 + i * 11.5 * 1.45, { lineBreak: false }));
-  const pdf = (await pdfkitBuffer(doc)).toString('latin1');
+  const pdf = (await pdfToBuffer(doc)).toString('latin1');
   // pdfkit writes the map as one bfrange array of UTF-16 values, <0041> and so on: same length after the shift.
   let broken = 0;
   const out = pdf.replace(/(beginbfrange\n)([\s\S]*?)(\nendbfrange)/, (_, begin: string, ranges: string, end: string) => {
@@ -113,7 +99,7 @@ async function scanWithBadOcrLayer(lines: string[]): Promise<Buffer> {
   doc.addContent('3 Tr');
   nonsense.forEach((line, i) => doc.text(line, 50, 50 + i * 16, { lineBreak: false }));
   doc.restore();
-  return pdfkitBuffer(doc);
+  return pdfToBuffer(doc);
 }
 
 async function withSource<T>(bytes: Buffer, name: string, f: (source: Source) => Promise<T> | T): Promise<T> {
@@ -276,7 +262,7 @@ describe('a text layer is judged by its words', () => {
     doc.addPage();
     doc.image(toJpeg(canvas, 85), 0, 0, { width: 595.28, height: 841.89 });
     doc.font('Helvetica').fontSize(9).text('Sida 3', 500, 810, { lineBreak: false });
-    const pdf = await pdfkitBuffer(doc);
+    const pdf = await pdfToBuffer(doc);
     await withSource(pdf, 'stamped-scan.pdf', (s) => {
       expect(s.pages[0]).toMatchObject({ text: null, source: 'ocr' });
       expect(s.file.messages.find((m) => m.rule === 'text-layer-over-image')!.reason).toMatch(/^page 1 has a text layer of only 5 characters and shows a large image/);

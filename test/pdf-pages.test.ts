@@ -24,16 +24,12 @@ import { prepareForOcr } from '../src/ocr/prepare-image.js';
 import { estimateResolution } from '../src/ocr/resolution.js';
 import { ingest, readDocument, sha256, type IngestEvent, type RunSummary } from '../src/pipeline.js';
 import { jpegScanPdf, makeImagePdf, paginate, renderScan, toJpeg, toPng, toPng1Bit } from '../scripts/fixtures.js';
-import { tempDir, wordAccuracy } from './helpers.js';
+import { SEED_TEXT, tempDir, wordAccuracy } from './helpers.js';
 
 const HAS_IMG2PDF = spawnSync('img2pdf', ['--version']).status === 0;
 if (!HAS_IMG2PDF) console.warn('pdf-pages.test: img2pdf is not installed; its PDFs are tested as pdf-lib writes them only');
 
-const TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .map((l) => l.trim())
-  .filter(Boolean)
-  .join('\n');
+const TEXT = SEED_TEXT;
 /** A page of a dozen lines, so that OCR stays quick. */
 const LINES = paginate(TEXT, 12)[0]!;
 /** The scan of the issue: a full-page JPEG of 1215×1701 pixels (A4 at 147 dpi, cut to that height). */
