@@ -7,10 +7,20 @@ import { imageSize } from 'image-size';
 import { DocumentError } from '../errors.js';
 import type { Limits } from '../limits.js';
 
+/**
+ * A page image decoded some other way than the usual, said in a message for the audit trail (the
+ * OCR stage records it with the page).
+ */
+export interface ImageNote {
+  rule: 'jbig2dec';
+  severity: 'info';
+  reason: string;
+}
+
 /** An image ready for OCR. */
 export interface OcrImage {
-  /** What the reader had to do to get this image (e.g. decoded it with jbig2dec), recorded by the OCR stage. */
-  note?: { rule: string; severity: 'info' | 'warning'; reason: string };
+  /** What the reader had to do to get this image, recorded by the OCR stage. */
+  note?: ImageNote;
   /** The encoded image (PNG or JPEG), or undefined when `rgba` holds the pixels. */
   data?: Buffer;
   /** Decoded pixels, RGBA row by row, when the reader had to decode them itself (TIFF). */

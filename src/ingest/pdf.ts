@@ -465,22 +465,10 @@ function undecodable(image: PlacedImage): DocumentError {
 }
 
 /**
- * A page image decoded some other way than the usual, said in a message for the audit trail (the
- * OCR stage records it with the page).
- */
-export interface ImageNote {
-  rule: 'jbig2dec';
-  severity: 'info';
-  reason: string;
-}
-
-export type NotedImage = OcrImage & { note?: ImageNote };
-
-/**
  * A JBIG2 page image decoded by jbig2dec: when pdf.js could not decode it, or when a test forces it.
  * Without jbig2dec the page fails as before, saying that installing it would read the image.
  */
-async function viaJbig2dec(image: PlacedImage, base: Omit<OcrImage, 'rgba' | 'data'>, limits: Limits, why: 'pdfjs-failed' | 'forced'): Promise<NotedImage> {
+async function viaJbig2dec(image: PlacedImage, base: Omit<OcrImage, 'rgba' | 'data'>, limits: Limits, why: 'pdfjs-failed' | 'forced'): Promise<OcrImage> {
   const which = imageName(image);
   const pdfjsSays = 'pdf.js cannot decode it (damaged, or JBIG2 features that pdf.js does not decode)';
   if (!hasJbig2dec()) {
