@@ -48,6 +48,10 @@ export type { ExportFilters, ExportOptions, StatusReport } from './store/read.js
 export { rebuildReportGroups, decide as decideReportGroup, findDocuments, writeFingerprint, TEXT_THRESHOLD } from './store/reports.js';
 export { addAlias, addSuccession, boardKey, listAliases, listSuccessions, removeAlias, removeSuccession, rescopeUnits } from './store/units.js';
 export { fingerprint, similarity } from './store/fingerprint.js';
+export { importSuccessions, LineageFileError, parseLineageCsv, parseLineageJson, readLineageFile, stockholmBoards, STOCKHOLM_BOARDS_FILE } from './store/lineage-data.js';
+export type { ImportedSuccession, LineageRow } from './store/lineage-data.js';
+export { LineageFileSchema, ShippedLineageSchema, SuccessionRowSchema } from '../schemas/lineage.js';
+export type { LineageFile, ShippedLineage, SuccessionRow } from '../schemas/lineage.js';
 // Queries and the report
 export {
   boards, classesOffered, deadlines, findUnitIdentities, incomplete, matchBoard, matchClass, participation, signatories, sql, sqlColumns, unitAliases,

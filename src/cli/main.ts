@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import {
   acquireWriterLock, addAlias, addSuccession, Archive, checkDatabasePath, csvRecord, DatabaseLockedError, DatabaseNotFoundError, DatabasePathError,
   datasetteMetadata, decideReportGroup as decide, DEFAULT_DB_PATH, DEFAULT_LIMITS, describeChanges, DocumentError, EXIT, findDocuments,
-  findUnitIdentities, fullText, iterateRecordJson, iterateRecords, listAliases, listSuccessions, matchBoard, matchClass, OcrPool, openDatabase,
+  findUnitIdentities, fullText, importSuccessions, iterateRecordJson, iterateRecords, LineageFileError, listAliases, listSuccessions, matchBoard, matchClass, OcrPool, openDatabase,
   parseByteSize, QUERY_NAMES, QueryUsageError, ReadOnlyQueryError, readDocument, rebuildReportGroups, refreshSummaries, removeAlias,
-  removeSuccession, renderReport, runNamedQuery, SchemaTooNewError, SchemaTooOldError, sql, sqlColumns, status, toCsv, toJson, toTable, toXlsx,
+  readLineageFile, removeSuccession, renderReport, runNamedQuery, SchemaTooNewError, SchemaTooOldError, sql, sqlColumns, status, stockholmBoards,
+  toCsv, toJson, toTable, toXlsx,
   TrainedDataMissingError,
 } from '../index.js';
 import type { Database, DocumentFile, ExportFilters, Limits, QueryOption, Row, RunSummary } from '../index.js';
@@ -426,6 +427,39 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       } finally {
         db.close();
       }
+    });
+  lineage
+    .command('import')
+    .description("declare many successions at once: from a JSON or CSV file, or Stockholm's stadsdelsnämnder as shipped (--stockholm)")
+    .argument('[file]', 'a .json (an array of {board, successor, year, kind, source, note}, or {"successions": [...]}) or .csv with a header row naming those columns')
+    .addOption(dbOption())
+    .addOption(new Option('--stockholm', "the mergers of Stockholm's stadsdelsnämnder 1999–2023 as shipped in src/data/stockholm-boards.json, each with its source"))
+    .addOption(new Option('--dry-run', 'say what would be declared, write nothing'))
+    .action((file: string | undefined, o) => {
+      if (!file === !o.stockholm) throw new UsageError(file ? 'give a file or --stockholm, not both' : 'give a file of successions, or --stockholm for the shipped list of Stockholm\'s stadsdelsnämnder');
+      let rows;
+      try {
+        rows = o.stockholm ? stockholmBoards() : readLineageFile(file!);
+      } catch (error) {
+        if (error instanceof LineageFileError) throw new UsageError(error.message);
+        throw error;
+      }
+      const apply = (db: Database) => {
+        const done = importSuccessions(db, rows, { dryRun: !!o.dryRun });
+        if (!o.dryRun && done.some((d) => d.status !== 'unchanged')) refreshSummaries(db);
+        out(toTable(['line', 'board', 'successor', 'year', 'kind', 'status', 'in_archive'], done as never));
+        const n = (s: string) => done.filter((d) => d.status === s).length;
+        const verb = o.dryRun ? 'would add' : 'added';
+        out(`${verb} ${n('added')}, ${o.dryRun ? 'would update' : 'updated'} ${n('updated')}, unchanged ${n('unchanged')}${o.dryRun ? ' (dry run: nothing written)' : ''}\n`);
+      };
+      if (o.dryRun) {
+        const db = openDatabase(o.db, { readonly: true, current: true });
+        try {
+          apply(db);
+        } finally {
+          db.close();
+        }
+      } else withWriter(o.db, apply);
     });
 
   const alias = program.command('alias').description('confirm that two names, under their boards, are one unit (a rename, or a unit that moved board)');
