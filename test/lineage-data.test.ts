@@ -137,6 +137,10 @@ describe('importing successions', () => {
     const corrected = importSuccessions(db, [{ board: 'Hägersten-Liljeholmens stadsdelsnämnd', successor: 'Hägersten-Älvsjö stadsdelsnämnd', year: 2021, kind: 'merged', line: 2 }]);
     expect(corrected).toMatchObject([{ status: 'updated', board: 'Hägersten-Liljeholmen stadsdelsnämnd', year: 2021 }]);
     expect(listSuccessions(db)).toHaveLength(shipped.length);
+    // A year the file leaves open keeps the year declared before.
+    const open = importSuccessions(db, [{ board: 'Älvsjö stadsdelsnämnd', successor: 'Hägersten-Älvsjö stadsdelsnämnd', year: null, kind: 'merged', line: 2 }]);
+    expect(open).toMatchObject([{ status: 'unchanged', year: 2020 }]);
+    expect(listSuccessions(db).find((x) => x.board === 'Älvsjö stadsdelsnämnd')).toMatchObject({ year: 2020 });
     db.close();
   });
 
@@ -159,6 +163,7 @@ describe('importing successions', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(row('Älvsjö stadsdelsnämnd', 'Hägersten-Älvsjö stadsdelsnämnd', '2020', 'merged', 'added', 'both'));
     expect(r.stdout).toMatch(/added 20, updated 0, unchanged 0\n$/);
+    expect(r.stderr.split('\n')[0]).toBe('beslutsarkiv: declaring 1 of 20: Årsta stadsdelsnämnd → Enskede-Årsta stadsdelsnämnd');
     // After: Älvsjö's Ekorren and Hägersten-Älvsjö's Ekorren are one unit; Farsta's is another.
     expect(await units2020()).toMatchObject({ units: 3, participations: 4 });
     const db = openDatabase(path, { readonly: true });

@@ -445,7 +445,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         throw error;
       }
       const apply = (db: Database) => {
-        const done = importSuccessions(db, rows, { dryRun: !!o.dryRun });
+        const done = importSuccessions(db, rows, {
+          dryRun: !!o.dryRun,
+          // Each declaration recomputes every participation's distinct unit: say what is being done.
+          onDeclare: (s, i, n) => io.stderr.write(`${PREFIX}declaring ${i + 1} of ${n}: ${s.board} → ${s.successor}\n`),
+        });
         if (!o.dryRun && done.some((d) => d.status !== 'unchanged')) refreshSummaries(db);
         out(toTable(['line', 'board', 'successor', 'year', 'kind', 'status', 'in_archive'], done as never));
         const n = (s: string) => done.filter((d) => d.status === s).length;

@@ -285,9 +285,16 @@ function archiveBoards(db: Database): string[] {
 /**
  * Declares the successions through `addSuccession`: each name as the archive spells it when the
  * archive names that board (by its folded name, the genitive -s forgiven), else as given. Already
- * declared successions with the same year and kind are left alone; `dryRun` writes nothing.
+ * declared successions with the same year and kind are left alone, and a year the file leaves open
+ * keeps the year declared before; `dryRun` writes nothing. Each declaration recomputes every
+ * participation's distinct unit (`addSuccession`), so the first import into a large archive takes
+ * a while (about 15 s a succession at 100,000 documents).
  */
-export function importSuccessions(db: Database, rows: LineageRow[], options: { dryRun?: boolean } = {}): ImportedSuccession[] {
+export function importSuccessions(
+  db: Database,
+  rows: LineageRow[],
+  options: { dryRun?: boolean; onDeclare?: (succession: { board: string; successor: string }, done: number, of: number) => void } = {},
+): ImportedSuccession[] {
   const boards = archiveBoards(db);
   const byKey = new Map<string, string[]>();
   const byLoose = new Map<string, string[]>();
@@ -307,19 +314,28 @@ export function importSuccessions(db: Database, rows: LineageRow[], options: { d
     const a = resolveName(r.board);
     const b = resolveName(r.successor);
     const existing = declared.get(`${boardKey(a.name)}>${boardKey(b.name)}`);
-    const status = !existing ? 'added' : existing.year === r.year && existing.kind === r.kind ? 'unchanged' : 'updated';
+    // A year left open in the file does not erase the year an archivist declared.
+    const year = r.year ?? existing?.year ?? null;
+    const status = !existing ? 'added' : existing.year === year && existing.kind === r.kind ? 'unchanged' : 'updated';
     // An update keeps the names it was declared with (they are the row's key).
     const names = existing ? { board: existing.board, successor: existing.successor } : { board: a.name, successor: b.name };
-    if (status !== 'unchanged') write.push({ ...names, year: r.year, kind: r.kind });
+    if (status !== 'unchanged') write.push({ ...names, year, kind: r.kind });
     out.push({
       line: r.line,
       ...names,
-      year: r.year,
+      year,
       kind: r.kind,
       status,
       in_archive: a.found && b.found ? 'both' : a.found ? 'board' : b.found ? 'successor' : 'neither',
     });
   }
-  if (!options.dryRun && write.length) db.transaction(() => write.forEach((s) => addSuccession(db, s)))();
+  if (!options.dryRun && write.length) {
+    db.transaction(() =>
+      write.forEach((s, i) => {
+        options.onDeclare?.(s, i, write.length);
+        addSuccession(db, s);
+      }),
+    )();
+  }
   return out;
 }
