@@ -1,6 +1,6 @@
 /**
  * Board lineages from data: the shipped successions of Stockholm's stadsdelsnämnder (each with its
- * source) and an archivist's own JSON or CSV, declared through addSuccession. Importing twice
+ * source) and an archivist's own JSON or CSV, declared through addSuccessions (one recompute). Importing twice
  * changes nothing; after importing, a unit under a board and under the board it merged into is one
  * distinct unit, while the same name under an unrelated board stays another.
  */
@@ -15,7 +15,7 @@ import { participation } from '../src/query/queries.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { importSuccessions, LineageFileError, parseLineageCsv, parseLineageJson, readLineageFile, stockholmBoards, STOCKHOLM_BOARDS_FILE } from '../src/store/lineage-data.js';
-import { boardKey, listSuccessions } from '../src/store/units.js';
+import { addSuccession, addSuccessions, boardKey, listSuccessions, type Succession } from '../src/store/units.js';
 import { tempDir } from './helpers.js';
 
 const EMPTY: Extracted = {
@@ -164,6 +164,9 @@ describe('importing successions', () => {
     expect(r.stdout).toMatch(row('Älvsjö stadsdelsnämnd', 'Hägersten-Älvsjö stadsdelsnämnd', '2020', 'merged', 'added', 'both'));
     expect(r.stdout).toMatch(/added 20, updated 0, unchanged 0\n$/);
     expect(r.stderr.split('\n')[0]).toBe('beslutsarkiv: declaring 1 of 20: Årsta stadsdelsnämnd → Enskede-Årsta stadsdelsnämnd');
+    // All twenty are written, then distinct units are recomputed once.
+    expect(r.stderr.match(/recomputing distinct units/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/declaring 20 of 20: [^\n]+\nbeslutsarkiv: recomputing distinct units\n/);
     // After: Älvsjö's Ekorren and Hägersten-Älvsjö's Ekorren are one unit; Farsta's is another.
     expect(await units2020()).toMatchObject({ units: 3, participations: 4 });
     const db = openDatabase(path, { readonly: true });
@@ -179,6 +182,45 @@ describe('importing successions', () => {
     const again = await cli(path, 'lineage', 'import', '--stockholm');
     expect(again.stdout).toMatch(/added 0, updated 0, unchanged 20\n$/);
     expect(await units2020()).toMatchObject({ units: 3, participations: 4 });
+  });
+});
+
+describe('addSuccessions', () => {
+  /** Which participations share a distinct unit: each as board and name, grouped by unit. */
+  const partition = (db: ReturnType<typeof openDatabase>) => {
+    const rows = db.prepare('SELECT board, name, unit_id FROM participations').all() as Array<{ board: string; name: string; unit_id: number }>;
+    const groups = new Map<number, string[]>();
+    for (const r of rows) groups.set(r.unit_id, [...(groups.get(r.unit_id) ?? []), `${r.board} / ${r.name}`].sort());
+    return [...groups.values()].map((g) => g.join(' + ')).sort();
+  };
+  const list: Succession[] = [
+    { board: 'Älvsjö stadsdelsnämnd', successor: 'Hägersten-Älvsjö stadsdelsnämnd', year: 2020, kind: 'merged' },
+    { board: 'Hägersten-Liljeholmen stadsdelsnämnd', successor: 'Hägersten-Älvsjö stadsdelsnämnd', year: 2020, kind: 'merged' },
+  ];
+
+  it('declares a list at once with the distinct units that declaring each in turn gives', () => {
+    const one = openDatabase(archiveOf(REPORTS_2020));
+    const batch = openDatabase(archiveOf(REPORTS_2020));
+    const unscoped = partition(batch);
+    for (const s of list) addSuccession(one, s);
+    addSuccessions(batch, list);
+    expect(partition(batch)).toEqual(partition(one));
+    expect(partition(batch)).not.toEqual(unscoped);
+    expect(partition(batch)).toContain('Hägersten-Älvsjö stadsdelsnämnd / Förskolan Ekorren + Älvsjö stadsdelsnämnd / Förskolan Ekorren');
+    expect(listSuccessions(batch).map((s) => s.board).sort()).toEqual(list.map((s) => s.board).sort());
+    one.close();
+    batch.close();
+  });
+
+  it('writes nothing when one of the list has a board succeeding itself', () => {
+    const db = openDatabase(archiveOf(REPORTS_2020));
+    const before = partition(db);
+    expect(() => addSuccessions(db, [...list, { board: 'Farsta stadsdelsnämnd', successor: 'FARSTA  stadsdelsnämnd', year: null, kind: 'renamed' }])).toThrow(
+      /cannot succeed itself \(Farsta stadsdelsnämnd\)/,
+    );
+    expect(listSuccessions(db)).toEqual([]);
+    expect(partition(db)).toEqual(before);
+    db.close();
   });
 });
 

@@ -447,8 +447,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       const apply = (db: Database) => {
         const done = importSuccessions(db, rows, {
           dryRun: !!o.dryRun,
-          // Each declaration recomputes every participation's distinct unit: say what is being done.
-          onDeclare: (s, i, n) => io.stderr.write(`${PREFIX}declaring ${i + 1} of ${n}: ${s.board} → ${s.successor}\n`),
+          // The successions are written, then every participation's distinct unit is recomputed once: say what is being done.
+          onDeclare: (s, i, n) =>
+            io.stderr.write(`${PREFIX}declaring ${i + 1} of ${n}: ${s.board} → ${s.successor}\n${i + 1 === n ? `${PREFIX}recomputing distinct units\n` : ''}`),
         });
         if (!o.dryRun && done.some((d) => d.status !== 'unchanged')) refreshSummaries(db);
         out(toTable(['line', 'board', 'successor', 'year', 'kind', 'status', 'in_archive'], done as never));

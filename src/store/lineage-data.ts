@@ -2,7 +2,7 @@
  * Board successions from a file: an archivist's own list (JSON or CSV) or the shipped list of
  * Stockholm's stadsdelsnämnder (src/data/stockholm-boards.json). Rows are validated with the zod
  * schemas of schemas/lineage.ts (a bad row is named by its line; nothing is imported then), matched
- * to the boards the archive names, and declared through `addSuccession` (src/store/units.ts).
+ * to the boards the archive names, and declared through `addSuccessions` (src/store/units.ts).
  * Importing is idempotent: a succession already declared with the same year and kind is left as it is.
  *
  * Nothing here runs by itself: an archive may hold other municipalities, whose boards share no
@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { ShippedLineageSchema, SuccessionRowSchema, type SuccessionRow } from '../../schemas/lineage.js';
 import { DATA_DIR } from '../repair/lexicon.js';
 import { parseCsv } from '../review/queue.js';
-import { addSuccession, boardKey, listSuccessions } from './units.js';
+import { addSuccessions, boardKey, listSuccessions, type Succession } from './units.js';
 
 /** The shipped list of Stockholm's stadsdelsnämnder and their mergers. */
 export const STOCKHOLM_BOARDS_FILE = join(DATA_DIR, 'stockholm-boards.json');
@@ -283,12 +283,12 @@ function archiveBoards(db: Database): string[] {
 }
 
 /**
- * Declares the successions through `addSuccession`: each name as the archive spells it when the
+ * Declares the successions through `addSuccessions`: each name as the archive spells it when the
  * archive names that board (by its folded name, the genitive -s forgiven), else as given. Already
  * declared successions with the same year and kind are left alone, and a year the file leaves open
- * keeps the year declared before; `dryRun` writes nothing. Each declaration recomputes every
- * participation's distinct unit (`addSuccession`), so the first import into a large archive takes
- * a while (about 15 s a succession at 100,000 documents).
+ * keeps the year declared before; `dryRun` writes nothing. The new and updated successions are
+ * written in one transaction and every participation's distinct unit is recomputed once after
+ * them (`onDeclare` is told of each as it is written, before that recompute).
  */
 export function importSuccessions(
   db: Database,
@@ -309,7 +309,7 @@ export function importSuccessions(
   };
   const declared = new Map(listSuccessions(db).map((s) => [`${boardKey(s.board)}>${boardKey(s.successor)}`, s]));
   const out: ImportedSuccession[] = [];
-  const write: Array<Parameters<typeof addSuccession>[1]> = [];
+  const write: Succession[] = [];
   for (const r of rows) {
     const a = resolveName(r.board);
     const b = resolveName(r.successor);
@@ -330,12 +330,8 @@ export function importSuccessions(
     });
   }
   if (!options.dryRun && write.length) {
-    db.transaction(() =>
-      write.forEach((s, i) => {
-        options.onDeclare?.(s, i, write.length);
-        addSuccession(db, s);
-      }),
-    )();
+    write.forEach((s, i) => options.onDeclare?.(s, i, write.length));
+    addSuccessions(db, write);
   }
   return out;
 }

@@ -136,9 +136,23 @@ export interface Succession {
 
 /** Declares that `board` was renamed or merged into `successor` (from `year`); recomputes distinct units. */
 export function addSuccession(db: Database, s: Succession): void {
-  if (boardKey(s.board) === boardKey(s.successor)) throw new Error('a board cannot succeed itself');
-  db.prepare('INSERT OR REPLACE INTO board_successions (board, successor, year, kind, decided_at) VALUES (?, ?, ?, ?, ?)').run(s.board, s.successor, s.year, s.kind, new Date().toISOString());
-  rescopeUnits(db);
+  addSuccessions(db, [s]);
+}
+
+/**
+ * Declares several successions in one transaction and recomputes distinct units once, after the
+ * last (a list of successions costs one recompute, not one each). A board succeeding itself throws
+ * before anything is written.
+ */
+export function addSuccessions(db: Database, list: readonly Succession[]): void {
+  for (const s of list) if (boardKey(s.board) === boardKey(s.successor)) throw new Error(`a board cannot succeed itself (${s.board})`);
+  if (!list.length) return;
+  const insert = db.prepare('INSERT OR REPLACE INTO board_successions (board, successor, year, kind, decided_at) VALUES (?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    const at = new Date().toISOString();
+    for (const s of list) insert.run(s.board, s.successor, s.year, s.kind, at);
+    rescopeUnits(db);
+  })();
 }
 
 /** Takes a declared succession back; returns whether there was one. */
