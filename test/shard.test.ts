@@ -292,4 +292,41 @@ describe('sharded ingest and merge', () => {
     }
     rmSync(full, { force: true });
   });
+
+  it('a changed and a removed file: the shards run again and merged again into the archive give what a plain run again gives', async () => {
+    const again = join(work, 'again');
+    mkdirSync(again);
+    const plain2 = join(again, 'plain.sqlite');
+    const merged2 = join(again, 'merged.sqlite');
+    copyFileSync(plain, plain2);
+    copyFileSync(merged, merged2);
+    const parts2 = parts.map((p, k) => {
+      const copy = join(again, `part-${k}.sqlite`);
+      copyFileSync(p, copy);
+      return copy;
+    });
+    const changed = join(files, 'corpus/004_6306731b55b2ba86.txt');
+    const removed = join(files, 'text/doc-0001.txt');
+    const saved = { changed: readFileSync(changed), removed: readFileSync(removed) };
+    writeFileSync(changed, `${saved.changed.toString('utf8')}\nTillägg: beslutet justerades.\n`);
+    unlinkSync(removed);
+    try {
+      await ingest([files], { db: plain2, concurrency: 2 });
+      for (let index = 0; index < N; index++) await ingest([files], { db: parts2[index]!, concurrency: 2, shard: { index, count: N } });
+      const result = mergeArchives(parts2, { db: merged2 });
+      expect(result.run).not.toBeNull();
+      expect(comparableExport(merged2)).toEqual(comparableExport(plain2));
+      expect(query(merged2, 'SELECT path FROM files WHERE missing_since IS NOT NULL')).toEqual([{ path: removed }]);
+      const versions = query<{ superseded: number }>(
+        merged2,
+        'SELECT d.superseded_by IS NOT NULL AS superseded FROM documents d WHERE d.id IN (SELECT document_id FROM files WHERE path = ?) OR d.file_name = ? ORDER BY d.id',
+        changed,
+        '004_6306731b55b2ba86.txt',
+      );
+      expect(versions.map((v) => v.superseded)).toEqual([1, 0]);
+    } finally {
+      writeFileSync(changed, saved.changed);
+      writeFileSync(removed, saved.removed);
+    }
+  });
 });

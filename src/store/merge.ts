@@ -316,7 +316,8 @@ function mergePart(db: Database, part: Database): PartCounts {
   }
   const doc = (id: unknown) => docMap.get(id as number)!;
 
-  // Paths: a path the target has already keeps the most recently seen state.
+  // Paths: a path the target has already takes the part's state when the part saw it as recently or
+  // later (a shard run again marks its gone files missing without seeing them).
   const fileAt = db.prepare('SELECT * FROM files WHERE path = ?');
   for (const f of rows('SELECT * FROM files ORDER BY path')) {
     const mine = fileAt.get(f.path) as Record<string, unknown> | undefined;
@@ -324,7 +325,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     if (!mine) {
       insert('files', row);
       counts.files++;
-    } else if (String(row.last_seen) > String(mine.last_seen) && columns('files').some((c) => row[c] !== mine[c])) {
+    } else if (String(row.last_seen) >= String(mine.last_seen) && columns('files').some((c) => row[c] !== mine[c])) {
       insert('files', row, {}, [], 'INSERT OR REPLACE');
       counts.files++;
     }
