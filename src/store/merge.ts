@@ -29,6 +29,7 @@ import { refreshSummaries, SCHEMA_VERSION } from './migrations.js';
 import { rebuildReportGroups } from './reports.js';
 import { rescopeUnits, unitIdFor } from './units.js';
 import { emptyCounts } from './run-counts.js';
+import { prepared } from './statements.js';
 
 /**
  * How merge treats each table of the schema: `merged` (rows copied from the parts), `derived`
@@ -272,7 +273,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     }
     return stmt.run(...names.map((n) => (n in set ? set[n] : row[n]) as never));
   };
-  const rows = (sql: string, ...args: unknown[]) => part.prepare(sql).all(...args) as Array<Record<string, unknown>>;
+  const rows = (sql: string, ...args: unknown[]) => prepared(part, sql).all(...args) as Array<Record<string, unknown>>;
 
   // Runs: one by command, start time and arguments.
   const runMap = new Map<number, number>();
@@ -291,7 +292,7 @@ function mergePart(db: Database, part: Database): PartCounts {
   const docMap = new Map<number, number>();
   const added = new Set<number>();
   const bySha = db.prepare('SELECT id, file_name FROM documents WHERE sha256 = ?');
-  const firstPath = (d: Database, id: number) => d.prepare('SELECT min(path) FROM files WHERE document_id = ?').pluck().get(id) as string | null;
+  const firstPath = (d: Database, id: number) => prepared(d, 'SELECT min(path) FROM files WHERE document_id = ?').pluck().get(id) as string | null;
   for (const d of rows('SELECT * FROM documents ORDER BY id')) {
     const existing = bySha.get(d.sha256) as { id: number; file_name: string } | undefined;
     if (!existing) {
@@ -303,7 +304,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     }
     docMap.set(d.id as number, existing.id);
     counts.known_documents++;
-    db.prepare('UPDATE documents SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE id = ? AND (first_seen > ? OR last_seen < ?)').run(
+    prepared(db, 'UPDATE documents SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE id = ? AND (first_seen > ? OR last_seen < ?)').run(
       d.first_seen, d.last_seen, existing.id, d.first_seen, d.last_seen,
     );
     // Found by several shards: named after its first path in sorted order, as one ingest over all of them
@@ -311,7 +312,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     const theirs = firstPath(part, d.id as number);
     const ours = firstPath(db, existing.id);
     if (theirs !== null && (ours === null || theirs < ours) && d.file_name !== existing.file_name) {
-      db.prepare('UPDATE documents SET file_name = ? WHERE id = ?').run(d.file_name, existing.id);
+      prepared(db, 'UPDATE documents SET file_name = ? WHERE id = ?').run(d.file_name, existing.id);
     }
   }
   const doc = (id: unknown) => docMap.get(id as number)!;
@@ -373,10 +374,10 @@ function mergePart(db: Database, part: Database): PartCounts {
     const older = doc(d.id);
     const newer = doc(d.superseded_by);
     if (older === newer) continue;
-    const n = db.prepare('UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, d.superseded_at, older).changes;
+    const n = prepared(db, 'UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ? AND superseded_by IS NULL').run(newer, d.superseded_at, older).changes;
     if (n) {
-      db.prepare('UPDATE participations SET current = 0, counted = 0 WHERE document_id = ?').run(older);
-      db.prepare('UPDATE extractions SET current = 0, counted = 0 WHERE document_id = ?').run(older);
+      prepared(db, 'UPDATE participations SET current = 0, counted = 0 WHERE document_id = ?').run(older);
+      prepared(db, 'UPDATE extractions SET current = 0, counted = 0 WHERE document_id = ?').run(older);
     }
   }
 
@@ -389,7 +390,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     if (mine) {
       corrMap.set(c.id as number, mine.id);
       if (c.undone_at !== null && mine.undone_at === null) {
-        db.prepare('UPDATE corrections SET undone_at = ?, undone_by = ? WHERE id = ?').run(c.undone_at, c.undone_by, mine.id);
+        prepared(db, 'UPDATE corrections SET undone_at = ?, undone_by = ? WHERE id = ?').run(c.undone_at, c.undone_by, mine.id);
         touched.add(c.sha256 as string);
         counts.corrections++;
       }
@@ -401,7 +402,8 @@ function mergePart(db: Database, part: Database): PartCounts {
     counts.corrections++;
   }
   for (const sha of touched) {
-    const id = db.prepare('SELECT id FROM documents WHERE sha256 = ?').pluck().get(sha) as number | undefined;
+    // (As Archive reads it: the statement is shared per connection, so not plucked here.)
+    const id = (prepared(db, 'SELECT id FROM documents WHERE sha256 = ?').get(sha) as { id: number } | undefined)?.id;
     const machine = id === undefined ? undefined : machineExtraction(db, id);
     if (id !== undefined && machine) writeRecordTables(db, id, machine);
   }
@@ -431,7 +433,7 @@ function mergePart(db: Database, part: Database): PartCounts {
     for (const r of rows(`SELECT * FROM ${table}`)) counts.decisions += insert(table, r, {}, [], 'INSERT OR IGNORE').changes;
   }
   if (counts.documents || counts.files || counts.corrections || counts.decisions) {
-    db.prepare('UPDATE summary_state SET dirty = 1 WHERE id = 1').run();
+    prepared(db, 'UPDATE summary_state SET dirty = 1 WHERE id = 1').run();
   }
   return counts;
 }
