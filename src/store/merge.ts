@@ -17,6 +17,7 @@
  * handled here makes merge refuse to run (and test/shard.test.ts fail), so none is dropped silently.
  */
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { STAGE_VERSIONS } from '../pipeline.js';
 import { REPAIR_VERSION } from '../repair/normalize.js';
@@ -94,7 +95,7 @@ export function unhandledTables(db: Database): string[] {
 export class MergeRefusedError extends Error {
   override name = 'MergeRefusedError';
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} parts cannot be merged:\n  ${problems.join('\n  ')}`);
+    super(problems.length === 1 ? problems[0]! : `parts that cannot be merged:\n  ${problems.join('\n  ')}`);
   }
 }
 
@@ -139,6 +140,7 @@ const columnsOf = (db: Database, table: string) => db.prepare(`SELECT name FROM 
 function checkPart(path: string, target: string): { db?: Database; problems: string[] } {
   const name = path;
   if (resolve(path) === target) return { problems: [`${name} is the target database itself (--db): give the parts and a different --db`] };
+  if (!existsSync(path)) return { problems: [`${name}: no such file (a part is the --db of an "ingest --shard K/N" run)`] };
   try {
     checkDatabasePath(path, { mustExist: true });
   } catch (error) {
