@@ -397,7 +397,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     const roots = paths.map((p) => resolve(p));
     // Sharded: only this shard's files (a path argument that cannot be read is said by every shard).
     const ours = (path: string) => !shard || inShard(path, roots, shard);
-    const found = shard ? walked.filter((f) => roots.includes(f.path) || ours(f.path)) : walked;
+    const found = shard ? walked.filter((f) => ('error' in f && roots.includes(f.path)) || ours(f.path)) : walked;
     emit({ event: 'run-start', run, db: dbPath, files: found.length });
     // A folder that yields no file while the archive knows files under it is not taken as emptied.
     const notMarkedMissing: NotMarkedMissing[] = [];

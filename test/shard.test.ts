@@ -127,7 +127,8 @@ describe('sharded ingest and merge', () => {
     }
     merged = join(work, 'merged.sqlite');
     mergeArchives(parts, { db: merged });
-  });
+    // Four ingests of some thirty files: a minute on an idle 2-core machine, several when it is shared.
+  }, 600_000);
 
   it('each part holds its shard of the paths: together every path once, and its run records the shard', () => {
     const all = query<{ path: string }>(plain, 'SELECT path FROM files ORDER BY path').map((r) => r.path);
@@ -141,6 +142,20 @@ describe('sharded ingest and merge', () => {
     expect(byPart.flat().sort()).toEqual(all);
     expect(byPart.every((paths) => paths.length > 0)).toBe(true);
   });
+
+  it('shards files named one by one on the command line by their names: each in exactly one part', async () => {
+    const named = [0, 1, 2, 3, 4, 5].map((i) => join(files, 'text', `doc-${String(i).padStart(4, '0')}.txt`)).concat([0, 1, 2, 3].map((i) => join(files, 'md', `seed-${i}.md`)));
+    const seen: string[] = [];
+    for (let index = 0; index < N; index++) {
+      const db = join(work, `named-${index}.sqlite`);
+      const summary = await ingest(named, { db, concurrency: 2, shard: { index, count: N } });
+      expect(summary.failures).toEqual([]);
+      const paths = query<{ path: string }>(db, 'SELECT path FROM files').map((r) => r.path);
+      for (const p of paths) expect(shardOfRelative(p.slice(p.lastIndexOf('/') + 1), N)).toBe(index);
+      seen.push(...paths);
+    }
+    expect(seen.sort()).toEqual([...named].sort());
+  }, 300_000);
 
   it('merges the same bytes found by two shards into one document with both paths', () => {
     const inParts = parts.filter((p) => query(p, 'SELECT 1 FROM files WHERE path IN (?, ?)', crossCopy.original, crossCopy.copy).length > 0);
@@ -291,7 +306,7 @@ describe('sharded ingest and merge', () => {
       writeFileSync(gone, saved);
     }
     rmSync(full, { force: true });
-  });
+  }, 300_000);
 
   it('a changed and a removed file: the shards run again and merged again into the archive give what a plain run again gives', async () => {
     const again = join(work, 'again');
@@ -328,5 +343,5 @@ describe('sharded ingest and merge', () => {
       writeFileSync(changed, saved.changed);
       writeFileSync(removed, saved.removed);
     }
-  });
+  }, 300_000);
 });
