@@ -239,7 +239,7 @@ export function mergeArchives(parts: string[], options: MergeOptions): MergeSumm
               .prepare(
                 `INSERT INTO runs (command, started_at, finished_at, status, args, versions, seen, ingested, duplicate) VALUES ('merge', ?, ?, 'completed', ?, ?, ?, ?, ?)`,
               )
-              .run(new Date(Date.now() - (performance.now() - started)).toISOString(), now(), JSON.stringify(parts), JSON.stringify(STAGE_VERSIONS), counts.seen, counts.ingested, counts.duplicate);
+              .run(new Date(Date.now() - (performance.now() - started)).toISOString(), now(), JSON.stringify(parts.map((p) => resolve(p))), JSON.stringify(STAGE_VERSIONS), counts.seen, counts.ingested, counts.duplicate);
             run = Number(info.lastInsertRowid);
           })();
         }
