@@ -27,6 +27,7 @@ import { wordAccuracy } from '../src/repair/word-accuracy.js';
 import { paginate, renderScan, toJpeg, toPng, makeScannedPdf, DEGRADED_SCAN } from './fixtures.js';
 import { ROOT, Stats, seedTexts, repairWordsPerSecond } from './bench-lib.js';
 import { benchExport, benchQueries, syntheticPath } from './bench-queries.js';
+import { benchShard } from './bench-shard.js';
 
 const run = promisify(execFile);
 const OUT = join(ROOT, 'bench/out');
@@ -430,6 +431,9 @@ const ndjson = benchExport(syntheticDb, 'ndjson');
 const exportS = stats.note(`export --format ndjson, ${documents} documents, wall (process start to exit)`, 's', ndjson.wall_s);
 const exportRss = stats.note(`export --format ndjson, ${documents} documents, peak RSS`, 'MB', ndjson.max_rss_mib);
 
+// Sharded ingest (issue 15, scripts/bench-shard.ts): 4 shards by xargs -P 2, merged, against one plain ingest.
+const shard = await benchShard(stats, { quick, scans: !quick });
+
 // maxRSS is the peak resident set of this process in KiB; the OCR workers are threads of it.
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 stats.note('peak RSS of the benchmark process (OCR workers included)', 'MB', peakRssMb);
@@ -457,6 +461,8 @@ console.log(
     export_s_100k: num(exportS, 2),
     export_rss_mb_100k: exportRss,
     peak_rss_mb: peakRssMb,
+    shard_equivalence: shard.shard_equivalence,
+    shard_merge_s: num(shard.shard_merge_s, 3),
     median_of: RUNS,
   }),
 );

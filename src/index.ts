@@ -16,7 +16,8 @@ export type { Limits } from './limits.js';
 export { readSource } from './ingest/read-source.js';
 export { sniffBytes } from './ingest/sniff.js';
 export { markdownToText } from './ingest/markdown.js';
-export { findFiles, IGNORE_FILE } from './ingest/walk.js';
+export { findFiles, IGNORE_FILE, parseShard, checkShard, shardOfRelative, relativeToRoot, inShard, ShardError } from './ingest/walk.js';
+export type { Shard } from './ingest/walk.js';
 // Stage 2: OCR
 export { OcrPool } from './ocr/worker-pool.js';
 export { ocrPages, ocrCacheKey } from './ocr/ocr-pages.js';
@@ -42,6 +43,8 @@ export type { Database } from './store/database.js';
 export { refreshSummaries } from './store/migrations.js';
 export { Archive } from './store/archive.js';
 export { acquireWriterLock, liveWriter } from './store/lock.js';
+export { mergeArchives, MergeRefusedError, MERGE_TABLES, schemaTables, unhandledTables } from './store/merge.js';
+export type { MergeOptions, MergeEvent, MergeSummary, PartCounts } from './store/merge.js';
 export type { WriterLock } from './store/lock.js';
 export { exportRecords, iterateRecords, iterateRecordJson, searchText, status } from './store/read.js';
 export type { ExportFilters, ExportOptions, StatusReport } from './store/read.js';

@@ -24,7 +24,7 @@ import type { DocumentFile, Message } from './document-file.js';
 import { DocumentError } from './errors.js';
 import { TextTooLargeError } from './ingest/decode-text.js';
 import { readSource, refuseLargeText, UnsupportedFileError } from './ingest/read-source.js';
-import { findFiles } from './ingest/walk.js';
+import { checkShard, findFiles, inShard, type Shard } from './ingest/walk.js';
 import { DEFAULT_LIMITS, ocrPageAllowanceMs, type Limits } from './limits.js';
 import { ReaderPool, TextStages } from './ingest/sandbox.js';
 import { ocrPages, PAGE_FAILED } from './ocr/ocr-pages.js';
@@ -123,6 +123,12 @@ export interface IngestOptions {
    * MISSING_SHARE of them were not found (they were removed on purpose).
    */
   allowEmpty?: boolean;
+  /**
+   * Process only the files whose path, relative to the path argument it was found under, hashes
+   * into this shard (`index` 0-based, 0 to count − 1): `ingest --shard K/N`. Files of other shards are
+   * not read, not counted and never marked missing; the run's args record the shard.
+   */
+  shard?: Shard;
   /** The writer lock, when the caller holds it across runs (ingest --watch); otherwise taken and released by this run. */
   lock?: WriterLock;
   onEvent?: (event: IngestEvent) => void;
@@ -357,6 +363,7 @@ function knownUnder(archive: Archive, root: string): string[] {
 export async function ingest(paths: string[], options: IngestOptions): Promise<RunSummary> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const shard = options.shard && checkShard(options.shard);
   const dbPath = resolve(options.db);
   const lock = options.lock ?? acquireWriterLock(dbPath);
   const releaseLock = () => {
@@ -382,20 +389,23 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const counts = emptyCounts();
   const failures: Failure[] = [];
   const pageFailures: PageFailure[] = [];
-  const run = archive.startRun('ingest', paths, STAGE_VERSIONS);
+  const run = archive.startRun('ingest', shard ? [...paths, '--shard', `${shard.index}/${shard.count}`] : paths, STAGE_VERSIONS);
   try {
     // The database's own files are never inputs.
     const own = new Set([dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`, lock.path]);
-    const found = await findFiles(paths, own);
-    emit({ event: 'run-start', run, db: dbPath, files: found.length });
+    const walked = await findFiles(paths, own);
     const roots = paths.map((p) => resolve(p));
+    // Sharded: only this shard's files (a path argument that cannot be read is said by every shard).
+    const ours = (path: string) => !shard || inShard(path, roots, shard);
+    const found = shard ? walked.filter((f) => ('error' in f && roots.includes(f.path)) || ours(f.path)) : walked;
+    emit({ event: 'run-start', run, db: dbPath, files: found.length });
     // A folder that yields no file while the archive knows files under it is not taken as emptied.
     const notMarkedMissing: NotMarkedMissing[] = [];
     for (const root of new Set(roots)) {
-      const paths = knownUnder(archive, root);
+      const paths = knownUnder(archive, root).filter(ours);
       const known = paths.length;
-      // A file named on the command line that is gone is just missing.
-      if (!known || (known === 1 && paths[0] === root) || found.some((f) => !('error' in f) && isUnder(f.path, root))) continue;
+      // A file named on the command line that is gone is just missing. (Sharded: a folder with files of other shards is not empty.)
+      if (!known || (known === 1 && paths[0] === root) || walked.some((f) => !('error' in f) && isUnder(f.path, root))) continue;
       const exists = existsSync(root);
       const what = exists ? `archive folder ${root} is empty` : `archive folder ${root} is missing or not mounted`;
       const entry: NotMarkedMissing = {
@@ -642,7 +652,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       const markable: string[] = [];
       for (const root of new Set(roots)) {
         if (refusedRoot(root)) continue;
-        const known = knownUnder(archive, root);
+        // Sharded: the known files of other shards were not looked for, so they are not gone.
+        const known = knownUnder(archive, root).filter(ours);
         if (known.length === 1 && known[0] === root) {
           markable.push(root);
           continue;
@@ -662,7 +673,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
           emit({ event: 'not-marked-missing', ...entry });
         } else markable.push(root);
       }
-      counts.missing = markable.length ? archive.markMissing(markable, seen) : 0;
+      // Known files of other shards count as seen: never marked missing by this shard.
+      const keep = shard ? new Set([...seen, ...markable.flatMap((root) => knownUnder(archive, root).filter((p) => !ours(p)))]) : seen;
+      counts.missing = markable.length ? archive.markMissing(markable, keep) : 0;
     }
     archive.refreshSummaries();
     archive.finishRun(run, status, counts);

@@ -11,15 +11,16 @@ import {
   acquireWriterLock, addAlias, addSuccession, Archive, checkDatabasePath, csvRecord, DatabaseLockedError, DatabaseNotFoundError, DatabasePathError,
   datasetteMetadata, decideReportGroup as decide, DEFAULT_DB_PATH, DEFAULT_LIMITS, describeChanges, DocumentError, EXIT, findDocuments,
   findUnitIdentities, fullText, importSuccessions, iterateRecordJson, iterateRecords, LineageFileError, listAliases, listSuccessions, matchBoard, matchClass, OcrPool, openDatabase,
-  parseByteSize, QUERY_NAMES, QueryUsageError, ReadOnlyQueryError, readDocument, rebuildReportGroups, refreshSummaries, removeAlias,
+  parseByteSize, parseShard, QUERY_NAMES, QueryUsageError, ReadOnlyQueryError, readDocument, rebuildReportGroups, refreshSummaries, removeAlias,
   readLineageFile, removeSuccession, renderReport, runNamedQuery, SchemaTooNewError, SchemaTooOldError, sql, sqlColumns, status, stockholmBoards,
   toCsv, toJson, toTable, toXlsx,
   TrainedDataMissingError,
 } from '../index.js';
-import type { Database, DocumentFile, ExportFilters, Limits, QueryOption, Row, RunSummary } from '../index.js';
+import type { Database, DocumentFile, ExportFilters, Limits, QueryOption, Row, RunSummary, Shard } from '../index.js';
 import { createReporter, failureSummary, formatSummary, ingestExitCode, openJsonLog, type JsonLog } from './report.js';
 import { addRowOptions, closest, positiveInt, PREFIX, printRows, rowFormat, UsageError } from './output.js';
 import { registerReviewCommands } from './review.js';
+import { registerMergeCommand } from './merge.js';
 
 export { UsageError } from './output.js';
 
@@ -32,6 +33,15 @@ export function packageVersion(): string {
   }
 }
 
+
+/** `--shard K/N`: K 0-based. */
+function shardArg(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 function byteSize(value: string): number {
   const n = parseByteSize(value);
@@ -157,10 +167,15 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged'))
       .addOption(new Option('--allow-empty', `mark known files missing even when their folder is empty, missing or unmounted, or more than 20 % of them are gone`))
       .addOption(new Option('--watch', 'keep running: ingest files added to or changed in the folders once they stop growing (until SIGTERM or Ctrl-C)'))
-      .addOption(new Option('--poll', 'with --watch: poll the folders (network shares, where change events do not arrive)')),
+      .addOption(new Option('--poll', 'with --watch: poll the folders (network shares, where change events do not arrive)'))
+      .addOption(
+        new Option('--shard <K/N>', 'only the files whose path (relative to the path given) hashes into shard K of N, K from 0 to N-1; merge the parts with beslutsarkiv merge')
+          .argParser(shardArg),
+      ),
   ));
   ingestCommand.action(async (paths: string[], o) => {
     if (o.poll && !o.watch) throw new UsageError('--poll goes with --watch');
+    if (o.shard && o.watch) throw new UsageError('--shard goes with a one-off ingest, not --watch (a watched change is not hashed against its folder)');
     // A mistyped --db is said in words, before anything is read or created.
     checkDatabasePath(o.db, { createFolder: false });
     const controller = new AbortController();
@@ -182,6 +197,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         forceOcr: o.forceOcr ?? false,
         retryFailed: o.retryFailed ?? false,
         allowEmpty: o.allowEmpty ?? false,
+        ...(o.shard ? { shard: o.shard as Shard } : {}),
         onEvent: reporter.onEvent,
       };
       if (o.watch) {
@@ -579,6 +595,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
     });
 
   registerReviewCommands(program, io);
+  registerMergeCommand(program);
 
   return program;
 }

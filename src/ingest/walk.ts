@@ -9,6 +9,7 @@
  * A folder reached again through a symbolic link inside itself (a loop) is not walked again.
  */
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, relative, resolve, sep } from 'node:path';
@@ -140,4 +141,64 @@ export async function findFiles(inputs: string[], exclude: Set<string> = new Set
   };
   for (const input of inputs) await visit(Buffer.from(resolve(input)), true, [], new Set());
   return out;
+}
+
+/**
+ * A shard of a sharded ingest (`--shard K/N`): `index` is 0-based (0 to count − 1), so a Kubernetes
+ * Indexed Job's JOB_COMPLETION_INDEX is K as it is.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** A `--shard` value that is not K/N with 0 ≤ K < N. */
+export class ShardError extends Error {
+  override name = 'ShardError';
+}
+
+/** Checks a shard: whole numbers, count ≥ 1, 0 ≤ index < count. */
+export function checkShard(shard: Shard): Shard {
+  const { index, count } = shard;
+  if (!Number.isSafeInteger(count) || count < 1) throw new ShardError(`shard count ${count} must be a whole number of 1 or more`);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+    throw new ShardError(`shard ${index} of ${count} does not exist: shards are numbered from 0, so K is 0 to ${count - 1} for ${count} shards`);
+  }
+  return shard;
+}
+
+/** Reads `K/N` (K 0-based), as `--shard` takes it. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new ShardError(`"${text}" is not K/N (e.g. 0/4: the first of 4 shards; K is 0-based)`);
+  return checkShard({ index: Number(m[1]), count: Number(m[2]) });
+}
+
+/**
+ * The shard (0-based) of a path relative to the folder given to ingest, with `/` separators:
+ * the first 8 bytes of its SHA-256, big-endian, modulo `count`. The same relative path lands in the
+ * same shard on every run and machine, wherever the folder is mounted.
+ */
+export function shardOfRelative(relativePath: string, count: number): number {
+  const digest = createHash('sha256').update(relativePath, 'utf8').digest();
+  return Number(digest.readBigUInt64BE(0) % BigInt(count));
+}
+
+const under = (path: string, root: string) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+
+/**
+ * A found path relative to its root, as the shard hash reads it: the root is the first of `roots`
+ * (absolute, in the order given) that holds it, as the walk reaches a file through the first
+ * folder that holds it. A file given itself as a root is its name. Undefined: under no root.
+ */
+export function relativeToRoot(path: string, roots: string[]): string | undefined {
+  const root = roots.find((r) => under(path, r));
+  if (root === undefined) return undefined;
+  return (path === root ? basename(path) : relative(root, path)).split(sep).join('/');
+}
+
+/** Whether a path (found, or known to the archive) belongs to a shard. A path under none of the roots belongs to none. */
+export function inShard(path: string, roots: string[], shard: Shard): boolean {
+  const rel = relativeToRoot(path, roots);
+  return rel !== undefined && shardOfRelative(rel, shard.count) === shard.index;
 }
