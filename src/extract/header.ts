@@ -35,7 +35,17 @@ function unshout(s: string): string {
   return words.join(' ');
 }
 
-const PLACE = String.raw`\p{Lu}[\p{Ll}\p{Lu}]+(?:-\p{Lu}[\p{Ll}\p{Lu}]+)*s?`;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+/**
+ * Places the gazetteer names with a word in lower case ("Norra innerstadens", "Maria-Gamla stans"):
+ * the capitalized-words shape below cannot see them, the lexicon can. Longest first.
+ */
+const KNOWN_PLACES = readLines(join(DATA_DIR, 'gazetteer/stockholm-bodies.txt'))
+  .map((l) => /^(.+?)\s+stadsdels(?:nämnd|förvaltning)$/u.exec(l)?.[1])
+  .filter((p): p is string => !!p && /\s\p{Ll}/u.test(p))
+  .sort((a, b) => b.length - a.length)
+  .map((p) => p.split(/\s+/u).map(escapeRe).join('\\s+'));
+const PLACE = String.raw`(?:${KNOWN_PLACES.length ? `${KNOWN_PLACES.join('|')}|` : ''}\p{Lu}[\p{Ll}\p{Lu}]+(?:-\p{Lu}[\p{Ll}\p{Lu}]+)*s?)`;
 /** A board: "Södermalms stadsdelsnämnd", "Socialnämnden", "Miljö- och hälsoskyddsnämnden", "Kommunstyrelsen", "Styrelsen för X". */
 const BOARD_SRC = String.raw`(?:${PLACE}\s+stadsdelsnämnd(?:en)?|\p{Lu}[\p{L}]*-\s+och\s+[\p{L}]*nämnden|\p{Lu}[\p{L}-]*nämnden|\p{Lu}[\p{L}-]*nämnd(?![\p{L}])|\p{Lu}[\p{L}-]*styrelsen|[Ss]tyrelsen\s+för\s+[\p{L} ]+?(?=\s*(?:\n|\d|$)))`;
 const BOARD_RE = new RegExp(BOARD_SRC, 'u');
