@@ -51,7 +51,7 @@ export { fingerprint, similarity } from './store/fingerprint.js';
 // Queries and the report
 export {
   boards, classesOffered, deadlines, findUnitIdentities, incomplete, matchBoard, matchClass, participation, signatories, sql, sqlColumns, unitAliases,
-  unitHistory, search,
+  unitHistory, search, searchPaged,
   QueryUsageError, ReadOnlyQueryError,
 } from './query/queries.js';
 export type { Filters, ParticipationKey, Row } from './query/queries.js';
@@ -74,3 +74,6 @@ export type { ReviewRow, DocumentReview, QueueOptions } from './review/queue.js'
 export { listCorrections, machineExtraction } from './review/store.js';
 export { CorrectionSchema, CorrectionNoteSchema } from '../schemas/correction.js';
 export type { Correction, CorrectionNote } from '../schemas/correction.js';
+// The web app (beslutsarkiv serve)
+export { serve, createServer } from './web/server.js';
+export type { ServeOptions, RunningServer } from './web/server.js';

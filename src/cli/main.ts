@@ -19,6 +19,7 @@ import type { Database, DocumentFile, ExportFilters, Limits, QueryOption, Row, R
 import { createReporter, failureSummary, formatSummary, ingestExitCode, openJsonLog, type JsonLog } from './report.js';
 import { addRowOptions, closest, positiveInt, PREFIX, printRows, rowFormat, UsageError } from './output.js';
 import { registerReviewCommands } from './review.js';
+import { registerServeCommand } from './serve.js';
 
 export { UsageError } from './output.js';
 
@@ -540,6 +541,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
     });
 
   registerReviewCommands(program, io);
+  registerServeCommand(program, io);
 
   return program;
 }
