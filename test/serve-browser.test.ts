@@ -156,6 +156,7 @@ describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
     expect(await mark.textContent()).toContain('Södermalms dagverksamheter');
     expect(await inViewport(page, `mark${target}`)).toBe(true);
     expect(new URL(page.url()).hash).toBe(target);
+    if (UPDATE_SCREENSHOTS) await mark.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await shot('document');
   });
 
