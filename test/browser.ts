@@ -10,13 +10,14 @@ import { chromium, type Browser } from 'playwright-core';
 // Belt and braces: playwright-core has no browser download of its own, and nothing here should start one.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/** CHROMIUM_PATH when set (only it), else where Debian and Ubuntu put the browser. */
+const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 /** The browser executable to drive, or undefined when this machine has none. */
 export const CHROMIUM: string | undefined = CANDIDATES.find((p): p is string => !!p && existsSync(p));
 
 /** Why the browser tests skip here (printed once by each file that skips). */
-export const NO_CHROMIUM_REASON = `browser tests skipped: no Chromium at ${CANDIDATES.filter(Boolean).join(', ')} (install Debian's chromium or set CHROMIUM_PATH)`;
+export const NO_CHROMIUM_REASON = `browser tests skipped: no Chromium at ${CANDIDATES.join(' or ')} (install Debian's chromium, apt-get install chromium, or set CHROMIUM_PATH)`;
 
 if (!CHROMIUM) console.warn(NO_CHROMIUM_REASON);
 
