@@ -156,6 +156,15 @@ function markedText(text: string, ranges: Array<{ start: number; end: number; n:
   return html`${parts}`;
 }
 
+/** Search words as beginnings of words (a trailing *), but for words of one or two letters and words in "quotes". */
+export function prefixWords(q: string): string {
+  return q
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => (/^".*"$/.test(w) ? w.slice(1, -1) : w.endsWith('*') || [...w].length < 3 ? w : `${w}*`))
+    .join(' ');
+}
+
 /** A search snippet (matches in [brackets]) as escaped text with <mark>s. */
 function snippetHtml(snippet: string) {
   const parts: unknown[] = [];
@@ -544,10 +553,12 @@ ${review.corrections.length
     const from = yearParam(c, 'from');
     const to = yearParam(c, 'to');
     const board = param(c, 'board');
-    const answer = q === undefined ? undefined : searchPaged(db, q, { from, to, board }, { limit: 30 });
+    // Each word also as a beginning (Swedish adds its definite forms at the end: forvaltning finds förvaltningen); "quoted" words exactly.
+    const words = q === undefined ? undefined : prefixWords(q);
+    const answer = words === undefined ? undefined : searchPaged(db, words, { from, to, board }, { limit: 30 });
     const body = html`<h1>Sök i texterna</h1>
 <form class="inline" data-testid="search" method="get" action="/search" role="search">
-<label>Ord (å/ä/ö spelar ingen roll; * på slutet för början av ord) <input name="q" type="search" value="${q ?? ''}" size="40" autofocus></label>
+<label>Ord (å/ä/ö och ordslut spelar ingen roll; "citattecken" för exakt ord) <input name="q" type="search" value="${q ?? ''}" size="40" autofocus></label>
 <label>Från år <input name="from" size="6" value="${from ?? ''}"></label>
 <label>Till år <input name="to" size="6" value="${to ?? ''}"></label>
 <label>Nämnd <input name="board" value="${board ?? ''}"></label>
