@@ -63,6 +63,7 @@ describe.skipIf(!CHROMIUM)('the report in Chromium: the sortable boards table', 
     expect(await boardOrder(page)).toEqual(['Äldrenämnden', 'Östermalms stadsdelsnämnd', 'Idrottsnämnden', 'Kulturnämnden', 'Utbildningsnämnden']);
     expect(await sortState(page)).toEqual(['nämnd:-', 'år:-', 'första:-', 'senaste:-', 'rapporter:-', 'distinkta enheter:descending', 'deltaganden:-']);
     expect(await page.locator('table.boards thead th > button[type=button]').count()).toBe(7);
+    expect(await page.getByText('Klicka på en kolumnrubrik för att sortera efter den.').isVisible()).toBe(true);
   });
 
   it('sorts by a clicked column, ascending first, then descending; names in Swedish order', async () => {
@@ -100,12 +101,13 @@ describe.skipIf(!CHROMIUM)('the report in Chromium: the sortable boards table', 
     expect(await boardOrder(page)).toEqual(['Äldrenämnden', 'Östermalms stadsdelsnämnd', 'Idrottsnämnden', 'Kulturnämnden', 'Utbildningsnämnden']);
   });
 
-  it('without JavaScript the table is complete, biggest first, with plain headers', async () => {
+  it('without JavaScript the table is complete, biggest first, with plain headers and no hint to click them', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const plain = await context.newPage();
     await plain.goto(reportUrl);
     expect(await boardOrder(plain)).toEqual(['Äldrenämnden', 'Östermalms stadsdelsnämnd', 'Idrottsnämnden', 'Kulturnämnden', 'Utbildningsnämnden']);
     expect(await plain.locator('table.boards thead th button').count()).toBe(0);
+    expect(await plain.getByText('Klicka på en kolumnrubrik för att sortera efter den.').isVisible()).toBe(false);
     expect(await sortState(plain)).toContain('distinkta enheter:descending');
     await context.close();
   });

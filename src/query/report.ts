@@ -169,7 +169,7 @@ function table(rows: Row[], columns: Column[], cls = '', sortable?: Sortable): s
   const numeric = new Set(sortable?.numeric ?? []);
   const th = ([k, h]: Column) =>
     sortable
-      ? `<th scope="col" data-key="${esc(k)}"${numeric.has(k) ? ' data-type="number"' : ''}${sortable.initial[0] === k ? ` aria-sort="${sortable.initial[1]}"` : ''}>${esc(h)}</th>`
+      ? `<th scope="col"${numeric.has(k) ? ' data-type="number"' : ''}${sortable.initial[0] === k ? ` aria-sort="${sortable.initial[1]}"` : ''}>${esc(h)}</th>`
       : `<th>${esc(h)}</th>`;
   const td = (k: string, r: Row, show: Column[2]) =>
     `<td${sortable && numeric.has(k) ? ` data-sort="${esc(r[k])}"` : ''}>${show ? show(r[k], r) : esc(r[k])}</td>`;
@@ -180,11 +180,12 @@ function table(rows: Row[], columns: Column[], cls = '', sortable?: Sortable): s
 
 /**
  * Progressive enhancement for `table[data-sortable]`: each header's text becomes a button (keyboard:
- * Tab, Enter/Space) that sorts the rows by that column, ascending first, again for descending; the
+ * Tab, Enter/Space; the `[data-sort-hint]` saying so is shown only then) that sorts the rows by that column, ascending first, again for descending; the
  * sorted header carries `aria-sort`. Empty values (an unknown year) sort last either way; ties keep the
  * written order. Inline and small, so the report stays one self-contained file.
  */
 const SORT_SCRIPT = `(() => {
+  for (const hint of document.querySelectorAll('[data-sort-hint]')) hint.hidden = false;
   const collator = new Intl.Collator('sv', { numeric: true, sensitivity: 'base' });
   for (const table of document.querySelectorAll('table[data-sortable]')) {
     const heads = [...table.tHead.rows[0].cells];
@@ -466,7 +467,7 @@ ${classYears.length ? `<table><thead><tr><th>år</th>${classKeys.map((k) => `<th
     ['latest', 'senast'],
     ['reports', 'rapporter'],
   ])}</section>
-<section><h2>Nämnder</h2><p class="note">Störst först (distinkta enheter); klicka på en kolumnrubrik för att sortera efter den.</p>${table(
+<section><h2>Nämnder</h2><p class="note">Flest distinkta enheter först.<span data-sort-hint hidden> Klicka på en kolumnrubrik för att sortera efter den.</span></p>${table(
     boardRows,
     [
       ['board', 'nämnd', (v) => esc(boardName(v))],
