@@ -75,6 +75,14 @@ const injected = (p: Page) =>
     images: [...document.querySelectorAll('img')].filter((i) => /^x$/i.test(i.getAttribute('src') ?? '')).length,
   }));
 
+/** Form fields a screen reader could not name (no <label>, aria-label or aria-labelledby). */
+const unlabelled = (p: Page) =>
+  p.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input:not([type=hidden]), select, textarea')]
+      .filter((f) => !f.labels?.length && !f.getAttribute('aria-label') && !f.getAttribute('aria-labelledby'))
+      .map((f) => f.name || f.outerHTML.slice(0, 80)),
+  );
+
 describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
   beforeAll(async () => {
     const dir = tempDir();
@@ -99,7 +107,7 @@ describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
     await close?.();
   });
 
-  it('opens on the trends, with the participation chart and secure headers', async () => {
+  it('opens on the trends, with the participation chart, labelled filters and secure headers', async () => {
     const response = await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe('/trends');
     expect(response!.status()).toBe(200);
@@ -111,6 +119,7 @@ describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
     // Corpus: 2012, 2017, 2023, 2024 Socialnämnden, 2024 Södermalm; the hostile report is Kulturnämnden 2021.
     expect(await chartValues(page)).toMatchObject({ 2012: 3, 2021: 2, 2024: 6 });
     expect(await page.locator('table[data-testid=table-participation]').count()).toBe(1);
+    expect(await unlabelled(page)).toEqual([]);
     await shot('trends');
   });
 
@@ -142,6 +151,7 @@ describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
     await shot('unit');
     await Promise.all([page.waitForURL(/\/documents\/[0-9a-f]{64}/), history.locator('a[data-testid=document-link]').click()]);
     expect(await page.locator('[data-testid=value][data-path="year"]').textContent()).toBe('2024');
+    expect(await unlabelled(page)).toEqual([]);
   });
 
   it('highlights a value\'s evidence in the page text when its link is followed', async () => {
@@ -191,6 +201,7 @@ describe.skipIf(!CHROMIUM)('beslutsarkiv serve in Chromium', () => {
     await Promise.all([page.waitForURL(/q=forvaltning/), form.locator('input[name=q]').press('Enter')]);
     const hits = page.locator('[data-testid=search-hit]');
     expect(await hits.count()).toBeGreaterThan(0);
+    expect(await unlabelled(page)).toEqual([]);
     expect(await hits.first().locator('a[href*="/documents/"]').first().getAttribute('href')).toMatch(/^\/documents\/[0-9a-f]{64}#page-\d+$/);
     await shot('search');
     // The word typed without å/ä/ö finds its inflected forms: corpus 000 says "Förvaltningen" (and
