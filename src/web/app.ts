@@ -15,15 +15,16 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import {
-  applyCorrections, boards, classesOffered, CorrectionError, DatabaseLockedError, deadlines, defaultUser, findUnitIdentities, LABELS, listCorrections, machineExtraction,
-  makeCorrections, matchBoard, matchClass, NAMED_QUERIES, participation, QueryUsageError, ReadOnlyQueryError, reviewDocument, reviewQueue, runNamedQuery, searchPaged,
+  boards, classesOffered, CorrectionError, DatabaseLockedError, deadlines, defaultUser, findUnitIdentities, LABELS,
+  makeCorrections, matchBoard, matchClass, NAMED_QUERIES, participation, QueryUsageError, ReadOnlyQueryError, runNamedQuery, searchPaged,
   toCsv, toJson, unitAliases, withCorrectionLock, type Extraction, type Filters, type QueryOption,
 } from '../index.js';
 import { barChart, lineChart, seriesBy } from './charts.js';
 import {
-  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, runs, servableSource, shaOfPath, PAGE_SIZE, type DocumentFilters,
+  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
 } from './data.js';
 import { layout, qs, show, table } from './layout.js';
+import { evidenceKey, recordView, webReviewQueue, type ValueRow } from './record.js';
 import { STATIC_FILES } from './static.js';
 
 export interface AppOptions {
@@ -111,10 +112,6 @@ function trendFilters(c: Context, db: Database): Filters {
 const classLabel = (k: unknown) => (k === null || k === undefined ? '' : (LABELS.class[String(k)] ?? String(k)));
 const kindLabel = (k: unknown) => (k === null || k === undefined ? '' : (LABELS.date_kind[String(k)] ?? String(k)));
 const boardName = (b: unknown) => (b === null || b === undefined || b === '' ? 'okänd nämnd' : String(b));
-
-function evidenceKey(path: string): string {
-  return /^(units|dates)\[\d+\]/.exec(path)?.[0] ?? (path.startsWith('classes[') ? 'classes' : path);
-}
 
 interface Marks {
   /** evidence key → the number of its mark */
@@ -206,7 +203,8 @@ export function createApp(options: AppOptions): Hono {
   // Loopback: only loopback host names (a rebound DNS name pointing here is refused).
   app.use('*', async (c, next) => {
     if (options.loopback) {
-      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '');
+      // The URL's host is the request's Host header (node-server builds the URL from it).
+      const host = new URL(c.req.url).hostname;
       if (!LOOPBACK_HOST.test(host)) return errorPage(c, 403, 'Fel värdnamn', `this server answers requests to 127.0.0.1 or localhost only, not to "${host}"`);
     }
     return next();
@@ -397,8 +395,9 @@ ${table('unit-renames', renames, [['board', 'Nämnd', boardName], ['name', 'Namn
       review: flagParam(c, 'review'),
       corrected: flagParam(c, 'corrected'),
     };
-    const page = intParam(c, 'page', 100_000) ?? 1;
     const before = intParam(c, 'before', 2 ** 31);
+    // With a keyset (before=) the page number is only shown; alone it is an offset, up to MAX_OFFSET_PAGE.
+    const page = intParam(c, 'page', before === undefined ? MAX_OFFSET_PAGE : 1_000_000) ?? 1;
     const { rows, more } = listDocuments(db, f, { before, page });
     const facets = documentFacets(db);
     const boardNames = (boards(db) as Array<{ board: string | null }>).map((r) => r.board).filter((b): b is string => !!b).sort((a, b) => a.localeCompare(b, 'sv'));
@@ -437,22 +436,21 @@ ${table('documents', rows as unknown as Array<Record<string, unknown>>, [
     if (!doc) throw new NotFound(`no document with sha256 ${sha}`);
     const pages = documentPages(db, doc.id);
     const texts = new Map(pages.map((p) => [p.page, p.text]));
-    const machine = machineExtraction(db, doc.id);
-    const review = machine ? reviewDocument(db, sha) : undefined;
-    const evidence = machine ? applyCorrections(machine, listCorrections(db, sha, { active: true })).extraction.evidence : {};
-    const marks = evidenceMarks(evidence, texts);
+    const review = recordView(db, doc.id, sha);
+    const marks = evidenceMarks(review?.evidence ?? {}, texts);
     const files = documentFiles(db, doc.id);
     const source = servableSource(db, doc.id);
     const saved = (param(c, 'saved') ?? '').split(',').filter((x) => /^\d{1,9}$/.test(x)).map(Number);
     const notices = review ? review.corrections.filter((x) => saved.includes(x.id)) : [];
     const token = csrf(c);
-    const paths = review ? review.values.map((v) => String(v.path)) : [];
+    const paths = review ? review.values.map((v) => v.path) : [];
     const items = [...new Set(paths.filter((p) => /^(units|dates)\[\d+\]/.test(p)).map((p) => /^(units|dates)\[\d+\]/.exec(p)![0]).concat(paths.filter((p) => p.startsWith('classes['))))];
-    const valueRow = (v: Record<string, unknown>) => {
-      const path = String(v.path);
-      const n = marks.numbers.get(evidenceKey(path));
+    const valueRow = (v: ValueRow) => {
+      const path = v.path;
+      const n = marks.numbers.get(v.evidence);
+      const e = review?.evidence[v.evidence];
       const label = /\.class$|^classes\[/.test(path) ? classLabel(v.value) : path.endsWith('.kind') ? kindLabel(v.value) : '';
-      return html`<tr><th scope="row"><code>${path}</code></th><td><span data-testid="value" data-path="${path}">${show(v.value)}</span>${label && label !== v.value ? html` <span class="muted">(${label})</span>` : ''}</td><td>${n !== undefined ? html`<a data-testid="evidence-link" href="#evidence-${n}">bevis ${n}</a>` : v.evidence ? html`<span class="muted">${show(v.evidence)}</span>` : ''}</td><td class="num">${show(v.confidence)}</td><td>${show(v.status)}${v.machine !== v.value && v.machine !== '' ? html` <span class="muted">(maskinen: ${show(v.machine)})</span>` : ''}</td></tr>`;
+      return html`<tr><th scope="row"><code>${path}</code></th><td><span data-testid="value" data-path="${path}">${show(v.value)}</span>${label && label !== v.value ? html` <span class="muted">(${label})</span>` : ''}</td><td>${n !== undefined ? html`<a data-testid="evidence-link" href="#evidence-${n}">bevis ${n}</a>` : e ? html`<span class="muted">s. ${e.page}: ${e.snippet}</span>` : ''}</td><td class="num">${show(v.confidence)}</td><td>${v.status}${v.status && show(v.machine) !== show(v.value) ? html` <span class="muted">(maskinen: ${show(v.machine) || 'inget'})</span>` : ''}</td></tr>`;
     };
     const hidden = html`<input type="hidden" name="csrf" value="${token}">`;
     const body = html`<h1>${doc.file_name}</h1>
@@ -463,7 +461,7 @@ ${files.length ? html`<ul class="muted">${files.map((f) => html`<li>${f.path}${f
 <h2>Uppgifter</h2>
 ${review
   ? html`${review.needs_review ? html`<p class="note">Behöver granskas: ${review.review_reasons.join('; ')}</p>` : ''}${review.confirmed ? html`<p class="note">Bekräftat av en granskare.</p>` : ''}
-<table data-testid="record"><thead><tr><th scope="col">Fält</th><th scope="col">Värde</th><th scope="col">Bevis</th><th scope="col">Säkerhet</th><th scope="col">Status</th></tr></thead><tbody>${review.values.map((v) => valueRow(v as Record<string, unknown>))}</tbody></table>
+<table data-testid="record"><thead><tr><th scope="col">Fält</th><th scope="col">Värde</th><th scope="col">Bevis</th><th scope="col">Säkerhet</th><th scope="col">Status</th></tr></thead><tbody>${review.values.map(valueRow)}</tbody></table>
 <h2>Rätta</h2>
 <div class="forms">
 <form data-testid="correct" method="post" action="/documents/${sha}/corrections">
@@ -486,6 +484,7 @@ ${review
 </form>
 </div>
 <datalist id="class-keys">${Object.entries(LABELS.class).filter(([k]) => k !== 'unknown').map(([k, l]) => html`<option value="${k}">${l}</option>`)}</datalist>
+${review.offered.length ? html`<p class="note">${review.offered.length} rättelser av en tidigare version av filen erbjuds: ta över dem med <code>beslutsarkiv correct</code> (carry-over).</p>` : ''}
 ${review.corrections.length
   ? html`<h3>Rättelser</h3>${table('corrections', review.corrections.map((x) => ({ ...x, old_value: show(x.old_value), new_value: show(x.new_value) })) as unknown as Array<Record<string, unknown>>, [['id', '#'], ['path', 'Fält'], ['action', 'Åtgärd'], ['old_value', 'Före'], ['new_value', 'Efter'], ['by', 'Av'], ['at', 'När'], ['reason', 'Skäl'], ['outcome', 'Utfall']])}`
   : ''}`
@@ -577,7 +576,7 @@ ${answer.rows.map((r) => {
   // ---- Review queue
   app.get('/review', (c) => {
     const limit = intParam(c, 'limit', 1000) ?? 200;
-    const rows = reviewQueue(db, { limit });
+    const rows = webReviewQueue(db, limit);
     const body = html`<h1>Granskning</h1>
 <p class="muted">Det som bör kontrolleras först: rättelser som behöver en person, flaggade dokument, sedan de osäkraste värdena (högst ${limit} rader).</p>
 ${table('review-queue', rows as unknown as Array<Record<string, unknown>>, [

@@ -8,6 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
 export const PAGE_SIZE = 50;
+/** Pages reached by offset (`page=`); further pages by the keyset of the next-page links (`before=`): an offset reads every row it skips. */
+export const MAX_OFFSET_PAGE = 100;
 
 export interface DocumentFilters {
   year?: number;
@@ -51,14 +53,20 @@ export function listDocuments(db: Database, f: DocumentFilters, at: { before?: n
   if (at.before !== undefined) where.push('d.id < ?') && args.push(at.before);
   const needsExtraction = f.year !== undefined || f.board !== undefined || f.topic !== undefined || f.review === true;
   const offset = at.before === undefined && at.page && at.page > 1 ? (at.page - 1) * PAGE_SIZE : 0;
-  const rows = db
-    .prepare(
-      `SELECT d.id, d.sha256, d.file_name, d.format, d.page_count, d.ocr, e.year, e.board, e.topic, e.needs_review,
-              EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL) AS corrected
-       FROM documents d ${needsExtraction ? 'JOIN' : 'LEFT JOIN'} extractions e ON e.document_id = d.id
-       WHERE ${where.join(' AND ')} ORDER BY d.id DESC LIMIT ? OFFSET ?`,
-    )
-    .all(...args, PAGE_SIZE + 1, offset) as DocumentRow[];
+  // The page's ids first (rowid order, stopping at the limit), then the details of those rows only.
+  const ids = db
+    .prepare(`SELECT d.id FROM documents d ${needsExtraction ? 'JOIN extractions e ON e.document_id = d.id' : f.review === false ? 'LEFT JOIN extractions e ON e.document_id = d.id' : ''} WHERE ${where.join(' AND ')} ORDER BY d.id DESC LIMIT ? OFFSET ?`)
+    .pluck()
+    .all(...args, PAGE_SIZE + 1, offset) as number[];
+  const rows = ids.length
+    ? (db
+        .prepare(
+          `SELECT d.id, d.sha256, d.file_name, d.format, d.page_count, d.ocr, e.year, e.board, e.topic, e.needs_review,
+                  EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL) AS corrected
+           FROM documents d LEFT JOIN extractions e ON e.document_id = d.id WHERE d.id IN (${ids.map(() => '?').join(',')}) ORDER BY d.id DESC`,
+        )
+        .all(...ids) as DocumentRow[])
+    : [];
   return { rows: rows.slice(0, PAGE_SIZE), more: rows.length > PAGE_SIZE };
 }
 
