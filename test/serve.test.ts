@@ -11,7 +11,8 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireWriterLock, ingest, serve, type RunningServer } from '../src/index.js';
+import { acquireWriterLock, ingest, openDatabase, reviewQueue, serve, type RunningServer } from '../src/index.js';
+import { webReviewQueue } from '../src/web/record.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -419,5 +420,19 @@ describe('corrections from the web', () => {
     const r = await post(cookie, { path: 'year', value: 'nästa år', csrf });
     expect(r.status).toBe(400);
     expect(await r.text()).toMatch(/a year has four digits/);
+  });
+
+  it('lists the review queue as reviewQueue does (rows, order, statuses), corrections included', async () => {
+    const d = openDatabase(db, { readonly: true });
+    try {
+      const want = reviewQueue(d).map((r) => ({ sha256: r.sha256, file: r.file, path: r.path, value: r.value, confidence: r.confidence, status: r.status, evidence: r.evidence }));
+      expect(want.length).toBeGreaterThan(0);
+      expect(webReviewQueue(d)).toEqual(want);
+      const page = await get('/review');
+      expect(page.text).toContain('data-testid="review-queue"');
+      expect(page.text.split('<tr>').length - 2).toBe(want.length);
+    } finally {
+      d.close();
+    }
   });
 });

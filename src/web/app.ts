@@ -189,9 +189,11 @@ export function createApp(options: AppOptions): Hono {
   const csrfOf = (session: string) => createHmac('sha256', secret).update(session).digest('base64url');
   const csrf = (c: Context) => c.get('csrf' as never) as unknown as string;
 
-  // Security headers on every answer, errors included.
+  // Security headers on every answer, errors included; the time the server spent (Server-Timing, read by scripts/bench-serve.ts).
   app.use('*', async (c, next) => {
+    const started = performance.now();
     await next();
+    c.res.headers.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
     c.res.headers.set('Content-Security-Policy', c.res.headers.get('Content-Security-Policy') ?? CSP);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     c.res.headers.set('Referrer-Policy', 'no-referrer');
@@ -266,6 +268,8 @@ export function createApp(options: AppOptions): Hono {
     const byYear = participation(db, ['year'], f);
     const byBoard = participation(db, ['year', 'board'], f);
     const byClass = participation(db, ['year', 'class'], f);
+    // Per board the table is the boards query (a row a board); the chart's year-by-board rows are a download.
+    const perBoard = boards(db, f);
     const classes = classesOffered(db, f);
     const dates = deadlines(db, { from: f.from, to: f.to, board: f.board });
     const boardNames = (boards(db) as Array<{ board: string | null }>).map((r) => r.board).filter((b): b is string => !!b).sort((a, b) => a.localeCompare(b, 'sv'));
@@ -295,8 +299,9 @@ ${downloads('participation')}
 <section aria-labelledby="h-board">
 <h2 id="h-board">Per nämnd</h2>
 ${lineChart('chart-board', 'Enheter per nämnd och år', 'Enheter', seriesBy(byBoard, 'board', 'units', boardName))}
-${table('table-board', byBoard, [['year', 'År'], ['board', 'Nämnd', (v) => boardName(v)], ['units', 'Enheter'], ['reports', 'Rapporter']], 'Deltagande per nämnd och år')}
-${downloads('participation', { by: 'year,board' })}
+${table('table-board', perBoard, [['board', 'Nämnd', (v) => boardName(v)], ['first', 'Första år'], ['last', 'Senaste år'], ['years', 'År'], ['units', 'Enheter'], ['reports', 'Rapporter']], 'Deltagande per nämnd')}
+${downloads('boards')}
+<p class="downloads">Per nämnd och år: <a data-testid="download-csv-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'csv' })}">CSV</a> <a data-testid="download-json-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'json' })}">JSON</a></p>
 </section>
 <section aria-labelledby="h-class">
 <h2 id="h-class">Per klass</h2>
@@ -553,8 +558,10 @@ ${review.corrections.length
     const to = yearParam(c, 'to');
     const board = param(c, 'board');
     // Each word also as a beginning (Swedish adds its definite forms at the end: forvaltning finds förvaltningen); "quoted" words exactly.
-    const words = q === undefined ? undefined : prefixWords(q);
-    const answer = words === undefined ? undefined : searchPaged(db, words, { from, to, board }, { limit: 30 });
+    // The words as typed first; when they find less than a page, as beginnings too (a common word as a
+    // beginning matches most of a large archive, seconds of ranking, and its exact matches fill the page anyway).
+    let answer = q === undefined ? undefined : searchPaged(db, q, { from, to, board }, { limit: 30 });
+    if (q !== undefined && answer && answer.total < 30 && prefixWords(q) !== q) answer = searchPaged(db, prefixWords(q), { from, to, board }, { limit: 30 });
     const body = html`<h1>Sök i texterna</h1>
 <form class="inline" data-testid="search" method="get" action="/search" role="search">
 <label>Ord (å/ä/ö och ordslut spelar ingen roll; "citattecken" för exakt ord) <input name="q" type="search" value="${q ?? ''}" size="40" autofocus></label>

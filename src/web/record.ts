@@ -103,7 +103,16 @@ export interface QueueRow {
   evidence: string;
 }
 
-const shown = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? ((v as { name?: string }).name ?? JSON.stringify(v)) : String(v));
+/** The correctable paths behind an evidence path (as reviewQueue lists them): a unit's name, class and department; a date's date and kind; each class. */
+function fieldsOf(path: string, record: Extraction['record']): string[] {
+  if (/^units\[\d+\]$/.test(path)) return [`${path}.name`, `${path}.class`, `${path}.department`];
+  if (/^dates\[\d+\]$/.test(path)) return [`${path}.date`, `${path}.kind`];
+  if (path === 'classes') return record.classes.map((_, i) => `classes[${i}]`);
+  return [path];
+}
+
+/** A value as one cell, as the review CSV has it: text as it is, none as empty, anything else as JSON. */
+const shown = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
 
 /**
  * The review queue, as reviewQueue orders it: corrections that need a person (orphaned, or offered
@@ -153,8 +162,10 @@ export function webReviewQueue(db: Database, limit = 200, below = 0.9): QueueRow
       const { record, evidence } = applied?.extraction ?? machine;
       for (const reason of JSON.parse(d.review_reasons) as string[]) {
         const path = reason.slice(0, reason.indexOf(':'));
-        const p = path === 'units' ? 'units[+]' : /^units\[\d+\]$/.test(path) ? `${path}.name` : path;
-        rows.push({ sha256: d.sha256, file: d.file_name, path: p, value: path === 'units' ? '' : shown(valueAt(record, p)), confidence: evidence[evidenceKey(p)]?.confidence ?? null, status: `needs review: ${reason.slice(path.length + 2)}`, evidence: evidenceText(evidence[evidenceKey(p)]) });
+        for (const p of path === 'units' ? ['units[+]'] : fieldsOf(path, record)) {
+          const e = evidence[evidenceKey(p)];
+          rows.push({ sha256: d.sha256, file: d.file_name, path: p, value: p.endsWith('[+]') ? '' : shown(valueAt(record, p)), confidence: e?.confidence ?? null, status: `needs review: ${reason.slice(path.length + 2)}`, evidence: evidenceText(e) });
+        }
       }
     }
   }
@@ -163,16 +174,17 @@ export function webReviewQueue(db: Database, limit = 200, below = 0.9): QueueRow
   const unsure = db
     .prepare(
       `SELECT d.id, d.sha256, d.file_name, x.path, x.confidence FROM evidence x JOIN extractions e ON e.document_id = x.document_id JOIN documents d ON d.id = x.document_id
-       WHERE e.current AND NOT e.needs_review AND x.confidence < ? ORDER BY x.confidence, d.file_name LIMIT ?`,
+       WHERE e.current AND NOT e.needs_review AND x.confidence < ? ORDER BY x.confidence, d.file_name, d.id, x.rowid LIMIT ?`,
     )
     .all(below, limit * 2) as Array<Doc & { path: string; confidence: number }>;
   for (const u of unsure) {
     if (confirmed.has(u.sha256) || full()) continue;
     const view = recordView(db, u.id, u.sha256);
     if (!view || view.confirmed) continue;
-    for (const v of view.values) {
-      if (v.evidence !== u.path || v.status) continue;
-      rows.push({ sha256: u.sha256, file: u.file_name, path: v.path, value: shown(v.value), confidence: u.confidence, status: `confidence ${u.confidence}`, evidence: evidenceText(view.evidence[u.path]) });
+    if (view.values.some((v) => v.evidence === u.path && v.status)) continue;
+    const record = { units: [], dates: [], classes: view.values.filter((v) => v.path.startsWith('classes[')).map((v) => v.value) } as unknown as Extraction['record'];
+    for (const p of fieldsOf(u.path, record)) {
+      rows.push({ sha256: u.sha256, file: u.file_name, path: p, value: shown(view.values.find((v) => v.path === p)?.value), confidence: u.confidence, status: `confidence ${u.confidence}`, evidence: evidenceText(view.evidence[u.path]) });
     }
   }
   return rows.slice(0, limit);
