@@ -58,7 +58,7 @@ export type { LineageFile, ShippedLineage, SuccessionRow } from '../schemas/line
 // Queries and the report
 export {
   boards, classesOffered, deadlines, findUnitIdentities, incomplete, matchBoard, matchClass, participation, signatories, sql, sqlColumns, unitAliases,
-  unitHistory, search,
+  unitHistory, search, searchPaged,
   QueryUsageError, ReadOnlyQueryError,
 } from './query/queries.js';
 export type { Filters, ParticipationKey, Row } from './query/queries.js';
@@ -81,3 +81,6 @@ export type { ReviewRow, DocumentReview, QueueOptions } from './review/queue.js'
 export { listCorrections, machineExtraction } from './review/store.js';
 export { CorrectionSchema, CorrectionNoteSchema } from '../schemas/correction.js';
 export type { Correction, CorrectionNote } from '../schemas/correction.js';
+// The web app (beslutsarkiv serve)
+export { serve, createServer } from './web/server.js';
+export type { ServeOptions, RunningServer } from './web/server.js';

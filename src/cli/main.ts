@@ -21,6 +21,7 @@ import { createReporter, failureSummary, formatSummary, ingestExitCode, openJson
 import { addRowOptions, closest, positiveInt, PREFIX, printRows, rowFormat, UsageError } from './output.js';
 import { registerReviewCommands } from './review.js';
 import { registerMergeCommand } from './merge.js';
+import { registerServeCommand } from './serve.js';
 
 export { UsageError } from './output.js';
 
@@ -596,6 +597,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
 
   registerReviewCommands(program, io);
   registerMergeCommand(program);
+  registerServeCommand(program, io);
 
   return program;
 }

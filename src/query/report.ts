@@ -4,6 +4,7 @@
  * by board, by class; axis titles, gaps where a year has no report), the classes and deadlines,
  * every unit's history (never cut), suggested renames, reports archived in several documents,
  * incomplete reports (which the charts cannot place), and documents with the evidence of their values.
+ * The boards table sorts by any column with one small inline script (without it, biggest first).
  */
 import type { Database } from 'better-sqlite3';
 import { dirname, relative, sep } from 'node:path';
@@ -153,12 +154,71 @@ function seriesBy(rows: Row[], key: string, value: string, name: (k: unknown) =>
 
 type Column = [key: string, title: string, show?: (v: unknown, r: Row) => string];
 
-function table(rows: Row[], columns: Column[], cls = ''): string {
+/**
+ * A table the reader can sort by clicking a column header (SORT_SCRIPT turns each header into a button).
+ * The rows are written in `initial` order, which its header says with `aria-sort`, so without script
+ * the table is complete and in that order; `numeric` columns sort by their raw value (`data-sort`).
+ */
+interface Sortable {
+  numeric: string[];
+  initial: [key: string, order: 'ascending' | 'descending'];
+}
+
+function table(rows: Row[], columns: Column[], cls = '', sortable?: Sortable): string {
   if (!rows.length) return '<p class="empty">Inga.</p>';
-  return `<table class="${cls}"><thead><tr>${columns.map(([, h]) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${columns.map(([k, , show]) => `<td>${show ? show(r[k], r) : esc(r[k])}</td>`).join('')}</tr>`)
+  const numeric = new Set(sortable?.numeric ?? []);
+  const th = ([k, h]: Column) =>
+    sortable
+      ? `<th scope="col"${numeric.has(k) ? ' data-type="number"' : ''}${sortable.initial[0] === k ? ` aria-sort="${sortable.initial[1]}"` : ''}>${esc(h)}</th>`
+      : `<th>${esc(h)}</th>`;
+  const td = (k: string, r: Row, show: Column[2]) =>
+    `<td${sortable && numeric.has(k) ? ` data-sort="${esc(r[k])}"` : ''}>${show ? show(r[k], r) : esc(r[k])}</td>`;
+  return `<table class="${cls}"${sortable ? ' data-sortable' : ''}><thead><tr>${columns.map(th).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${columns.map(([k, , show]) => td(k, r, show)).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
+
+/**
+ * Progressive enhancement for `table[data-sortable]`: each header's text becomes a button (keyboard:
+ * Tab, Enter/Space; the `[data-sort-hint]` saying so is shown only then) that sorts the rows by that column, ascending first, again for descending; the
+ * sorted header carries `aria-sort`. Empty values (an unknown year) sort last either way; ties keep the
+ * written order. Inline and small, so the report stays one self-contained file.
+ */
+const SORT_SCRIPT = `(() => {
+  for (const hint of document.querySelectorAll('[data-sort-hint]')) hint.hidden = false;
+  const collator = new Intl.Collator('sv', { numeric: true, sensitivity: 'base' });
+  for (const table of document.querySelectorAll('table[data-sortable]')) {
+    const heads = [...table.tHead.rows[0].cells];
+    const body = table.tBodies[0];
+    [...body.rows].forEach((row, i) => { row.dataset.order = String(i); });
+    heads.forEach((th, col) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'sort';
+      button.append(...th.childNodes);
+      th.append(button);
+      button.addEventListener('click', () => {
+        const order = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
+        const sign = order === 'ascending' ? 1 : -1;
+        const numeric = th.dataset.type === 'number';
+        const key = (row) => {
+          const cell = row.cells[col];
+          const raw = numeric ? cell.dataset.sort : cell.textContent.trim();
+          return raw === undefined || raw === '' ? null : numeric ? Number(raw) : raw;
+        };
+        const rows = [...body.rows].map((row) => ({ row, key: key(row), order: Number(row.dataset.order) }));
+        rows.sort((a, b) => {
+          if (a.key === null || b.key === null) return a.key === b.key ? a.order - b.order : a.key === null ? 1 : -1;
+          const c = numeric ? a.key - b.key : collator.compare(a.key, b.key);
+          return c ? sign * c : a.order - b.order;
+        });
+        body.append(...rows.map((r) => r.row));
+        for (const other of heads) other.removeAttribute('aria-sort');
+        th.setAttribute('aria-sort', order);
+      });
+    });
+  }
+})();`;
 
 export interface ReportOptions {
   dbPath: string;
@@ -351,6 +411,11 @@ export function renderReport(db: Database, options: ReportOptions): string {
   .meta { color: #5c6670; font-size: 13px; } .empty { color: #5c6670; font-style: italic; }
   table.evidence { margin: 6px 0 10px 18px; width: calc(100% - 18px); font-size: 12.5px; }
   .note { color: #5c6670; font-size: 13px; } .warn { background: #fff7e6; border-color: #f0c36d; }
+  th button.sort { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: left; }
+  th button.sort:focus-visible { outline: 2px solid #1f5fa8; outline-offset: 2px; }
+  /* The arrow is outside the button, so the button's accessible name stays the column's name (aria-sort says the order). */
+  th[aria-sort=ascending]::after { content: " ▲"; font-size: 10px; }
+  th[aria-sort=descending]::after { content: " ▼"; font-size: 10px; }
 </style>
 </head>
 <body>
@@ -402,15 +467,20 @@ ${classYears.length ? `<table><thead><tr><th>år</th>${classKeys.map((k) => `<th
     ['latest', 'senast'],
     ['reports', 'rapporter'],
   ])}</section>
-<section><h2>Nämnder</h2>${table(boardRows, [
-    ['board', 'nämnd', (v) => esc(boardName(v))],
-    ['years', 'år'],
-    ['first', 'första', (v) => esc(v ?? '–')],
-    ['last', 'senaste', (v) => esc(v ?? '–')],
-    ['reports', 'rapporter'],
-    ['units', 'distinkta enheter'],
-    ['participations', 'deltaganden'],
-  ])}</section>
+<section><h2>Nämnder</h2><p class="note">Flest distinkta enheter först.<span data-sort-hint hidden> Klicka på en kolumnrubrik för att sortera efter den.</span></p>${table(
+    boardRows,
+    [
+      ['board', 'nämnd', (v) => esc(boardName(v))],
+      ['years', 'år'],
+      ['first', 'första', (v) => esc(v ?? '–')],
+      ['last', 'senaste', (v) => esc(v ?? '–')],
+      ['reports', 'rapporter'],
+      ['units', 'distinkta enheter'],
+      ['participations', 'deltaganden'],
+    ],
+    'boards',
+    { numeric: ['years', 'first', 'last', 'reports', 'units', 'participations'], initial: ['units', 'descending'] },
+  )}</section>
 <section><h2>Enheternas historik</h2><p class="note">Alla ${num(histories.length)} distinkta enheter, per nämnd. Stavningar av en enhet slås ihop (skiftläge, å/ä/ö, skiljetecken, ett inledande typord); troliga namnbyten föreslås nedan men slås aldrig ihop utan ett bekräftat alias (<code>beslutsarkiv alias add</code>).</p>${table(histories, [
     ['unit', 'enhet'],
     ['boards', 'nämnd'],
@@ -436,6 +506,7 @@ ${classYears.length ? `<table><thead><tr><th>år</th>${classKeys.map((k) => `<th
     Number(totals.documents) > docs.length ? ` Visar de ${num(docs.length)} senaste av ${num(totals.documents)}; <code>beslutsarkiv export --with-evidence</code> har alla.` : ''
   }</p>${docHtml}</section>
 </main>
+<script>${SORT_SCRIPT}</script>
 </body>
 </html>
 `;

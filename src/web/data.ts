@@ -1,0 +1,192 @@
+/**
+ * Reads the web app needs that the library has no function for: a filtered, paged document list
+ * (LIMIT over indexed columns, keyset on the document id), one document's pages and files, one
+ * unit identity's history, runs and their failed files. Read-only SQL over the server's connection.
+ */
+import type { Database } from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+export const PAGE_SIZE = 50;
+/** Pages reached by offset (`page=`); further pages by the keyset of the next-page links (`before=`): an offset reads every row it skips. */
+export const MAX_OFFSET_PAGE = 100;
+
+export interface DocumentFilters {
+  year?: number;
+  board?: string;
+  topic?: 'award_participation' | 'other';
+  format?: string;
+  ocr?: boolean;
+  review?: boolean;
+  corrected?: boolean;
+}
+
+export interface DocumentRow {
+  id: number;
+  sha256: string;
+  file_name: string;
+  format: string;
+  page_count: number;
+  ocr: number;
+  year: number | null;
+  board: string | null;
+  topic: string | null;
+  needs_review: number | null;
+  corrected: number;
+}
+
+/**
+ * Current documents (not superseded) matching the filters, newest id first: the page after
+ * document id `before` (keyset), or page `page` by offset when no keyset is given. One row more
+ * than a page is read to know whether a next page exists.
+ */
+export function listDocuments(db: Database, f: DocumentFilters, at: { before?: number; page?: number }): { rows: DocumentRow[]; more: boolean } {
+  const where: string[] = ['d.superseded_by IS NULL'];
+  const args: Array<string | number> = [];
+  if (f.year !== undefined) where.push('e.year = ?') && args.push(f.year);
+  if (f.board !== undefined) where.push('e.board = ?') && args.push(f.board);
+  if (f.topic !== undefined) where.push('e.topic = ?') && args.push(f.topic);
+  if (f.format !== undefined) where.push('d.format = ?') && args.push(f.format);
+  if (f.ocr !== undefined) where.push(`d.ocr = ${f.ocr ? 1 : 0}`);
+  if (f.review !== undefined) where.push(f.review ? 'e.needs_review = 1' : 'coalesce(e.needs_review, 0) = 0');
+  if (f.corrected !== undefined) where.push(`${f.corrected ? '' : 'NOT '}EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL)`);
+  if (at.before !== undefined) where.push('d.id < ?') && args.push(at.before);
+  const needsExtraction = f.year !== undefined || f.board !== undefined || f.topic !== undefined || f.review === true;
+  const offset = at.before === undefined && at.page && at.page > 1 ? (at.page - 1) * PAGE_SIZE : 0;
+  // The page's ids first (rowid order, stopping at the limit), then the details of those rows only.
+  const ids = db
+    .prepare(`SELECT d.id FROM documents d ${needsExtraction ? 'JOIN extractions e ON e.document_id = d.id' : f.review === false ? 'LEFT JOIN extractions e ON e.document_id = d.id' : ''} WHERE ${where.join(' AND ')} ORDER BY d.id DESC LIMIT ? OFFSET ?`)
+    .pluck()
+    .all(...args, PAGE_SIZE + 1, offset) as number[];
+  const rows = ids.length
+    ? (db
+        .prepare(
+          `SELECT d.id, d.sha256, d.file_name, d.format, d.page_count, d.ocr, e.year, e.board, e.topic, e.needs_review,
+                  EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL) AS corrected
+           FROM documents d LEFT JOIN extractions e ON e.document_id = d.id WHERE d.id IN (${ids.map(() => '?').join(',')}) ORDER BY d.id DESC`,
+        )
+        .all(...ids) as DocumentRow[])
+    : [];
+  return { rows: rows.slice(0, PAGE_SIZE), more: rows.length > PAGE_SIZE };
+}
+
+/** The distinct values of a few document columns, for the filter menus. */
+export function documentFacets(db: Database): { formats: string[]; years: number[] } {
+  return {
+    formats: ['txt', 'md', 'pdf', 'png', 'jpeg', 'tiff'],
+    years: db.prepare('SELECT DISTINCT year FROM summary_participation WHERE level = \'y\' AND year IS NOT NULL ORDER BY year').pluck().all() as number[],
+  };
+}
+
+export interface DocumentInfo {
+  id: number;
+  sha256: string;
+  file_name: string;
+  format: string;
+  media_type: string;
+  bytes: number;
+  page_count: number;
+  ocr: number;
+  first_seen: string;
+  superseded_by: number | null;
+}
+
+export function documentBySha(db: Database, sha256: string): DocumentInfo | undefined {
+  return db
+    .prepare('SELECT id, sha256, file_name, format, media_type, bytes, page_count, ocr, first_seen, superseded_by FROM documents WHERE sha256 = ?')
+    .get(sha256) as DocumentInfo | undefined;
+}
+
+export function shaOf(db: Database, id: number): string | undefined {
+  return db.prepare('SELECT sha256 FROM documents WHERE id = ?').pluck().get(id) as string | undefined;
+}
+
+export interface PageText {
+  page: number;
+  text: string;
+  source: string;
+  confidence: number | null;
+}
+
+export function documentPages(db: Database, documentId: number): PageText[] {
+  return db
+    .prepare('SELECT page, coalesce(repaired_text, text) AS text, source, confidence FROM pages WHERE document_id = ? ORDER BY page')
+    .all(documentId) as PageText[];
+}
+
+export interface FileRow {
+  path: string;
+  size: number;
+  missing_since: string | null;
+  moved_to: string | null;
+}
+
+export function documentFiles(db: Database, documentId: number): FileRow[] {
+  return db.prepare('SELECT path, size, missing_since, moved_to FROM files WHERE document_id = ? ORDER BY first_seen, path').all(documentId) as FileRow[];
+}
+
+/**
+ * The one recorded path of a document that can be served: absolute, still a regular file of the
+ * recorded size, not marked missing. Only a path read from the database is ever opened.
+ */
+export function servableSource(db: Database, documentId: number): FileRow | undefined {
+  for (const f of documentFiles(db, documentId)) {
+    if (f.missing_since || !isAbsolute(f.path) || !existsSync(f.path)) continue;
+    try {
+      const s = statSync(f.path);
+      if (s.isFile() && s.size === f.size) return f;
+    } catch {
+      /* gone between the checks */
+    }
+  }
+  return undefined;
+}
+
+export interface UnitParticipation {
+  year: number | null;
+  name: string;
+  board: string | null;
+  department: string | null;
+  class: string | null;
+  operator: string | null;
+  sha256: string;
+  file_name: string;
+}
+
+/** A spelling identity's name, or undefined when there is no such identity. */
+export function identityName(db: Database, id: number): string | undefined {
+  return db.prepare('SELECT name FROM unit_identities WHERE id = ?').pluck().get(id) as string | undefined;
+}
+
+/** Every counted participation of the distinct units that spelling identity belongs to, in year order. */
+export function identityHistory(db: Database, id: number): UnitParticipation[] {
+  return db
+    .prepare(
+      `SELECT p.year, p.name, p.board, p.department, p.class, p.operator, d.sha256, d.file_name
+       FROM participations p JOIN documents d ON d.id = p.document_id
+       WHERE p.counted AND (p.identity_id = ? OR p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id = ? AND unit_id IS NOT NULL))
+       ORDER BY p.year IS NULL, p.year, p.board, p.name`,
+    )
+    .all(id, id) as UnitParticipation[];
+}
+
+export function runs(db: Database, limit = 100): Array<Record<string, unknown>> {
+  return db
+    .prepare(
+      `SELECT id, command, started_at, finished_at, status, seen, ingested, unchanged, changed, duplicate, moved, missing, reprocessed, skipped, failed, pages_failed
+       FROM runs ORDER BY id DESC LIMIT ?`,
+    )
+    .all(limit) as Array<Record<string, unknown>>;
+}
+
+export function failures(db: Database, limit = 500): { rows: Array<Record<string, unknown>>; total: number } {
+  return {
+    rows: db.prepare('SELECT run_id, kind, code, name, path, reason, at FROM failures ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>,
+    total: db.prepare('SELECT count(*) FROM failures').pluck().get() as number,
+  };
+}
+
+/** The sha256 of the document a stored path belongs to (search hits name their file by path). */
+export function shaOfPath(db: Database, path: string): string | undefined {
+  return db.prepare('SELECT d.sha256 FROM files f JOIN documents d ON d.id = f.document_id WHERE f.path = ?').pluck().get(path) as string | undefined;
+}
