@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeSyntheticArchive } from '../scripts/make-synthetic-archive.js';
+import { runNamedQuery } from '../src/query/named.js';
 import * as q from '../src/query/queries.js';
 import { openDatabase } from '../src/store/database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
@@ -183,6 +184,23 @@ describe('unit histories sorted here as SQLite sorts them', () => {
       if (new Set(got.map((r) => r.unit_id)).size > 1) many++;
     }
     expect(many).toBeGreaterThan(0);
+  });
+
+  it('query unit gives the first 100 rows (--limit for more) and says how many there are', () => {
+    const name = ['lönnen', 'ekorren', 'björken', 'tallen', 'hemtjänsten', 'förskolan']
+      .map((n) => ({ n, total: q.unitHistory(db, n).length }))
+      .sort((a, b) => b.total - a.total)[0]!;
+    expect(name.total).toBeGreaterThan(q.DEFAULT_LIST_LIMIT);
+    const all = q.unitHistory(db, name.n);
+    const first = runNamedQuery(db, 'unit', name.n, { filters: {} }, []);
+    expect(first.rows).toEqual(all.slice(0, q.DEFAULT_LIST_LIMIT));
+    expect(first.notes).toEqual([`showing the first ${q.DEFAULT_LIST_LIMIT} of ${name.total} rows; --limit ${name.total} shows them all`]);
+    const five = runNamedQuery(db, 'unit', name.n, { filters: {}, limit: 5 }, ['limit']);
+    expect(five.rows).toEqual(all.slice(0, 5));
+    const whole = runNamedQuery(db, 'unit', name.n, { filters: {}, limit: name.total }, ['limit']);
+    expect(whole.rows).toEqual(all);
+    expect(whole.notes).toEqual([]);
+    expect(q.unitHistoryPaged(db, name.n, { from: 2010 }, { limit: 3 })).toEqual({ rows: q.unitHistory(db, name.n, { from: 2010 }).slice(0, 3), total: q.unitHistory(db, name.n, { from: 2010 }).length });
   });
 
   it('orders texts by code point, as BINARY does (UTF-8), not by UTF-16 units', () => {

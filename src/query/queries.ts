@@ -201,17 +201,26 @@ export function findUnitIdentities(db: Database, name: string): Array<{ id: numb
  * operator, report, documents}`. The same name under unrelated boards is different units (different
  * `unit_id`); a confirmed alias brings in the unit's other names.
  */
-export function unitHistory(db: Database, name: string, filters: Filters = {}): Row[] {
+export function unitHistory(db: Database, name: string, filters: Filters = {}, options: ListOptions = {}): Row[] {
+  return unitHistoryPaged(db, name, filters, { limit: options.limit ?? Infinity }).rows;
+}
+
+/**
+ * unitHistory's first `limit` rows (DEFAULT_LIST_LIMIT unless told otherwise: `query unit`'s first
+ * page) and how many there are in all. The participations are read from one index
+ * (participations_unit_rows) as arrays and sorted here; only the rows returned get their report's
+ * files and become objects (SQLite's sorter and an object per row from the driver were most of the
+ * time for a name of a thousand participations).
+ */
+export function unitHistoryPaged(db: Database, name: string, filters: Filters = {}, options: ListOptions = {}): { rows: Row[]; total: number } {
   const f = resolveFilters(db, filters);
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
   const ids = findUnitIdentities(db, name).map((i) => i.id);
-  if (!ids.length) return [];
+  if (!ids.length) return { rows: [], total: 0 };
   const w = where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
-  // Read from one index (participations_unit_rows), as arrays, and sorted here: SQLite's sorter and
-  // an object per row from the driver were most of the time for a name of a thousand participations.
   const rows = db
     .prepare(
-      `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report,
-              (SELECT r.files FROM reports r WHERE r.id = p.document_id) AS documents
+      `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report
        FROM participations p
        WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}`,
     )
@@ -219,22 +228,33 @@ export function unitHistory(db: Database, name: string, filters: Filters = {}): 
     .all(...ids, ...w.args) as UnitRow[];
   // Year (none last), board (none first), name, as SQLite orders them (BINARY: by code point); then report and unit.
   rows.sort((a, b) => (a[0] === null ? 1 : 0) - (b[0] === null ? 1 : 0) || (a[0] ?? 0) - (b[0] ?? 0) || byCodePoint(a[3], b[3]) || byCodePoint(a[1], b[1]) || a[7] - b[7] || a[2] - b[2]);
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+  const reports = [...new Set(page.map((r) => r[7]))];
+  const files = new Map<number, string>();
+  // In chunks below SQLite's limit on bound parameters.
+  for (let i = 0; i < reports.length; i += 10_000) {
+    const chunk = reports.slice(i, i + 10_000);
+    for (const [id, list] of db.prepare(`SELECT id, files FROM reports WHERE id IN (${chunk.map(() => '?').join(',')})`).raw().all(...chunk) as Array<[number, string]>) files.set(id, list);
+  }
   const fileName = db.prepare('SELECT file_name FROM documents WHERE id = ?').pluck();
-  return rows.map((r) => ({
-    year: r[0],
-    name: r[1],
-    unit_id: r[2],
-    board: r[3],
-    department: r[4],
-    class: r[5],
-    operator: r[6],
-    report: r[7],
-    // A report not grouped yet (stored during a run) is its only document.
-    documents: r[8] ?? ((fileName.get(r[7]) as string | undefined) ?? null),
-  }));
+  return {
+    rows: page.map((r) => ({
+      year: r[0],
+      name: r[1],
+      unit_id: r[2],
+      board: r[3],
+      department: r[4],
+      class: r[5],
+      operator: r[6],
+      report: r[7],
+      // A report not grouped yet (stored during a run) is its only document.
+      documents: files.get(r[7]) ?? ((fileName.get(r[7]) as string | undefined) ?? null),
+    })),
+    total: rows.length,
+  };
 }
 
-type UnitRow = [year: number | null, name: string, unit_id: number, board: string | null, department: string | null, unitClass: string | null, operator: string | null, report: number, documents: string | null];
+type UnitRow = [year: number | null, name: string, unit_id: number, board: string | null, department: string | null, unitClass: string | null, operator: string | null, report: number];
 
 /** Two texts in SQLite's BINARY order (UTF-8 bytes, i.e. code points; null first), not JavaScript's (UTF-16 units). */
 export function byCodePoint(a: string | null, b: string | null): number {
