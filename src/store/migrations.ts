@@ -576,8 +576,9 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX summary_pages_board ON summary_pages(board, year);
         -- query unit: every column it answers with, so its rows come from the index alone.
         CREATE INDEX participations_unit_rows ON participations(unit_id, counted, year, board, name, department, class, operator, document_id);
-        -- query incomplete: in its order (no year last, then board), read up to its limit; replaces reports_missing.
-        DROP INDEX IF EXISTS reports_missing;
+        -- ... and the units a name's spelling identities stand for, from an index too.
+        CREATE INDEX participations_identity_unit ON participations(identity_id, unit_id);
+        -- query incomplete: in its order (no year last, then board), read up to its limit (reports_missing still counts them).
         CREATE INDEX reports_incomplete ON reports(year IS NULL, year, board IS NULL, board, id) WHERE missing IS NOT NULL;
         -- query classes: the sums per year and class from the index, without reading the table.
         CREATE INDEX summary_classes_year ON summary_classes(year, class, reports);
