@@ -226,9 +226,22 @@ describe('unit histories sorted here as SQLite sorts them', () => {
 describe('incomplete and classes read their index in order', () => {
   it('incomplete: the first rows of reports_incomplete, no sort; the same rows as the table sorted', () => {
     const plan = (db.prepare(
-      `EXPLAIN QUERY PLAN SELECT r.id FROM reports r WHERE r.missing IS NOT NULL ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id LIMIT 100`,
+      `EXPLAIN QUERY PLAN SELECT r.id FROM reports r INDEXED BY reports_incomplete WHERE r.missing IS NOT NULL ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id LIMIT 100`,
     ).all() as Array<{ detail: string }>).map((r) => r.detail);
     expect(plan).toEqual(['SCAN r USING INDEX reports_incomplete']);
+    for (const f of filterSets()) {
+      const w = openDatabase(stalePath, { readonly: true });
+      expect(q.incomplete(db, f, { limit: 10_000 }), JSON.stringify(f)).toEqual(
+        w
+          .prepare(
+            `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents, r.files FROM reports r NOT INDEXED WHERE r.missing IS NOT NULL
+             ${f.board !== undefined ? 'AND r.board = @board' : ''} ${f.from !== undefined ? 'AND r.year >= @from' : ''} ${f.to !== undefined ? 'AND r.year <= @to' : ''}
+             ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id`,
+          )
+          .all(Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))),
+      );
+      w.close();
+    }
     // The total (said when the first page is cut) from the other partial index, without the table.
     expect(db.prepare('EXPLAIN QUERY PLAN SELECT count(*) FROM reports r WHERE r.missing IS NOT NULL').all()).toEqual([expect.objectContaining({ detail: 'SEARCH r USING COVERING INDEX reports_missing (missing>?)' })]);
     const want = db
