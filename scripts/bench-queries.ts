@@ -6,7 +6,9 @@
  *   npm run bench:queries [-- --documents 100000] [-- --runs 30] [-- --db other.sqlite] [-- --no-export]
  * Each query runs as `beslutsarkiv query` runs it (src/query/named.ts: filters resolved, default
  * limits, the total counted when an answer is cut).
- * The last line is one JSON object: query name → p95 ms, export seconds and peak RSS, the size.
+ * The archive is migrated first (a writer's open), as the next ingest run would.
+ * The last line is one JSON object: query name → p95 ms and → median CPU ms, the load average,
+ * export seconds and peak RSS, the size.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
