@@ -458,6 +458,7 @@ console.log(
     reingest_ratio: num(reingestRatio, 4),
     reingest_text_ratio: num(text.ratio, 4),
     query_p95_ms_100k: num(queryP95, 1),
+    query_p95_ms_100k_each: p95,
     export_s_100k: num(exportS, 2),
     export_rss_mb_100k: exportRss,
     peak_rss_mb: peakRssMb,

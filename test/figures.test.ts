@@ -309,6 +309,7 @@ describe('unit identity keeps the type word', () => {
       UPDATE unit_identities SET key = 'ekorren';
       DELETE FROM schema_migrations WHERE version >= 11;
       ALTER TABLE runs DROP COLUMN pages_failed; -- migration 12's, so that it can run again
+      DROP TABLE summary_pages; DROP INDEX participations_unit_rows; DROP INDEX participations_identity_unit; DROP INDEX reports_incomplete; DROP INDEX summary_classes_year; -- migration 13's
     `);
     rescopeUnits(raw);
     raw.pragma('user_version = 10');
@@ -412,7 +413,7 @@ describe('filters that filter', () => {
       [['signatories', '--class', 'skola'], /query signatories does not take --class/],
       [['boards', '--by', 'year,board'], /query boards does not take --by \(only participation is grouped\)/],
       [['sql', 'SELECT 1', '--from', '2018'], /query sql does not take --from \(write the condition into the SELECT\); it takes no filters/],
-      [['participation', '--limit', '5'], /query participation does not take --limit \(only search, signatories and incomplete are cut at a limit\)/],
+      [['participation', '--limit', '5'], /query participation does not take --limit \(only search, unit, signatories and incomplete are cut at a limit\)/],
       [['participation', '--class', 'simhall'], /no class matches --class "simhall"; the classes:\n {2}forskola \(Förskola\)/],
       [['participation', '--by', 'board'], /--by takes year, year,board, year,class, year,board,class, not "board"/],
       [['participation', '--format', 'json', '--excel'], /--excel goes with --format csv, not json/],

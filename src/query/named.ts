@@ -14,7 +14,7 @@ export interface QueryRequest {
   filters: Filters;
   /** participation: the keys to group by (`year`, `year,board`, `year,class`, `year,board,class`). */
   by?: string;
-  /** search, signatories, incomplete: most rows to return. */
+  /** search, unit, signatories, incomplete: most rows to return. */
   limit?: number;
 }
 
@@ -49,10 +49,10 @@ export const NAMED_QUERIES: Record<string, NamedQuery> = {
     run: (db, _a, r) => q.participation(db, byKeys(r.by), r.filters),
   },
   unit: {
-    takes: ['from', 'to', 'board', 'class'],
+    takes: ['from', 'to', 'board', 'class', 'limit'],
     needs: 'a unit name, e.g. beslutsarkiv query unit "Lönnen"',
     columns: () => ['year', 'name', 'unit_id', 'board', 'department', 'class', 'operator', 'report', 'documents'],
-    run: (db, arg, r) => q.unitHistory(db, arg, r.filters),
+    run: (db, arg, r) => q.unitHistory(db, arg, r.filters, { limit: r.limit ?? q.DEFAULT_LIST_LIMIT }),
   },
   'unit-aliases': {
     takes: ['from', 'to', 'board', 'class'],
@@ -103,7 +103,7 @@ export const QUERY_NAMES = Object.keys(NAMED_QUERIES);
 const WHY_NOT: Partial<Record<QueryOption, string>> = {
   class: 'it is not about units',
   by: 'only participation is grouped',
-  limit: 'only search, signatories and incomplete are cut at a limit',
+  limit: 'only search, unit, signatories and incomplete are cut at a limit',
 };
 
 /** Runs a named query; refuses options it does not take (QueryUsageError, exit 2). */
@@ -136,8 +136,14 @@ export function runNamedQuery(db: Database, name: string, arg: string, request: 
     } else if (total > rows.length) notes.push(`showing the best ${rows.length} of ${total} matching pages; --limit ${total} shows them all`);
     return { columns: named.columns(db, arg, request), rows, notes };
   }
-  const rows = named.run(db, arg, request);
   const limit = request.limit ?? q.DEFAULT_LIST_LIMIT;
+  if (name === 'unit') {
+    // The total comes with the rows (every participation of the name is read to sort them).
+    const { rows, total } = q.unitHistoryPaged(db, arg, request.filters, { limit });
+    if (total > rows.length) notes.push(`showing the first ${rows.length} of ${total} rows; --limit ${total} shows them all`);
+    return { columns: named.columns(db, arg, request), rows, notes };
+  }
+  const rows = named.run(db, arg, request);
   const count = name === 'signatories' ? q.signatoriesCount : name === 'incomplete' ? q.incompleteCount : undefined;
   if (count && rows.length === limit) {
     const total = count(db, request.filters);

@@ -201,26 +201,77 @@ export function findUnitIdentities(db: Database, name: string): Array<{ id: numb
  * operator, report, documents}`. The same name under unrelated boards is different units (different
  * `unit_id`); a confirmed alias brings in the unit's other names.
  */
-export function unitHistory(db: Database, name: string, filters: Filters = {}): Row[] {
+export function unitHistory(db: Database, name: string, filters: Filters = {}, options: ListOptions = {}): Row[] {
+  return unitHistoryPaged(db, name, filters, { limit: options.limit ?? Infinity }).rows;
+}
+
+/**
+ * unitHistory's first `limit` rows (DEFAULT_LIST_LIMIT unless told otherwise: `query unit`'s first
+ * page) and how many there are in all. The participations are read from one index
+ * (participations_unit_rows) as arrays and sorted here; only the rows returned get their report's
+ * files and become objects (SQLite's sorter and an object per row from the driver were most of the
+ * time for a name of a thousand participations).
+ */
+export function unitHistoryPaged(db: Database, name: string, filters: Filters = {}, options: ListOptions = {}): { rows: Row[]; total: number } {
   const f = resolveFilters(db, filters);
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
   const ids = findUnitIdentities(db, name).map((i) => i.id);
-  if (!ids.length) return [];
+  if (!ids.length) return { rows: [], total: 0 };
   const w = where(f, { year: 'p.year', board: 'p.board', class: "coalesce(p.class, 'unknown')" });
-  return db
+  const rows = db
     .prepare(
-      `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report,
-              (SELECT r.files FROM reports r WHERE r.id = p.document_id) AS documents
+      `SELECT p.year, p.name, p.unit_id, p.board, p.department, p.class, p.operator, p.document_id AS report
        FROM participations p
-       WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}
-       ORDER BY p.year IS NULL, p.year, p.board, p.name`,
+       WHERE p.counted AND p.unit_id IN (SELECT unit_id FROM participations WHERE identity_id IN (${ids.map(() => '?').join(',')}))${w.sql}`,
     )
-    .all(...ids, ...w.args)
-    .map((r) => {
-      const row = r as Row;
+    .raw()
+    .all(...ids, ...w.args) as UnitRow[];
+  // Year (none last), board (none first), name, as SQLite orders them (BINARY: by code point); then report and unit.
+  rows.sort((a, b) => (a[0] === null ? 1 : 0) - (b[0] === null ? 1 : 0) || (a[0] ?? 0) - (b[0] ?? 0) || byCodePoint(a[3], b[3]) || byCodePoint(a[1], b[1]) || a[7] - b[7] || a[2] - b[2]);
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+  const reports = [...new Set(page.map((r) => r[7]))];
+  const files = new Map<number, string>();
+  // In chunks below SQLite's limit on bound parameters.
+  for (let i = 0; i < reports.length; i += 10_000) {
+    const chunk = reports.slice(i, i + 10_000);
+    for (const [id, list] of db.prepare(`SELECT id, files FROM reports WHERE id IN (${chunk.map(() => '?').join(',')})`).raw().all(...chunk) as Array<[number, string]>) files.set(id, list);
+  }
+  const fileName = db.prepare('SELECT file_name FROM documents WHERE id = ?').pluck();
+  return {
+    rows: page.map((r) => ({
+      year: r[0],
+      name: r[1],
+      unit_id: r[2],
+      board: r[3],
+      department: r[4],
+      class: r[5],
+      operator: r[6],
+      report: r[7],
       // A report not grouped yet (stored during a run) is its only document.
-      if (row.documents === null) row.documents = (db.prepare('SELECT file_name FROM documents WHERE id = ?').pluck().get(row.report) as string) ?? null;
-      return row;
-    }) as Row[];
+      documents: files.get(r[7]) ?? ((fileName.get(r[7]) as string | undefined) ?? null),
+    })),
+    total: rows.length,
+  };
+}
+
+type UnitRow = [year: number | null, name: string, unit_id: number, board: string | null, department: string | null, unitClass: string | null, operator: string | null, report: number];
+
+/** Two texts in SQLite's BINARY order (UTF-8 bytes, i.e. code points; null first), not JavaScript's (UTF-16 units). */
+export function byCodePoint(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800–DFFF) stand for code points above FFFF: after E000–FFFF, not before.
+    if (x >= 0xd800) x += x < 0xe000 ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y < 0xe000 ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /**
@@ -428,11 +479,15 @@ export function signatoriesCount(db: Database, filters: Filters = {}): number {
 export function incomplete(db: Database, filters: Filters = {}, options: ListOptions = {}): Row[] {
   const f = resolveFilters(db, filters);
   const w = where(f, { year: 'r.year', board: 'r.board' });
+  // Read in order from reports_incomplete (migration 13) up to the limit. Named: where the other
+  // partial index has statistics and this one not yet (an archive migrated after ANALYZE), SQLite
+  // would read all of them through reports_missing and sort.
+  const ordered = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'reports_incomplete'").get() ? ' INDEXED BY reports_incomplete' : '';
   return db
     .prepare(
       `SELECT r.id AS report, r.year, r.board, r.units, r.missing, r.documents,
               r.files
-       FROM reports r WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id LIMIT ?`,
+       FROM reports r${ordered} WHERE r.missing IS NOT NULL${w.sql} ORDER BY r.year IS NULL, r.year, r.board IS NULL, r.board, r.id LIMIT ?`,
     )
     .all(...w.args, options.limit ?? DEFAULT_LIST_LIMIT) as Row[];
 }
@@ -519,12 +574,17 @@ const MAX_READ = 4 * RANK_BOUND;
  * a bounded search's time.
  */
 function tokens(text: string): string[] {
+  return foldText(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** Text as tokens() reads it before splitting it into words: lower case, Latin diacritics removed. */
+function foldText(text: string): string {
   return text
     .toLowerCase()
     .normalize('NFD')
-    .replace(/[\u0300-\u036f]+/g, '')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
+    .replace(/[\u0300-\u036f]+/g, '');
 }
 
 /**
@@ -639,6 +699,22 @@ function newestMatches(db: Database, words: string, f: Resolved): { ids: number[
 interface Phrase {
   tokens: string[];
   prefix: boolean;
+  /**
+   * Where the phrase occurs in a folded text (foldText): its tokens as whole words (tokens()'s
+   * words are the runs of letters and digits), parted by anything else, the last one only begun
+   * when it is a prefix. Occurrences of a phrase of several words may overlap (`a a` twice in
+   * `a a a`, as phraseCount counts them): the phrase is then looked for ahead of each word start.
+   */
+  pattern: RegExp;
+}
+
+const WORD = '[\\p{L}\\p{N}]';
+const NOT_WORD = '[^\\p{L}\\p{N}]';
+
+function phrasePattern(tokens: string[], prefix: boolean): RegExp {
+  // Tokens are runs of letters and digits: nothing in them needs escaping.
+  const body = `${tokens.join(`${NOT_WORD}+`)}${prefix ? '' : `(?!${WORD})`}`;
+  return new RegExp(tokens.length > 1 ? `(?<!${WORD})(?=${body})` : `(?<!${WORD})${body}`, 'gu');
 }
 
 /** The words of a search as FTS5 reads ftsQuery's output: each a phrase of its tokens, a trailing * making the last a prefix. */
@@ -646,21 +722,31 @@ function searchPhrases(words: string): Phrase[] {
   return words
     .split(/\s+/)
     .map((w) => ({ tokens: tokens(w.replace(/\*+$/, '')), prefix: w.endsWith('*') }))
-    .filter((p) => p.tokens.length > 0);
+    .filter((p) => p.tokens.length > 0)
+    .map((p) => ({ ...p, pattern: phrasePattern(p.tokens, p.prefix) }));
 }
 
-/** How often a phrase occurs in a page's tokens. */
-function phraseCount(toks: string[], p: Phrase): number {
+/**
+ * How often a phrase occurs in a folded text: as phraseCount counts it in the text's tokens
+ * (test/query-plans.test.ts holds it to a count over the tokens), without making the tokens.
+ */
+function phraseCountIn(folded: string, p: Phrase): number {
+  // Most pages lack most words: a plain look for the first token says so without the pattern.
+  if (!folded.includes(p.tokens[0]!)) return 0;
+  p.pattern.lastIndex = 0;
   let n = 0;
-  const last = p.tokens.length - 1;
-  outer: for (let i = 0; i + last < toks.length; i++) {
-    for (let j = 0; j <= last; j++) {
-      const t = toks[i + j]!;
-      if (j === last && p.prefix ? !t.startsWith(p.tokens[j]!) : t !== p.tokens[j]) continue outer;
-    }
+  while (p.pattern.exec(folded)) {
     n++;
+    // A match ahead of a word start is empty: step past it.
+    if (p.tokens.length > 1) p.pattern.lastIndex++;
   }
   return n;
+}
+
+/** How often each word (phrase) of a search occurs in a text, as a filtered search ranks it. */
+export function countPhrases(text: string, words: string): number[] {
+  const folded = foldText(text);
+  return searchPhrases(words).map((p) => phraseCountIn(folded, p));
 }
 
 interface ScoredPage {
@@ -692,6 +778,16 @@ function bm25Order(pages: ScoredPage[]): number[] {
  * in order; null when there are more than MAX_FILTERED_PAGES; with a smaller `most`, the first `most` of them.
  */
 export function filteredPages(db: Database, f: Resolved, most = MAX_FILTERED_PAGES): number[] | null {
+  if (summariesFresh(db) && db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_pages'").get()) {
+    // (A database of an older schema, read without upgrading it, has no summary_pages.)
+    // Each page's year and board, as the branches below find them, kept by every writer run
+    // (summary_pages, src/store/migrations.ts refreshPageSummary): one index read, in rowid order.
+    // One year (newestMatches asks year by year) as an equality: the index then gives the pages in
+    // rowid order, read only up to `most`.
+    const w = f.from !== undefined && f.from === f.to ? { sql: ` AND year = ?${f.board !== undefined ? ' AND board = ?' : ''}`, args: f.board !== undefined ? [f.from, f.board] : [f.from] } : where({ from: f.from, to: f.to, board: f.board });
+    const ids = db.prepare(`SELECT id FROM summary_pages WHERE 1${w.sql} ORDER BY id LIMIT ?`).pluck().all(...w.args, most + 1) as number[];
+    return ids.length > most ? (most < MAX_FILTERED_PAGES ? ids.slice(0, most) : null) : ids;
+  }
   const cond = (t: string, board = true) => {
     const parts: string[] = [];
     const args: Array<string | number> = [];
@@ -819,8 +915,8 @@ function scorePages(db: Database, phrases: Phrase[], ids: number[], enough: numb
     for (const id of chunk) {
       const text = byId.get(id) ?? '';
       read++;
-      const toks = tokens(text);
-      const tf = phrases.map((p) => phraseCount(toks, p));
+      const folded = foldText(text);
+      const tf = phrases.map((p) => phraseCountIn(folded, p));
       if (tf.every((n) => n > 0)) pages.push({ id, length: text.length, tf });
       if (pages.length >= enough || read >= readLimit) return { pages, read };
     }

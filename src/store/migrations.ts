@@ -566,6 +566,26 @@ export const MIGRATIONS: Migration[] = [
     name: 'pages that could not be read, counted per run',
     up: (db) => db.exec('ALTER TABLE runs ADD COLUMN pages_failed INTEGER NOT NULL DEFAULT 0'),
   },
+  {
+    version: 13,
+    name: 'query speed: the year and board of every page (filtered search); indexes read in the order of unit histories, incomplete reports and classes',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE summary_pages (id INTEGER PRIMARY KEY, year INTEGER, board TEXT);
+        CREATE INDEX summary_pages_year ON summary_pages(year);
+        CREATE INDEX summary_pages_board ON summary_pages(board, year);
+        -- query unit: every column it answers with, so its rows come from the index alone.
+        CREATE INDEX participations_unit_rows ON participations(unit_id, counted, year, board, name, department, class, operator, document_id);
+        -- ... and the units a name's spelling identities stand for, from an index too.
+        CREATE INDEX participations_identity_unit ON participations(identity_id, unit_id);
+        -- query incomplete: in its order (no year last, then board), read up to its limit (reports_missing still counts them).
+        CREATE INDEX reports_incomplete ON reports(year IS NULL, year, board IS NULL, board, id) WHERE missing IS NOT NULL;
+        -- query classes: the sums per year and class from the index, without reading the table.
+        CREATE INDEX summary_classes_year ON summary_classes(year, class, reports);
+      `);
+      refreshPageSummary(db);
+    },
+  },
 ];
 
 /**
@@ -653,11 +673,31 @@ export function refreshSummaries(db: Database): void {
         FROM extractions e JOIN event_dates t ON t.document_id = e.document_id
         WHERE e.counted AND t.kind IN ('award', 'registration_deadline', 'submission_deadline', 'minutes_deadline') GROUP BY e.year, e.board, t.kind;
     `);
+    refreshPageSummary(db);
     db.prepare('DELETE FROM summary_unit_aliases').run();
     const alias = db.prepare('INSERT INTO summary_unit_aliases (board, name, years, possibly_renamed_to, to_board, "from", similarity) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const a of computeUnitAliases(db, {})) alias.run(a.board, a.name, a.years, a.possibly_renamed_to, a.to_board, a.from, a.similarity);
     db.prepare("UPDATE summary_state SET dirty = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1").run();
   })();
+}
+
+/**
+ * summary_pages (migration 13): each page's year and board as a filtered search reads them, its
+ * report's, else its record's (`coalesce(r.year, e.year)`, `coalesce(r.board, e.board)`); pages with
+ * neither are left out (no filter keeps them). `id` is the page's rowid (pages_fts's). Indexed by
+ * year and by board and year, so the pages of a year (of a board) come in rowid order. Rebuilt with
+ * the other summaries; a database migrated to an older version has no such table yet (nothing to do).
+ */
+export function refreshPageSummary(db: Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_pages'").get()) return;
+  db.exec(`
+    DELETE FROM summary_pages;
+    INSERT INTO summary_pages (id, year, board)
+      SELECT p.rowid, coalesce(r.year, e.year), coalesce(r.board, e.board)
+      FROM pages p LEFT JOIN report_documents rd ON rd.document_id = p.document_id LEFT JOIN reports r ON r.id = rd.report_id
+        LEFT JOIN extractions e ON e.document_id = p.document_id
+      WHERE coalesce(r.year, e.year) IS NOT NULL OR coalesce(r.board, e.board) IS NOT NULL;
+  `);
 }
 
 /**
