@@ -77,6 +77,7 @@ export const MERGE_TABLES: Record<string, 'merged' | 'derived' | 'static' | 'che
   summary_deadlines: 'derived',
   summary_unit_aliases: 'derived',
   summary_board_names: 'derived',
+  summary_pages: 'derived',
   labels: 'static',
   schema_migrations: 'checked',
 };
