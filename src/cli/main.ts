@@ -265,7 +265,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         ),
       ),
-    { limit: 'the most rows to show: search (default 20 pages), signatories and incomplete (default 100); the total is said on stderr' },
+    { limit: 'the most rows to show: search (default 20 pages), unit, signatories and incomplete (default 100); the total is said on stderr' },
   ).action(async (name: string, args: string[], o) => {
     if (!QUERY_NAMES.includes(name)) {
       const guess = closest(name, QUERY_NAMES);
@@ -281,7 +281,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         columns = sqlColumns(db, args.join(' '));
         rows = sql(db, args.join(' '), [sqlParams(o.param)]);
       } else {
-        // --limit: search, signatories and incomplete take it; the other queries refuse it, as any option they do not take (sql: LIMIT in the SELECT).
+        // --limit: search, unit, signatories and incomplete take it; the other queries refuse it, as any option they do not take (sql: LIMIT in the SELECT).
         const given = (['from', 'to', 'board', 'class', 'by', 'limit'] as QueryOption[]).filter((k) => o[k] !== undefined);
         const answer = runNamedQuery(db, name, args.join(' '), { filters: { from: o.from, to: o.to, board: o.board, class: o.class }, by: o.by, limit: o.limit }, given);
         for (const note of answer.notes) io.stderr.write(`${PREFIX}${note}\n`);
