@@ -170,6 +170,33 @@ function errorPage(c: Context, status: 400 | 401 | 403 | 404 | 409 | 500, title:
   return c.html(layout(title, current, html`<h1>${title}</h1><p class="error" role="alert" data-testid="error">${message}</p><p><a href="/trends">Till trenderna</a></p>`));
 }
 
+/**
+ * Rendered pages by their resolved filters, dropped as soon as the archive changes (SQLite's
+ * data_version moves when any other connection commits: an ingest, a correction made here), so a
+ * page is never stale. At most `size` pages, the oldest dropped first.
+ */
+class PageCache {
+  private pages = new Map<string, string>();
+  private version = -1;
+  constructor(
+    private readonly db: Database,
+    private readonly size = 64,
+  ) {}
+  get(key: string): string | undefined {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.version) {
+      this.pages.clear();
+      this.version = version;
+    }
+    return this.pages.get(key);
+  }
+  set(key: string, page: string): string {
+    if (this.pages.size >= this.size) this.pages.delete(this.pages.keys().next().value!);
+    this.pages.set(key, page);
+    return page;
+  }
+}
+
 /** Search hits on a page. */
 const SEARCH_PAGE = 30;
 
@@ -182,6 +209,8 @@ export function createApp(options: AppOptions): Hono {
   const cookie = (name: string) => `beslutsarkiv_${name}_${options.cookieSuffix()}`;
   const csrfOf = (session: string) => createHmac('sha256', secret).update(session).digest('base64url');
   const csrf = (c: Context) => c.get('csrf' as never) as unknown as string;
+
+  const trendsCache = new PageCache(db);
 
   // Security headers on every answer, errors included; the time the server spent (Server-Timing, read by scripts/bench-serve.ts).
   app.use('*', async (c, next) => {
@@ -259,6 +288,9 @@ export function createApp(options: AppOptions): Hono {
   // ---- Trends
   app.get('/trends', (c) => {
     const f = trendFilters(c, db);
+    const key = JSON.stringify(f);
+    const cached = trendsCache.get(key);
+    if (cached !== undefined) return c.html(cached);
     const byYear = participation(db, ['year'], f);
     const byBoard = participation(db, ['year', 'board'], f);
     const byClass = participation(db, ['year', 'class'], f);
@@ -320,7 +352,7 @@ ${f.class ? html`<p class="note">Datumen gäller rapporterna, inte klasserna: kl
 ${table('table-deadlines', dates, [['year', 'År'], ['label', 'Vad'], ['earliest', 'Tidigast'], ['latest', 'Senast'], ['reports', 'Rapporter']], 'Datum per år')}
 ${downloads('deadlines', {}, { from: f.from, to: f.to, board: f.board })}
 </section>`;
-    return c.html(layout('Trender', '/trends', body));
+    return c.html(trendsCache.set(key, String(layout('Trender', '/trends', body))));
   });
 
   // ---- The named queries as CSV/JSON (the same rows as `beslutsarkiv query <name>`)
