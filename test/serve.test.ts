@@ -4,7 +4,9 @@
  * bad parameters, downloads equal to `query`, diacritic-insensitive search, and a correction that
  * shows at once. The browser test (Chromium) is test/e2e*.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -434,5 +436,27 @@ describe('corrections from the web', () => {
     } finally {
       d.close();
     }
+  });
+});
+
+describe('the serve command', () => {
+  it('prints one line with the URL, serves, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit');
+    const line = await new Promise<string>((ok) => createInterface({ input: child.stdout! }).once('line', ok));
+    expect(line).toMatch(/^beslutsarkiv serve: http:\/\/127\.0\.0\.1:\d+\/$/);
+    const url = line.slice('beslutsarkiv serve: '.length);
+    const res = await fetch(`${url}trends`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('data-testid="chart-participation"');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+  });
+
+  it('says in words when there is no database', async () => {
+    const r = await promisify(execFile)(process.execPath, [BIN, 'serve', '--db', join(dir, 'none.sqlite'), '--port', '0'], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(2);
+    expect((r as { stderr: string }).stderr).toMatch(/no database at .*none\.sqlite/);
   });
 });

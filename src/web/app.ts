@@ -21,7 +21,7 @@ import {
 } from '../index.js';
 import { barChart, lineChart, seriesBy } from './charts.js';
 import {
-  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
+  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, prefixSearch, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
 } from './data.js';
 import { layout, qs, show, table } from './layout.js';
 import { evidenceKey, recordView, webReviewQueue, type ValueRow } from './record.js';
@@ -153,15 +153,6 @@ function markedText(text: string, ranges: Array<{ start: number; end: number; n:
   return html`${parts}`;
 }
 
-/** Search words as beginnings of words (a trailing *), but for words of one or two letters and words in "quotes". */
-export function prefixWords(q: string): string {
-  return q
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => (/^".*"$/.test(w) ? w.slice(1, -1) : w.endsWith('*') || [...w].length < 3 ? w : `${w}*`))
-    .join(' ');
-}
-
 /** A search snippet (matches in [brackets]) as escaped text with <mark>s. */
 function snippetHtml(snippet: string) {
   const parts: unknown[] = [];
@@ -179,6 +170,36 @@ function errorPage(c: Context, status: 400 | 401 | 403 | 404 | 409 | 500, title:
   return c.html(layout(title, current, html`<h1>${title}</h1><p class="error" role="alert" data-testid="error">${message}</p><p><a href="/trends">Till trenderna</a></p>`));
 }
 
+/**
+ * Rendered pages by their resolved filters, dropped as soon as the archive changes (SQLite's
+ * data_version moves when any other connection commits: an ingest, a correction made here), so a
+ * page is never stale. At most `size` pages, the oldest dropped first.
+ */
+class PageCache {
+  private pages = new Map<string, string>();
+  private version = -1;
+  constructor(
+    private readonly db: Database,
+    private readonly size = 64,
+  ) {}
+  get(key: string): string | undefined {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.version) {
+      this.pages.clear();
+      this.version = version;
+    }
+    return this.pages.get(key);
+  }
+  set(key: string, page: string): string {
+    if (this.pages.size >= this.size) this.pages.delete(this.pages.keys().next().value!);
+    this.pages.set(key, page);
+    return page;
+  }
+}
+
+/** Search hits on a page. */
+const SEARCH_PAGE = 30;
+
 export const LOCKED_MESSAGE = 'an ingest is running, try again';
 
 export function createApp(options: AppOptions): Hono {
@@ -188,6 +209,8 @@ export function createApp(options: AppOptions): Hono {
   const cookie = (name: string) => `beslutsarkiv_${name}_${options.cookieSuffix()}`;
   const csrfOf = (session: string) => createHmac('sha256', secret).update(session).digest('base64url');
   const csrf = (c: Context) => c.get('csrf' as never) as unknown as string;
+
+  const trendsCache = new PageCache(db);
 
   // Security headers on every answer, errors included; the time the server spent (Server-Timing, read by scripts/bench-serve.ts).
   app.use('*', async (c, next) => {
@@ -265,11 +288,16 @@ export function createApp(options: AppOptions): Hono {
   // ---- Trends
   app.get('/trends', (c) => {
     const f = trendFilters(c, db);
+    const key = JSON.stringify(f);
+    const cached = trendsCache.get(key);
+    if (cached !== undefined) return c.html(cached);
     const byYear = participation(db, ['year'], f);
     const byBoard = participation(db, ['year', 'board'], f);
     const byClass = participation(db, ['year', 'class'], f);
-    // Per board the table is the boards query (a row a board); the chart's year-by-board rows are a download.
-    const perBoard = boards(db, f);
+    // Over all years (or one) the per-board table is the boards query, a row a board, from its summary
+    // (the year-by-board rows, hundreds at 100,000 documents, are a download); over a span of years,
+    // which boards() counts from the detail tables, the span's year-by-board rows.
+    const perBoard = f.from === undefined && f.to === undefined ? boards(db, f) : undefined;
     const classes = classesOffered(db, f);
     const dates = deadlines(db, { from: f.from, to: f.to, board: f.board });
     const boardNames = (boards(db) as Array<{ board: string | null }>).map((r) => r.board).filter((b): b is string => !!b).sort((a, b) => a.localeCompare(b, 'sv'));
@@ -299,9 +327,12 @@ ${downloads('participation')}
 <section aria-labelledby="h-board">
 <h2 id="h-board">Per nämnd</h2>
 ${lineChart('chart-board', 'Enheter per nämnd och år', 'Enheter', seriesBy(byBoard, 'board', 'units', boardName))}
-${table('table-board', perBoard, [['board', 'Nämnd', (v) => boardName(v)], ['first', 'Första år'], ['last', 'Senaste år'], ['years', 'År'], ['units', 'Enheter'], ['reports', 'Rapporter']], 'Deltagande per nämnd')}
+${perBoard
+  ? html`${table('table-board', perBoard, [['board', 'Nämnd', (v) => boardName(v)], ['first', 'Första år'], ['last', 'Senaste år'], ['years', 'År'], ['units', 'Enheter'], ['reports', 'Rapporter']], 'Deltagande per nämnd')}
 ${downloads('boards')}
-<p class="downloads">Per nämnd och år: <a data-testid="download-csv-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'csv' })}">CSV</a> <a data-testid="download-json-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'json' })}">JSON</a></p>
+<p class="downloads">Per nämnd och år: <a data-testid="download-csv-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'csv' })}">CSV</a> <a data-testid="download-json-by-board" href="/api/query/participation${qs({ from: f.from, to: f.to, board: f.board, class: f.class, by: 'year,board', format: 'json' })}">JSON</a></p>`
+  : html`${table('table-board', byBoard, [['year', 'År'], ['board', 'Nämnd', (v) => boardName(v)], ['units', 'Enheter'], ['reports', 'Rapporter']], 'Deltagande per nämnd och år')}
+${downloads('participation', { by: 'year,board' })}`}
 </section>
 <section aria-labelledby="h-class">
 <h2 id="h-class">Per klass</h2>
@@ -321,7 +352,7 @@ ${f.class ? html`<p class="note">Datumen gäller rapporterna, inte klasserna: kl
 ${table('table-deadlines', dates, [['year', 'År'], ['label', 'Vad'], ['earliest', 'Tidigast'], ['latest', 'Senast'], ['reports', 'Rapporter']], 'Datum per år')}
 ${downloads('deadlines', {}, { from: f.from, to: f.to, board: f.board })}
 </section>`;
-    return c.html(layout('Trender', '/trends', body));
+    return c.html(trendsCache.set(key, String(layout('Trender', '/trends', body))));
   });
 
   // ---- The named queries as CSV/JSON (the same rows as `beslutsarkiv query <name>`)
@@ -558,10 +589,26 @@ ${review.corrections.length
     const to = yearParam(c, 'to');
     const board = param(c, 'board');
     // Each word also as a beginning (Swedish adds its definite forms at the end: forvaltning finds förvaltningen); "quoted" words exactly.
-    // The words as typed first; when they find less than a page, as beginnings too (a common word as a
-    // beginning matches most of a large archive, seconds of ranking, and its exact matches fill the page anyway).
-    let answer = q === undefined ? undefined : searchPaged(db, q, { from, to, board }, { limit: 30 });
-    if (q !== undefined && answer && answer.total < 30 && prefixWords(q) !== q) answer = searchPaged(db, prefixWords(q), { from, to, board }, { limit: 30 });
+    // The words as typed first (ranked); when they find less than a page, pages with words that begin
+    // with them follow, in archive order (ranking every page a common beginning matches takes seconds).
+    const answer = q === undefined ? undefined : searchPaged(db, q, { from, to, board: board === undefined ? undefined : matchBoard(db, board).board }, { limit: SEARCH_PAGE });
+    const hits: Array<{ sha256?: string; file: unknown; page: number; year: unknown; board: unknown; snippet: string }> = (answer?.rows ?? []).map((r) => ({
+      sha256: r.path ? shaOfPath(db, String(r.path)) : undefined,
+      file: r.file,
+      page: Number(r.page),
+      year: r.year,
+      board: r.board,
+      snippet: String(r.snippet ?? ''),
+    }));
+    let beginnings = 0;
+    if (q !== undefined && answer && answer.total < SEARCH_PAGE && !q.includes('"')) {
+      const seen = new Set(hits.map((h) => `${h.sha256}#${h.page}`));
+      for (const h of prefixSearch(db, q, { from, to, board: board === undefined ? undefined : matchBoard(db, board).board }, SEARCH_PAGE + hits.length)) {
+        if (hits.length >= SEARCH_PAGE || seen.has(`${h.sha256}#${h.page}`)) continue;
+        hits.push(h);
+        beginnings++;
+      }
+    }
     const body = html`<h1>Sök i texterna</h1>
 <form class="inline" data-testid="search" method="get" action="/search" role="search">
 <label>Ord (å/ä/ö och ordslut spelar ingen roll; "citattecken" för exakt ord) <input name="q" type="search" value="${q ?? ''}" size="40" autofocus></label>
@@ -571,11 +618,11 @@ ${review.corrections.length
 <button type="submit">Sök</button>
 </form>
 ${answer
-  ? html`<p class="muted" data-testid="search-total">${answer.total} sidor träffade${answer.rows.length < answer.total ? `, de ${answer.rows.length} bästa visas` : ''}${answer.bounded ? ` (bland de ${answer.bounded.pages} nyaste sidorna, från ${answer.bounded.from}; begränsa med år)` : ''}.</p>
-${answer.rows.map((r) => {
-  const sha = r.path ? shaOfPath(db, String(r.path)) : undefined;
-  return html`<div class="hit" data-testid="search-hit"><div>${sha ? html`<a href="/documents/${sha}#page-${Number(r.page)}">${show(r.file)}, sida ${show(r.page)}</a>` : html`${show(r.file)}, sida ${show(r.page)}`} <span class="muted">${show(r.year)} ${show(r.board)}</span></div><p class="snippet">${snippetHtml(String(r.snippet ?? ''))}</p></div>`;
-})}`
+  ? html`<p class="muted" data-testid="search-total">${answer.total} sidor med orden${answer.rows.length < answer.total ? `, de ${answer.rows.length} bästa visas` : ''}${answer.bounded ? ` (bland de ${answer.bounded.pages} nyaste sidorna, från ${answer.bounded.from}; begränsa med år)` : ''}${beginnings ? `; ${beginnings} sidor med ord som börjar så följer, i arkivordning` : ''}.</p>
+${hits.map(
+  (h) =>
+    html`<div class="hit" data-testid="search-hit"><div>${h.sha256 ? html`<a href="/documents/${h.sha256}#page-${h.page}">${show(h.file)}, sida ${h.page}</a>` : html`${show(h.file)}, sida ${h.page}`} <span class="muted">${show(h.year)} ${show(h.board)}</span></div><p class="snippet">${snippetHtml(h.snippet)}</p></div>`,
+)}`
   : ''}`;
     return c.html(layout('Sök', '/search', body));
   });
