@@ -153,6 +153,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism())),
       'progress bar and summary',
     )
+      .addOption(new Option('--ocr-engine <engine>', 'auto: native tesseract when installed (tesseract ≥ 5 with swe on PATH), else wasm; wasm: the built-in tesseract.js; native: the system\'s tesseract (an error when missing)').choices(['auto', 'wasm', 'native']).default('auto'))
       .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged'))
       .addOption(new Option('--allow-empty', `mark known files missing even when their folder is empty, missing or unmounted, or more than 20 % of them are gone`))
       .addOption(new Option('--watch', 'keep running: ingest files added to or changed in the folders once they stop growing (until SIGTERM or Ctrl-C)'))
@@ -176,6 +177,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       const options = {
         db: o.db,
         concurrency: o.concurrency,
+        ocrEngine: o.ocrEngine,
         limits: limitsFrom(o),
         signal: controller.signal,
         forceOcr: o.forceOcr ?? false,
@@ -522,7 +524,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         lines.push(oldest ? `${morning.unprocessed_files} files not stored (failed in every run since): the oldest ${oldest.path}, failing since ${localTime(oldest.since)} [${oldest.code}]` : 'every file that failed has since been stored (or none failed)', '');
         if (r) {
           lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${localTime(r.started_at)}${r.finished_at ? `, took ${duration(r.started_at, r.finished_at)}` : ''}`);
-          lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}${r.ocr_engine ? `; OCR engine ${r.ocr_engine}` : ''}`);
           lines.push(`  seen ${r.seen}, ingested ${r.ingested}, changed ${r.changed}, unchanged ${r.unchanged}, reprocessed ${r.reprocessed}, moved ${r.moved}, duplicates ${r.duplicate}, missing ${r.missing}, skipped ${r.skipped}, failed ${r.failed}`);
           lines.push('', 'recent runs:');
           for (const x of s.runs) {

@@ -566,6 +566,15 @@ export const MIGRATIONS: Migration[] = [
     name: 'pages that could not be read, counted per run',
     up: (db) => db.exec('ALTER TABLE runs ADD COLUMN pages_failed INTEGER NOT NULL DEFAULT 0'),
   },
+  {
+    version: 14,
+    name: 'the OCR engine of each run (tesseract.js or native tesseract, with its version)',
+    up: (db) => {
+      // Idempotent: a test that re-runs older migrations may leave the column in place.
+      const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all() as string[];
+      if (!columns.includes('ocr_engine')) db.exec('ALTER TABLE runs ADD COLUMN ocr_engine TEXT');
+    },
+  },
 ];
 
 /**
