@@ -487,8 +487,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       .addOption(new Option('--explain', 'list every change the repair made, with its rule, instead of the text'))
       .addOption(new Option('--raw', 'print the text as read, before repair')),
   ).action(async (file: string, o) => {
-    const [{ OcrPool }, { readDocument }, { Archive }] = await Promise.all([import('../ocr/worker-pool.js'), import('../pipeline.js'), import('../store/archive.js')]);
-    const pool = new OcrPool({ size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
+    const [{ createOcrEngine }, { readDocument }, { Archive }] = await Promise.all([import('../ocr/engine.js'), import('../pipeline.js'), import('../store/archive.js')]);
+    // The engine ingest picks by default, so that pages it OCRed come from its cache.
+    const pool = createOcrEngine('auto', { size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
     const db = existsSync(resolve(o.db)) ? openDatabase(o.db, { readonly: true }) : undefined;
     try {
       const doc = await readDocument(file, { pool, limits: limitsFrom(o), cache: db ? readOnlyCache(new Archive(db)) : undefined });
