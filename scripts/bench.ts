@@ -2,7 +2,7 @@
  * Benchmarks: OCR side by side with the native tesseract pipeline, the levers behind our OCR speed,
  * repair speed, text ingest, the cost of a re-run, and query latency on a 100,000-document archive.
  *
- *   npm run bench [-- --quick]
+ *   npm run bench [-- --quick] [--ocr-engines-only]
  *
  * Inputs are generated into bench/out/ (scans rendered from the corpus texts, so every page's true
  * text is known; text documents made from the seeds; the synthetic archive) and reused by later
@@ -178,10 +178,10 @@ async function nativeRun(set: OcrSet, work: string, render: string[]): Promise<{
 // Ours, end to end: the CLI in a fresh process (read, OCR, repair, extract, store), two workers,
 // like a scheduled run; module and model loading are included, as process start is for native.
 
-async function oursRun(set: OcrSet, db: string): Promise<{ seconds: number; texts: Record<string, string[]>; repaired: Record<string, string[]> }> {
+async function oursRun(set: OcrSet, db: string, engine: 'wasm' | 'native' = 'wasm'): Promise<{ seconds: number; texts: Record<string, string[]>; repaired: Record<string, string[]> }> {
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.js'), 'ingest', set.dir, '--db', db, '--concurrency', '2', '--log-format', 'json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.js'), 'ingest', set.dir, '--db', db, '--concurrency', '2', '--ocr-engine', engine, '--log-format', 'json'], { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench: our run failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const conn = new Database(db, { readonly: true });
@@ -253,6 +253,52 @@ async function benchDuplex(set: OcrSet, native: boolean): Promise<number> {
     ratios.push(n.seconds / o.seconds);
   }
   return stats.record(`ocr_ratio on duplex scans (${set.pages} images, half of them empty back sides)`, 'ratio', ratios);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The native engine (issue 15): beslutsarkiv with --ocr-engine native (the system's tesseract, one
+// process per page, fed our prepared grey 200-dpi image) against the plain native pipeline on the
+// same scans, alternating, in one run. ocr_ratio_native_engine = native pipeline time / our time
+// (goal ≥ 1.2). Also the per-core rates docs/scale.md builds on.
+
+async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number) {
+  const none = { ratio: Number.NaN, pps: Number.NaN, acc: Number.NaN, pipelinePps: Number.NaN, perCoreNative: Number.NaN, perCoreWasm: wasmPps / 2 };
+  if (!native) return none;
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const ratios: number[] = [];
+  let acc = Number.NaN;
+  for (let r = 0; r < RUNS; r++) {
+    let o = 0;
+    let n = 0;
+    const runOurs = async () => {
+      const result = await oursRun(set, join(OUT, 'ocr-native-engine.sqlite'), 'native');
+      o = result.seconds;
+      acc = accuracy(set, result.texts);
+    };
+    const runNative = async () => {
+      n = (await nativeRun(set, join(OUT, 'native-work'), ['-r', '300'])).seconds;
+    };
+    // Alternate the order, so neither side always runs on a machine warmed by the other.
+    if (r % 2 === 0) {
+      await runNative();
+      await runOurs();
+    } else {
+      await runOurs();
+      await runNative();
+    }
+    ours.push(set.pages / o);
+    theirs.push(set.pages / n);
+    ratios.push(n / o);
+  }
+  const pps = stats.record(`OCR end to end, beslutsarkiv CLI --ocr-engine native, 2 processes (${set.pages} pages)`, 'pages/s', ours);
+  const pipelinePps = stats.record('OCR end to end, pdftoppm -r 300 + tesseract, 2 processes (same runs)', 'pages/s', theirs);
+  const ratio = stats.record('ocr_ratio_native_engine = native pipeline time / beslutsarkiv --ocr-engine native', 'ratio', ratios);
+  stats.note('word accuracy, beslutsarkiv --ocr-engine native (before repair)', 'accuracy', acc);
+  // Two processes (or workers) on two cores: per core is half, process start and the rest of the pipeline included.
+  stats.note('per core, end to end: beslutsarkiv --ocr-engine native', 'pages/s', pps / 2);
+  stats.note('per core, end to end: beslutsarkiv --ocr-engine wasm', 'pages/s', wasmPps / 2);
+  return { ratio, pps, acc, pipelinePps, perCoreNative: pps / 2, perCoreWasm: wasmPps / 2 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +457,14 @@ if (!native) console.error('bench: native tesseract is not available; the side-b
 const set = await ocrSet(quick ? 2 : 4, quick ? 2 : 3, quick ? 2 : 4);
 const side = await benchSideBySide(set, native);
 const duplexRatio = await benchDuplex(await duplexSet(quick ? 1 : 2), native);
+const nativeEngine = await benchNativeEngine(set, native, side.oursPps);
+if (process.argv.includes('--ocr-engines-only')) {
+  // The OCR engine figures alone (docs/scale.md), without the rest of the bench.
+  stats.print(`beslutsarkiv bench, OCR engines only${quick ? ' (quick)' : ''}: ${RUNS} runs each, node ${process.version}`);
+  const n = (x: number, digits: number) => (Number.isFinite(x) ? +x.toFixed(digits) : null);
+  console.log(JSON.stringify({ ocr_pages_per_s: n(side.oursPps, 3), tesseract_cli_pages_per_s: n(side.nativePps, 3), ocr_ratio: n(side.ratio, 3), ocr_ratio_duplex: n(duplexRatio, 3), ocr_ratio_native_engine: n(nativeEngine.ratio, 3), ocr_native_engine_pages_per_s: n(nativeEngine.pps, 3), ocr_native_engine_word_accuracy: n(nativeEngine.acc, 4), ocr_pages_per_s_per_core_wasm: n(nativeEngine.perCoreWasm, 3), ocr_pages_per_s_per_core_native: n(nativeEngine.perCoreNative, 3), median_of: RUNS }));
+  process.exit(0);
+}
 const recognition = await benchRecognition(jpegPages(quick ? 3 : 6), native);
 
 const wps = [] as number[];
@@ -450,6 +504,11 @@ console.log(
     tesseract_cli_word_accuracy: num(side.nativeAcc, 4),
     tesseract_cli_tuned_pages_per_s: num(side.tunedPps, 3),
     ocr_ratio_duplex: num(duplexRatio, 3),
+    ocr_ratio_native_engine: num(nativeEngine.ratio, 3),
+    ocr_native_engine_pages_per_s: num(nativeEngine.pps, 3),
+    ocr_native_engine_word_accuracy: num(nativeEngine.acc, 4),
+    ocr_pages_per_s_per_core_wasm: num(nativeEngine.perCoreWasm, 3),
+    ocr_pages_per_s_per_core_native: num(nativeEngine.perCoreNative, 3),
     ocr_steady_s_per_page: num(recognition.steadyS, 3),
     ocr_recognize_pages_per_s: num(recognition.pps, 3),
     tesseract_cli_same_image_s_per_page: num(recognition.nativeSteady, 3),

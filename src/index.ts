@@ -20,6 +20,9 @@ export { findFiles, IGNORE_FILE, parseShard, checkShard, shardOfRelative, relati
 export type { Shard } from './ingest/walk.js';
 // Stage 2: OCR
 export { OcrPool } from './ocr/worker-pool.js';
+export { createOcrEngine, resolveOcrEngine, OCR_ENGINES } from './ocr/engine.js';
+export type { OcrEngine, OcrEngineChoice, OcrEngineOptions, OcrResult } from './ocr/engine.js';
+export { NativeOcrEngine, NativeOcrMissingError, detectNativeTesseract, INSTALL_COMMAND } from './ocr/native.js';
 export { ocrPages, ocrCacheKey } from './ocr/ocr-pages.js';
 export { locateTrainedData } from './ocr/trained-data.js';
 // Stage 3: normalize (repair)

@@ -28,7 +28,7 @@ import { checkShard, findFiles, inShard, type Shard } from './ingest/walk.js';
 import { DEFAULT_LIMITS, ocrPageAllowanceMs, type Limits } from './limits.js';
 import { ReaderPool, TextStages } from './ingest/sandbox.js';
 import { ocrPages, PAGE_FAILED } from './ocr/ocr-pages.js';
-import { OcrPool } from './ocr/worker-pool.js';
+import { createOcrEngine, type OcrEngine, type OcrEngineChoice } from './ocr/engine.js';
 import { normalizeDocument, REPAIR_VERSION } from './repair/normalize.js';
 import { extractDocument, EXTRACT_VERSION } from './extract/extract.js';
 import { layoutDocument } from './layout/stage.js';
@@ -109,8 +109,14 @@ export interface IngestOptions {
   db: string;
   /** Files processed and pages OCRed at once. Default: number of cores. */
   concurrency?: number;
-  /** Test seam: the OCR pool to use (default: a new one sized by concurrency). */
-  pool?: OcrPool;
+  /**
+   * OCR engine: `wasm` (tesseract.js, built in), `native` (the system's tesseract ≥ 5 with swe;
+   * NativeOcrMissingError when it is not installed) or `auto` (native when installed; the default).
+   * Pages OCRed by one engine are stale for the other: switching OCRs them again.
+   */
+  ocrEngine?: OcrEngineChoice;
+  /** Test seam: the OCR engine to use (default: a new one of ocrEngine, sized by concurrency). */
+  pool?: OcrEngine;
   limits?: Partial<Limits>;
   /** Stops the batch: documents already finished stay stored; the run is marked interrupted. */
   signal?: AbortSignal;
@@ -263,7 +269,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 export interface ReadOptions {
-  pool: OcrPool;
+  pool: OcrEngine;
   limits: Limits;
   cache?: OcrCache;
   signal?: AbortSignal;
@@ -365,6 +371,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
   const shard = options.shard && checkShard(options.shard);
   const dbPath = resolve(options.db);
+  // The engine first: `--ocr-engine native` without native tesseract fails before anything is opened.
+  const pool = options.pool ?? createOcrEngine(options.ocrEngine ?? 'auto', { size: concurrency, timeoutMs: limits.ocrTimeoutMs });
   const lock = options.lock ?? acquireWriterLock(dbPath);
   const releaseLock = () => {
     if (!options.lock) lock.release();
@@ -377,7 +385,6 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
     throw error;
   }
   const archive = new Archive(db);
-  const pool = options.pool ?? new OcrPool({ size: concurrency, timeoutMs: limits.ocrTimeoutMs });
   // As many readers as files in flight; started on first use.
   const readers = new ReaderPool({ limits });
   const textStages = new TextStages(limits);
@@ -390,6 +397,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const failures: Failure[] = [];
   const pageFailures: PageFailure[] = [];
   const run = archive.startRun('ingest', shard ? [...paths, '--shard', `${shard.index}/${shard.count}`] : paths, STAGE_VERSIONS);
+  // Which engine OCRs in this run, for status and the run record (schema 14).
+  archive.db.prepare('UPDATE runs SET ocr_engine = ? WHERE id = ?').run(pool.label, run);
   try {
     // The database's own files are never inputs.
     const own = new Set([dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`, lock.path]);
@@ -541,7 +550,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
       };
       /** A stored document whose stage versions are out of date: rerun what is stale. */
       const refresh = async (documentId: number, sha: string, info: { size: number; mtimeMs: number }, bytes?: Buffer): Promise<boolean> => {
-        const stale = staleStages(archive.storedStages(documentId), () => pool.engine.engineId, options.forceOcr ?? false);
+        const stale = staleStages(archive.storedStages(documentId), () => pool.engineId, options.forceOcr ?? false);
         if (stale.ocr) {
           // OCR again (engine, model or settings changed, or forced): read the file anew.
           const content = bytes ?? (await readBytes(raw ?? path, name, watch.signal));

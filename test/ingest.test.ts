@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import PDFDocument from 'pdfkit';
 import { ingest, readDocument, type IngestEvent, type RunSummary } from '../src/pipeline.js';
 import { OcrPool } from '../src/ocr/worker-pool.js';
+import { createOcrEngine } from '../src/ocr/engine.js';
 import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -187,7 +188,8 @@ describe('re-ingesting', () => {
 
   it('never OCRs a page twice: the cache answers for known file + page + engine', async () => {
     const database = openDatabase(db);
-    const pool = new OcrPool({ size: 1, timeoutMs: 60_000 });
+    // The engine the earlier ingest chose (auto: native tesseract where it is installed), so its cache answers.
+    const pool = createOcrEngine('auto', { size: 1, timeoutMs: 60_000 });
     try {
       const doc = await readDocument(join(dir, 'mixed/2017-scan.pdf'), { pool, limits: DEFAULT_LIMITS, cache: new Archive(database).ocrCache() });
       expect(pool.recognized).toBe(0);

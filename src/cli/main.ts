@@ -165,6 +165,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         .addOption(new Option('--concurrency <n>', 'files and OCR pages processed at once').argParser(positiveInt).default(availableParallelism())),
       'progress bar and summary',
     )
+      .addOption(new Option('--ocr-engine <engine>', 'auto: native tesseract when installed (tesseract ≥ 5 with swe on PATH), else wasm; wasm: the built-in tesseract.js; native: the system\'s tesseract (an error when missing)').choices(['auto', 'wasm', 'native']).default('auto'))
       .addOption(new Option('--force-ocr', 'OCR scanned pages again even where engine, model and settings are unchanged'))
       .addOption(new Option('--allow-empty', `mark known files missing even when their folder is empty, missing or unmounted, or more than 20 % of them are gone`))
       .addOption(new Option('--watch', 'keep running: ingest files added to or changed in the folders once they stop growing (until SIGTERM or Ctrl-C)'))
@@ -193,6 +194,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       const options = {
         db: o.db,
         concurrency: o.concurrency,
+        ocrEngine: o.ocrEngine,
         limits: limitsFrom(o),
         signal: controller.signal,
         forceOcr: o.forceOcr ?? false,
@@ -541,8 +543,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
       .addOption(new Option('--explain', 'list every change the repair made, with its rule, instead of the text'))
       .addOption(new Option('--raw', 'print the text as read, before repair')),
   ).action(async (file: string, o) => {
-    const [{ OcrPool }, { readDocument }, { Archive }] = await Promise.all([import('../ocr/worker-pool.js'), import('../pipeline.js'), import('../store/archive.js')]);
-    const pool = new OcrPool({ size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
+    const [{ createOcrEngine }, { readDocument }, { Archive }] = await Promise.all([import('../ocr/engine.js'), import('../pipeline.js'), import('../store/archive.js')]);
+    // The engine ingest picks by default, so that pages it OCRed come from its cache.
+    const pool = createOcrEngine('auto', { size: availableParallelism(), timeoutMs: o.ocrTimeout * 1000 });
     const db = existsSync(resolve(o.db)) ? openDatabase(o.db, { readonly: true }) : undefined;
     try {
       const doc = await readDocument(file, { pool, limits: limitsFrom(o), cache: db ? readOnlyCache(new Archive(db)) : undefined });
@@ -578,7 +581,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void, ctx: RunCo
         lines.push(oldest ? `${morning.unprocessed_files} files not stored (failed in every run since): the oldest ${oldest.path}, failing since ${localTime(oldest.since)} [${oldest.code}]` : 'every file that failed has since been stored (or none failed)', '');
         if (r) {
           lines.push(`last run ${r.id} (${r.command}): ${r.status}, started ${localTime(r.started_at)}${r.finished_at ? `, took ${duration(r.started_at, r.finished_at)}` : ''}`);
-          lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          lines.push(`  versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}${r.ocr_engine ? `; OCR engine ${r.ocr_engine}` : ''}`);
           lines.push(`  seen ${r.seen}, ingested ${r.ingested}, changed ${r.changed}, unchanged ${r.unchanged}, reprocessed ${r.reprocessed}, moved ${r.moved}, duplicates ${r.duplicate}, missing ${r.missing}, skipped ${r.skipped}, failed ${r.failed}`);
           lines.push('', 'recent runs:');
           for (const x of s.runs) {

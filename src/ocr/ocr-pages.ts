@@ -17,10 +17,11 @@ import type { Source } from '../ingest/read-source.js';
 import type { OcrCache } from '../store/archive.js';
 import { CHECK_ORIENTATION_BELOW, fromPgm, judgeOrientation, toPgm, turnGrey, TURN_NAMES, type QuarterTurns } from './orientation.js';
 import { prepareForOcr, type PreparedImage } from './prepare-image.js';
-import type { OcrPool, OcrResult } from './worker-pool.js';
+import type { OcrEngine, OcrResult } from './engine.js';
 
 export interface OcrStageOptions {
-  pool: OcrPool;
+  /** The OCR engine (tesseract.js workers or native tesseract). */
+  pool: OcrEngine;
   cache?: OcrCache;
   signal?: AbortSignal;
 }
@@ -58,7 +59,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
   const failed = new Map<number, { code: DocumentErrorCode; reason: string }>();
   if (needOcr.length > 0) {
     const { pool, cache, signal } = options;
-    const engine = pool.engine.engineId;
+    const engine = pool.engineId;
     const misses = needOcr
       .map((page) => ({ page, key: ocrCacheKey(file.sha256, page.number, engine) }))
       .filter(({ page, key }) => {
@@ -201,7 +202,7 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
   file.pages = source.pages.map((p): Page => {
     if (p.text !== null) return { number: p.number, text: p.text, source: p.source, confidence: null };
     // A failed page keeps its place, empty; it carries the engine so that it is not taken for stale.
-    if (failed.has(p.number)) return { number: p.number, text: '', source: 'ocr', confidence: null, ocrEngine: options.pool.engine.engineId, blocks: [] };
+    if (failed.has(p.number)) return { number: p.number, text: '', source: 'ocr', confidence: null, ocrEngine: options.pool.engineId, blocks: [] };
     const { result, cached, engine } = results.get(p.number)!;
     if (cached) {
       addMessage(file, { stage: 'ocr', rule: 'ocr-cache', severity: 'info', page: p.number, reason: `page ${p.number} OCR text taken from the cache` });

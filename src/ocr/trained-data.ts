@@ -20,7 +20,7 @@ export interface TrainedData {
   engineId: string;
 }
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   try {
     return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
   } catch {

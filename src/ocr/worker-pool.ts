@@ -7,19 +7,14 @@
 import pLimit from 'p-limit';
 import type { OcrBlock } from '../document-file.js';
 import { DocumentError } from '../errors.js';
+import type { OcrEngine, OcrResult } from './engine.js';
 import { CHECK_ORIENTATION_BELOW, DESKEW_FROM } from './orientation.js';
 import { OCR_DPI, type PreparedImage } from './prepare-image.js';
-import { locateTrainedData, LANGUAGE, type TrainedData } from './trained-data.js';
+import { locateTrainedData, LANGUAGE, packageVersion, type TrainedData } from './trained-data.js';
 
 type TesseractWorker = import('tesseract.js').Worker;
 
-export interface OcrResult {
-  text: string;
-  confidence: number;
-  blocks: OcrBlock[];
-  /** The page had no ink and was not recognised. */
-  blank?: boolean;
-}
+export type { OcrResult } from './engine.js';
 
 export interface OcrPoolOptions {
   /** Workers (and pages recognized at once). Default: number of cores. */
@@ -77,7 +72,8 @@ interface PooledWorker {
   pages: number;
 }
 
-export class OcrPool {
+/** tesseract.js (WebAssembly) workers: the engine that needs nothing installed (`--ocr-engine wasm`). */
+export class OcrPool implements OcrEngine {
   readonly size: number;
   private readonly timeoutMs: number;
   private readonly recycleAfter: number;
@@ -102,6 +98,14 @@ export class OcrPool {
   get engine(): TrainedData {
     this.data ??= locateTrainedData(OCR_SETTINGS);
     return this.data;
+  }
+
+  get engineId(): string {
+    return this.engine.engineId;
+  }
+
+  get label(): string {
+    return `tesseract.js ${packageVersion('tesseract.js')} ${LANGUAGE} (WebAssembly)`;
   }
 
   /** Recognises a prepared page image (see prepareForOcr). */

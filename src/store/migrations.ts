@@ -586,6 +586,15 @@ export const MIGRATIONS: Migration[] = [
       refreshPageSummary(db);
     },
   },
+  {
+    version: 14,
+    name: 'the OCR engine of each run (tesseract.js or native tesseract, with its version)',
+    up: (db) => {
+      // Idempotent: a test that re-runs older migrations may leave the column in place.
+      const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all() as string[];
+      if (!columns.includes('ocr_engine')) db.exec('ALTER TABLE runs ADD COLUMN ocr_engine TEXT');
+    },
+  },
 ];
 
 /**

@@ -160,6 +160,8 @@ export interface StatusReport {
     /** running, completed, interrupted, or crashed (left running by a process that is gone). */
     status: string;
     versions: Record<string, string>;
+    /** The OCR engine of the run and its version (`tesseract-native 5.3.0 swe`); null for runs that do not OCR. */
+    ocr_engine: string | null;
   } & RunCounts);
   /** The last ten runs, newest first. */
   runs: Array<{ id: number; command: string; started_at: string; finished_at: string | null; status: string } & RunCounts>;
@@ -212,6 +214,7 @@ export function status(db: Database): StatusReport {
           status: lastRun.status === 'running' && !writing ? 'crashed' : lastRun.status,
           ...(Object.fromEntries(COUNT_KEYS.map((k) => [k, lastRun[k]])) as unknown as RunCounts),
           versions: JSON.parse((lastRun as unknown as { versions: string }).versions),
+          ocr_engine: (lastRun as unknown as { ocr_engine?: string | null }).ocr_engine ?? null,
         }
       : null,
     runs: (db.prepare(`SELECT id, command, started_at, finished_at, status, ${COUNT_KEYS.join(', ')} FROM runs ORDER BY id DESC LIMIT 10`).all() as Array<Record<string, unknown>>).map(
