@@ -21,7 +21,7 @@ import {
 } from '../index.js';
 import { barChart, lineChart, seriesBy } from './charts.js';
 import {
-  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, prefixSearch, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
+  documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, prefixSearch, prefixSearchFiltered, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
 } from './data.js';
 import { layout, qs, show, table } from './layout.js';
 import { evidenceKey, recordView, webReviewQueue, type ValueRow } from './record.js';
@@ -590,20 +590,32 @@ ${review.corrections.length
     const board = param(c, 'board');
     // Each word also as a beginning (Swedish adds its definite forms at the end: forvaltning finds förvaltningen); "quoted" words exactly.
     // The words as typed first (ranked); when they find less than a page, pages with words that begin
-    // with them follow, in archive order (ranking every page a common beginning matches takes seconds).
-    const answer = q === undefined ? undefined : searchPaged(db, q, { from, to, board: board === undefined ? undefined : matchBoard(db, board).board }, { limit: SEARCH_PAGE });
-    const hits: Array<{ sha256?: string; file: unknown; page: number; year: unknown; board: unknown; snippet: string }> = (answer?.rows ?? []).map((r) => ({
+    // with them follow: unfiltered in archive order (ranking every page a common beginning matches takes
+    // seconds), filtered ranked as the library's filtered search ranks them.
+    const filters = { from, to, board: board === undefined ? undefined : matchBoard(db, board).board };
+    const filtered = from !== undefined || to !== undefined || board !== undefined;
+    const answer = q === undefined ? undefined : searchPaged(db, q, filters, { limit: SEARCH_PAGE });
+    const hitOf = (r: Record<string, unknown>) => ({
       sha256: r.path ? shaOfPath(db, String(r.path)) : undefined,
       file: r.file,
       page: Number(r.page),
       year: r.year,
       board: r.board,
       snippet: String(r.snippet ?? ''),
-    }));
+    });
+    const hits: Array<{ sha256?: string; file: unknown; page: number; year: unknown; board: unknown; snippet: string }> = (answer?.rows ?? []).map(hitOf);
     let beginnings = 0;
     if (q !== undefined && answer && answer.total < SEARCH_PAGE && !q.includes('"')) {
       const seen = new Set(hits.map((h) => `${h.sha256}#${h.page}`));
-      for (const h of prefixSearch(db, q, { from, to, board: board === undefined ? undefined : matchBoard(db, board).board }, SEARCH_PAGE + hits.length)) {
+      // Unfiltered: in archive order, read up to the page (prefixSearch). Filtered: the first
+      // PREFIX_FILTER_READ matches in archive order, filtered (prefixSearchFiltered); when the filter is
+      // narrower than that, the library's filtered search with each word a beginning (`word*`), which
+      // starts from the filter's pages (summary_pages, bounded) instead of every page the beginning matches.
+      const more = filtered
+        ? (prefixSearchFiltered(db, q, filters, SEARCH_PAGE + hits.length) ??
+          searchPaged(db, q.split(/\s+/).filter(Boolean).map((w) => `${w.replace(/\*+$/, '')}*`).join(' '), filters, { limit: SEARCH_PAGE + hits.length }).rows.map(hitOf))
+        : prefixSearch(db, q, SEARCH_PAGE + hits.length);
+      for (const h of more) {
         if (hits.length >= SEARCH_PAGE || seen.has(`${h.sha256}#${h.page}`)) continue;
         hits.push(h);
         beginnings++;
