@@ -269,6 +269,29 @@ describe('search, units, documents, runs', () => {
     expect(exact.text).toMatch(/<mark>förvaltningen<\/mark>/i);
   });
 
+  it('finds beginnings of words (no page has the word itself) with and without filters, only pages the filter keeps', async () => {
+    const beginning = 'kvalitetsutm'; // kvalitetsutmärkelse(n): no word is just this
+    const pages = sql<{ key: string; year: number | null; board: string | null; text: string }>(
+      "SELECT d.sha256 || '#' || p.page AS key, s.year, s.board, coalesce(p.repaired_text, p.text) AS text FROM pages p JOIN documents d ON d.id = p.document_id JOIN summary_pages s ON s.id = p.rowid ORDER BY p.rowid",
+    ).filter((r) => /(?<![\p{L}\d])kvalitetsutm/iu.test(r.text));
+    expect(pages.length).toBeGreaterThan(3);
+    const hitsOf = (text: string) => [...text.matchAll(/data-testid="search-hit"><div><a href="\/documents\/([0-9a-f]{64})#page-(\d+)"/g)].map((m) => `${m[1]}#${m[2]}`);
+    const all = await get(`/search?q=${beginning}`);
+    expect(all.text).toContain('0 sidor med orden');
+    // Unfiltered: the first pages in archive order, each snippet marking the word.
+    expect(hitsOf(all.text)).toEqual(pages.slice(0, 30).map((r) => r.key));
+    for (const hit of all.text.split('data-testid="search-hit"').slice(1)) expect(hit).toMatch(/<mark>kvalitetsutm\p{L}*<\/mark>/iu);
+    // A year and a board: exactly the pages of that year (board) that have the beginning.
+    const year = pages.find((r) => r.year !== null)!.year!;
+    const inYear = pages.filter((r) => r.year === year).map((r) => r.key);
+    const byYear = await get(`/search?q=${beginning}&from=${year}&to=${year}`);
+    expect(hitsOf(byYear.text).sort()).toEqual(inYear.slice(0, 30).sort());
+    for (const hit of byYear.text.split('data-testid="search-hit"').slice(1)) expect(hit).toMatch(/<mark>kvalitetsutm\p{L}*<\/mark>/iu);
+    const board = pages.find((r) => r.board !== null)!.board!;
+    const byBoard = await get(`/search?q=${beginning}&board=${encodeURIComponent(board)}`);
+    expect(hitsOf(byBoard.text).sort()).toEqual(pages.filter((r) => r.board === board).slice(0, 30).map((r) => r.key).sort());
+  });
+
   it('finds a unit by name and shows its history with documents', async () => {
     const { text } = await get('/units?q=l%C3%B6nnen');
     const links = [...text.matchAll(/data-testid="unit-link" href="(\/units\/\d+)">([^<]+)</g)];
