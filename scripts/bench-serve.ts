@@ -53,12 +53,14 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
     const flagged = one<string>('SELECT d.sha256 FROM documents d JOIN extractions e ON e.document_id = d.id WHERE e.needs_review = 1 ORDER BY d.id LIMIT 1 OFFSET 100');
     const middle = one<number>('SELECT id FROM documents ORDER BY id LIMIT 1 OFFSET 50000');
     const word = unit.name.split(/\s+/).pop()!;
+    // Beginnings of words no page has as a whole word (the search page's beginnings fallback).
+    const beginnings = [...new Set(['kvalitetsutmarkelsen', 'kvalitetsutveckling', 'kvalitetsutrnarkelsen'].flatMap((w) => [...w].map((_, n) => w.slice(0, n + 1)).filter((p) => p.length >= 4 && p.length < w.length - 1)))];
     const b = encodeURIComponent(board);
     const u = encodeURIComponent(unit.name);
     return [
       { name: 'trends', path: '/trends' },
       // The trends page is cached until the archive changes: distinct filters each time measure it rendered.
-      { name: 'trends uncached (new filters each time)', path: '/trends?to=…', vary: (i: number) => `/trends?to=${2100 - i}` },
+      { name: 'trends uncached', path: '/trends?to=…', vary: (i: number) => `/trends?to=${2100 - i}` },
       { name: 'trends years', path: `/trends?from=${year - 3}&to=${year}` },
       { name: 'trends board', path: `/trends?board=${b}` },
       { name: 'trends class', path: '/trends?class=skola' },
@@ -78,6 +80,9 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
       { name: 'search forvaltning', path: '/search?q=forvaltning' },
       { name: 'search + years', path: `/search?q=kvalitet&from=${year - 1}&to=${year}` },
       { name: 'search + board', path: `/search?q=${encodeURIComponent(word)}&board=${b}` },
+      { name: 'search beginning, narrow filter', path: `/search?q=kvalitet&board=${b}&from=${year}&to=${year}` },
+      // A beginning's index terms are kept until the archive changes: a new beginning each time measures them read.
+      { name: 'search beginning uncached', path: '/search?q=kval…&from=…', vary: (i: number) => `/search?q=${encodeURIComponent(beginnings[i % beginnings.length]!)}&from=${year - 1 - Math.floor(i / beginnings.length)}` },
       { name: 'review queue', path: '/review' },
       { name: 'runs', path: '/runs' },
       { name: 'static css', path: '/static/style.css' },
@@ -90,6 +95,8 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
       { name: 'api unit-aliases json', path: '/api/query/unit-aliases?format=json' },
       { name: 'api unit json', path: `/api/query/unit?q=${u}&format=json` },
       { name: 'api signatories csv', path: '/api/query/signatories?format=csv' },
+      // Answers are kept until the archive changes: a new limit each time measures the query (and its count) run.
+      { name: 'api signatories uncached', path: '/api/query/signatories?format=csv&limit=…', vary: (i: number) => `/api/query/signatories?format=csv&limit=${100 + i}` },
       { name: 'api incomplete json', path: '/api/query/incomplete?format=json' },
       { name: 'api search json', path: '/api/query/search?q=kvalitet&format=json' },
     ];

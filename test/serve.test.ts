@@ -15,6 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireWriterLock, ingest, openDatabase, reviewQueue, serve, type RunningServer } from '../src/index.js';
 import { webReviewQueue } from '../src/web/record.js';
+import { AnswerCache } from '../src/web/app.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -429,7 +430,14 @@ describe('corrections from the web', () => {
       const t = (await get(`/trends?class=skola`)).text;
       return Number(new RegExp(`data-year="${year}" data-value="(\\d+)"`).exec(t)?.[1] ?? 0);
     };
+    // The download (a kept answer) changes at once too.
+    const download = async () => {
+      const rows = JSON.parse((await get(`/api/query/participation?by=year,class&class=skola&format=json`)).text) as Array<{ year: number; units: number }>;
+      return rows.find((x) => x.year === year)?.units ?? 0;
+    };
     const before = await chartValue();
+    const downloaded = await download();
+    expect(await download()).toBe(downloaded);
     const r = await post(cookie, { action: 'set', path: path![1]!, value: 'skola', reason: 'checked on paper', csrf });
     expect(r.status).toBe(303);
     const location = r.headers.get('location')!;
@@ -438,6 +446,7 @@ describe('corrections from the web', () => {
     expect(after.text).toMatch(/data-testid="notice"[^>]*>Sparat: rättelse #\d+/);
     expect(after.text).toContain(`data-path="${path![1]}">skola</span>`);
     expect(await chartValue()).toBe(before + 1);
+    expect(await download()).toBe(downloaded + 1);
   });
 
   it('turns a value the record schema refuses into a 400 with the reason', async () => {
@@ -481,5 +490,39 @@ describe('the serve command', () => {
     const r = await promisify(execFile)(process.execPath, [BIN, 'serve', '--db', join(dir, 'none.sqlite'), '--port', '0'], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(2);
     expect((r as { stderr: string }).stderr).toMatch(/no database at .*none\.sqlite/);
+  });
+});
+
+describe('the answer cache (trends pages, query downloads)', () => {
+  it('keeps the least recently used out first, within its entries and bytes, and forgets everything when the archive changes', () => {
+    const reader = new BetterSqlite3(db, { readonly: true });
+    try {
+      const cache = new AnswerCache<string>(reader, 3, 8000);
+      cache.set('a', 'x'.repeat(50));
+      cache.set('b', 'x'.repeat(50));
+      cache.set('c', 'x'.repeat(50));
+      expect(cache.get('a')).toBeDefined(); // a is now the most recent
+      cache.set('d', 'x'.repeat(50)); // three entries at most: b goes
+      expect(cache.get('b')).toBeUndefined();
+      expect(['a', 'c', 'd'].map((k) => cache.get(k) !== undefined)).toEqual([true, true, true]);
+      expect(cache.held).toEqual({ entries: 3, bytes: 300 });
+      // 800 bytes at most (two a character): the ninth answer of 100 bytes pushes the oldest out.
+      const small = new AnswerCache<string>(reader, 100, 800);
+      for (let i = 1; i <= 9; i++) small.set(`k${i}`, 'y'.repeat(50));
+      expect(small.held).toEqual({ entries: 8, bytes: 800 });
+      expect(small.get('k1')).toBeUndefined();
+      expect(small.get('k9')).toBeDefined();
+      small.set('huge', 'z'.repeat(51)); // larger than an eighth of the bytes: answered, not kept
+      expect(small.get('huge')).toBeUndefined();
+      expect(small.held.entries).toBe(8);
+      // Another connection commits: data_version moves, nothing is kept.
+      const writer = new BetterSqlite3(db);
+      writer.exec('CREATE TABLE IF NOT EXISTS cache_probe (x); INSERT INTO cache_probe VALUES (1); DROP TABLE cache_probe;');
+      writer.close();
+      expect(cache.get('a')).toBeUndefined();
+      expect(cache.held).toEqual({ entries: 0, bytes: 0 });
+    } finally {
+      reader.close();
+    }
   });
 });
