@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireWriterLock, ingest, openDatabase, reviewQueue, serve, type RunningServer } from '../src/index.js';
 import { webReviewQueue } from '../src/web/record.js';
 import { AnswerCache } from '../src/web/app.js';
+import { prefixSearchFiltered } from '../src/web/data.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -282,6 +283,9 @@ describe('search, units, documents, runs', () => {
     // Unfiltered: the first pages in archive order, each snippet marking the word.
     expect(hitsOf(all.text)).toEqual(pages.slice(0, 30).map((r) => r.key));
     for (const hit of all.text.split('data-testid="search-hit"').slice(1)) expect(hit).toMatch(/<mark>kvalitetsutm\p{L}*<\/mark>/iu);
+    // Two beginnings: pages with both.
+    const both = await get(`/search?q=${beginning}%20stockh`);
+    expect(hitsOf(both.text)).toEqual(pages.filter((r) => /(?<![\p{L}\d])stockh/iu.test(r.text)).slice(0, 30).map((r) => r.key));
     // A year and a board: exactly the pages of that year (board) that have the beginning.
     const year = pages.find((r) => r.year !== null)!.year!;
     const inYear = pages.filter((r) => r.year === year).map((r) => r.key);
@@ -291,6 +295,18 @@ describe('search, units, documents, runs', () => {
     const board = pages.find((r) => r.board !== null)!.board!;
     const byBoard = await get(`/search?q=${beginning}&board=${encodeURIComponent(board)}`);
     expect(hitsOf(byBoard.text).sort()).toEqual(pages.filter((r) => r.board === board).slice(0, 30).map((r) => r.key).sort());
+    // A narrow filter (fewer pages than asked among the first matches read): the filter's own pages, matched one by one, give the same pages.
+    const reader = new BetterSqlite3(db, { readonly: true });
+    try {
+      const keys = (hits: Array<{ sha256: string; page: number }> | undefined) => hits?.map((h) => `${h.sha256}#${h.page}`);
+      const want = pages.filter((r) => r.board === board).map((r) => r.key);
+      expect(keys(prefixSearchFiltered(reader, beginning, { board }, 30, 1))).toEqual(want.slice(0, 30));
+      expect(keys(prefixSearchFiltered(reader, 'kvalitetsutm stockh', { board }, 30, 1))).toEqual(
+        pages.filter((r) => r.board === board && /(?<![\p{L}\d])stockh/iu.test(r.text)).map((r) => r.key).slice(0, 30),
+      );
+    } finally {
+      reader.close();
+    }
   });
 
   it('finds a unit by name and shows its history with documents', async () => {

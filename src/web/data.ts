@@ -275,19 +275,22 @@ export function prefixSearch(db: Database, words: string, limit: number): Prefix
 function expandedPrefixQuery(db: Database, words: string): string {
   return prefixWords(words)
     .map((w) => prefixTerms(db, w) ?? `"${w.replace(/"/g, '""')}"*`)
-    .join(' ');
+    .join(' AND '); // (FTS5 takes no implicit AND between parenthesized groups)
 }
 
 /** Matching pages read, at most, by prefixSearchFiltered before it gives up (a narrow filter). */
 export const PREFIX_FILTER_READ = 2000;
+/** A narrow filter's pages read at most by prefixSearchFiltered. */
+const PREFIX_FILTER_PAGES = 2000;
 
 /**
  * prefixSearch with the year and board of summary_pages (as searchPaged filters: the report's, else
- * the record's), reading at most PREFIX_FILTER_READ matching pages in archive order: undefined
- * when they leave fewer than `limit` pages and more matches were not read (a narrow filter; the
- * caller then asks searchPaged, which starts from the filter's pages).
+ * the record's), reading at most PREFIX_FILTER_READ matching pages in archive order; when they leave
+ * fewer than `limit` pages (a narrow filter), the filter's own pages, at most PREFIX_FILTER_PAGES,
+ * matched here. undefined when that is more than the bounds allow (the caller then asks searchPaged, which
+ * starts from the filter's pages).
  */
-export function prefixSearchFiltered(db: Database, words: string, filters: { from?: number; to?: number; board?: string }, limit: number): PrefixHit[] | undefined {
+export function prefixSearchFiltered(db: Database, words: string, filters: { from?: number; to?: number; board?: string }, limit: number, most = PREFIX_FILTER_READ): PrefixHit[] | undefined {
   const q = expandedPrefixQuery(db, words);
   if (!q) return [];
   const where: string[] = [];
@@ -295,14 +298,29 @@ export function prefixSearchFiltered(db: Database, words: string, filters: { fro
   if (filters.from !== undefined) where.push('s.year >= ?') && args.push(filters.from);
   if (filters.to !== undefined) where.push('s.year <= ?') && args.push(filters.to);
   if (filters.board !== undefined) where.push('s.board = ?') && args.push(filters.board);
-  const read = db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? LIMIT ?').pluck().all(q, PREFIX_FILTER_READ + 1) as number[];
-  const within = read.slice(0, PREFIX_FILTER_READ);
+  const read = db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? LIMIT ?').pluck().all(q, most + 1) as number[];
+  const within = read.slice(0, most);
   if (!within.length) return [];
-  const ids = db
+  let ids = db
     .prepare(`SELECT s.id FROM summary_pages s WHERE s.id IN (${within.map(() => '?').join(',')})${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`)
     .pluck()
     .all(...within, ...args, limit) as number[];
-  if (ids.length < limit && read.length > PREFIX_FILTER_READ) return undefined;
+  if (ids.length < limit && read.length > most) {
+    // A narrow filter: its pages in archive order (at most PREFIX_FILTER_PAGES), each page's text
+    // folded and looked at here for words that begin so (as the tokenizer makes words: runs of
+    // letters and digits, without diacritics), up to `limit` pages.
+    const folded = prefixWords(words).map(foldWord);
+    if (!folded.every((w) => /^[\p{L}\p{N}]+$/u.test(w))) return undefined;
+    const patterns = folded.map((w) => new RegExp(`(?<![\\p{L}\\p{N}])${w}`, 'u'));
+    const pages = db.prepare(`SELECT s.id FROM summary_pages s WHERE 1${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`).pluck().all(...args, PREFIX_FILTER_PAGES + 1) as number[];
+    const text = db.prepare('SELECT coalesce(repaired_text, text) FROM pages WHERE rowid = ?').pluck();
+    ids = [];
+    for (const id of pages.slice(0, PREFIX_FILTER_PAGES)) {
+      const t = foldWord(String(text.get(id) ?? ''));
+      if (patterns.every((p) => p.test(t)) && ids.push(id) >= limit) break;
+    }
+    if (ids.length < limit && pages.length > PREFIX_FILTER_PAGES) return undefined;
+  }
   if (!ids.length) return [];
   // The snippets made here: FTS5 does not take the rowids as a constraint (it would read every match again).
   const beginnings = prefixWords(words).map(foldWord);
