@@ -84,6 +84,7 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
       // A beginning's index terms are kept until the archive changes: a new beginning each time measures them read.
       { name: 'search beginning uncached', path: '/search?q=kval…&from=…', vary: (i: number) => `/search?q=${encodeURIComponent(beginnings[i % beginnings.length]!)}&from=${year - 1 - Math.floor(i / beginnings.length)}` },
       { name: 'review queue', path: '/review' },
+      { name: 'review queue uncached', path: '/review?limit=…', vary: (i: number) => `/review?limit=${200 - i}` },
       { name: 'runs', path: '/runs' },
       { name: 'static css', path: '/static/style.css' },
       { name: 'source (file not on disk: 404)', path: `/source/${sha}`, status: 404 },
