@@ -36,6 +36,12 @@ const rssMb = (pid: number) => {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 };
 
+/** The CPU time (user + system) a process has used, in seconds. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: clock ticks (100 a second on Linux)
+};
+
 const pct = (values: number[], p: number) => {
   const v = [...values].sort((a, b) => a - b);
   return v[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)] ?? NaN;
@@ -152,6 +158,8 @@ async function main() {
     console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s, a mix of ${mix.length} routes; goal 0 errors, p99 < 300 ms, RSS flat`);
     const rssSamples: number[] = [];
     const sampler = setInterval(() => rssSamples.push(rssMb(pid)), 1000);
+    const cpuStart = cpuSeconds(pid);
+    const wallStart = performance.now();
     const result = await autocannon({
       url,
       connections: CONNECTIONS,
@@ -159,6 +167,9 @@ async function main() {
       requests: mix.map((r) => ({ method: 'GET' as const, path: r.path })),
     });
     clearInterval(sampler);
+    // The server's share of one core during the load: near 100 % means its one thread is the limit
+    // (a worker pool could use the other core, if the machine has one free); well under, it waits for CPU or clients.
+    const serverCpu = Math.round(((cpuSeconds(pid) - cpuStart) / ((performance.now() - wallStart) / 1000)) * 100);
     const rssEnd = rssMb(pid);
     const load = {
       requests: result.requests.total,
@@ -173,9 +184,12 @@ async function main() {
       rss_before_load_mb: rssAfterRoutes,
       rss_max_mb: Math.max(...rssSamples, rssEnd),
       rss_end_mb: rssEnd,
+      server_cpu_percent: serverCpu,
+      load_average: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     };
     console.log(`${load.requests} requests (${load.rps.toFixed(0)}/s), errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}`);
     console.log(`latency p50 ${load.latency_p50} ms, p99 ${load.latency_p99} ms, max ${load.latency_max} ms`);
+    console.log(`server CPU during the load: ${serverCpu} % of one core; machine load average ${load.load_average}`);
     console.log(`server RSS: start ${rssStart} MB, before the load ${rssAfterRoutes} MB, max ${load.rss_max_mb} MB, end ${rssEnd} MB`);
     const over = perRoute.filter((r) => r.p95 >= 100).map((r) => r.name);
     console.log(`\nroutes over the 100 ms p95 goal: ${over.length ? over.join(', ') : 'none'}`);
