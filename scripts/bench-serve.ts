@@ -183,6 +183,8 @@ async function main() {
       rss_start_mb: rssStart,
       rss_before_load_mb: rssAfterRoutes,
       rss_max_mb: Math.max(...rssSamples, rssEnd),
+      // RSS each 5 s of the load: growing to the end, or a plateau?
+      rss_every_5s_mb: rssSamples.filter((_, i) => i % 5 === 4),
       rss_end_mb: rssEnd,
       server_cpu_percent: serverCpu,
       load_average: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -190,7 +192,7 @@ async function main() {
     console.log(`${load.requests} requests (${load.rps.toFixed(0)}/s), errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}`);
     console.log(`latency p50 ${load.latency_p50} ms, p99 ${load.latency_p99} ms, max ${load.latency_max} ms`);
     console.log(`server CPU during the load: ${serverCpu} % of one core; machine load average ${load.load_average}`);
-    console.log(`server RSS: start ${rssStart} MB, before the load ${rssAfterRoutes} MB, max ${load.rss_max_mb} MB, end ${rssEnd} MB`);
+    console.log(`server RSS: start ${rssStart} MB, before the load ${rssAfterRoutes} MB, max ${load.rss_max_mb} MB, end ${rssEnd} MB; every 5 s of the load: ${load.rss_every_5s_mb.join(', ')} MB`);
     const over = perRoute.filter((r) => r.p95 >= 100).map((r) => r.name);
     console.log(`\nroutes over the 100 ms p95 goal: ${over.length ? over.join(', ') : 'none'}`);
     console.log(JSON.stringify({ bench: 'serve', db: DB, runs: RUNS, routes: perRoute, load, over_goal: over }));
