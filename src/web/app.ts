@@ -648,16 +648,18 @@ ${review.corrections.length
     });
     const hits: Array<{ sha256?: string; file: unknown; page: number; year: unknown; board: unknown; snippet: string }> = (answer?.rows ?? []).map(hitOf);
     let beginnings = 0;
+    let ranked = false;
     if (q !== undefined && answer && answer.total < SEARCH_PAGE && !q.includes('"')) {
       const seen = new Set(hits.map((h) => `${h.sha256}#${h.page}`));
       // Unfiltered: in archive order, read up to the page (prefixSearch). Filtered: the first
       // PREFIX_FILTER_READ matches in archive order, filtered (prefixSearchFiltered); when the filter is
       // narrower than that, the library's filtered search with each word a beginning (`word*`), which
       // starts from the filter's pages (summary_pages, bounded) instead of every page the beginning matches.
-      const more = filtered
-        ? (prefixSearchFiltered(db, q, filters, SEARCH_PAGE + hits.length) ??
-          searchPaged(db, q.split(/\s+/).filter(Boolean).map((w) => `${w.replace(/\*+$/, '')}*`).join(' '), filters, { limit: SEARCH_PAGE + hits.length }).rows.map(hitOf))
-        : prefixSearch(db, q, SEARCH_PAGE + hits.length);
+      const inOrder = filtered ? prefixSearchFiltered(db, q, filters, SEARCH_PAGE + hits.length) : prefixSearch(db, q, SEARCH_PAGE + hits.length);
+      ranked = inOrder === undefined;
+      const more =
+        inOrder ??
+        searchPaged(db, q.split(/\s+/).filter(Boolean).map((w) => `${w.replace(/\*+$/, '')}*`).join(' '), filters, { limit: SEARCH_PAGE + hits.length }).rows.map(hitOf);
       for (const h of more) {
         if (hits.length >= SEARCH_PAGE || seen.has(`${h.sha256}#${h.page}`)) continue;
         hits.push(h);
@@ -673,7 +675,7 @@ ${review.corrections.length
 <button type="submit">Sök</button>
 </form>
 ${answer
-  ? html`<p class="muted" data-testid="search-total">${answer.total} sidor med orden${answer.rows.length < answer.total ? `, de ${answer.rows.length} bästa visas` : ''}${answer.bounded ? ` (bland de ${answer.bounded.pages} nyaste sidorna, från ${answer.bounded.from}; begränsa med år)` : ''}${beginnings ? `; ${beginnings} sidor med ord som börjar så följer, i arkivordning` : ''}.</p>
+  ? html`<p class="muted" data-testid="search-total">${answer.total} sidor med orden${answer.rows.length < answer.total ? `, de ${answer.rows.length} bästa visas` : ''}${answer.bounded ? ` (bland de ${answer.bounded.pages} nyaste sidorna, från ${answer.bounded.from}; begränsa med år)` : ''}${beginnings ? `; ${beginnings} sidor med ord som börjar så följer, ${ranked ? 'bäst först' : 'i arkivordning'}` : ''}.</p>
 ${hits.map(
   (h) =>
     html`<div class="hit" data-testid="search-hit"><div>${h.sha256 ? html`<a href="/documents/${h.sha256}#page-${h.page}">${show(h.file)}, sida ${h.page}</a>` : html`${show(h.file)}, sida ${h.page}`} <span class="muted">${show(h.year)} ${show(h.board)}</span></div><p class="snippet">${snippetHtml(h.snippet)}</p></div>`,
