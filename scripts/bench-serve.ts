@@ -36,6 +36,12 @@ const rssMb = (pid: number) => {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 };
 
+/** The CPU time (user + system) a process has used, in seconds. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: clock ticks (100 a second on Linux)
+};
+
 const pct = (values: number[], p: number) => {
   const v = [...values].sort((a, b) => a - b);
   return v[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)] ?? NaN;
@@ -53,12 +59,14 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
     const flagged = one<string>('SELECT d.sha256 FROM documents d JOIN extractions e ON e.document_id = d.id WHERE e.needs_review = 1 ORDER BY d.id LIMIT 1 OFFSET 100');
     const middle = one<number>('SELECT id FROM documents ORDER BY id LIMIT 1 OFFSET 50000');
     const word = unit.name.split(/\s+/).pop()!;
+    // Beginnings of words no page has as a whole word (the search page's beginnings fallback).
+    const beginnings = [...new Set(['kvalitetsutmarkelsen', 'kvalitetsutveckling', 'kvalitetsutrnarkelsen'].flatMap((w) => [...w].map((_, n) => w.slice(0, n + 1)).filter((p) => p.length >= 4 && p.length < w.length - 1)))];
     const b = encodeURIComponent(board);
     const u = encodeURIComponent(unit.name);
     return [
       { name: 'trends', path: '/trends' },
       // The trends page is cached until the archive changes: distinct filters each time measure it rendered.
-      { name: 'trends uncached (new filters each time)', path: '/trends?to=…', vary: (i: number) => `/trends?to=${2100 - i}` },
+      { name: 'trends uncached', path: '/trends?to=…', vary: (i: number) => `/trends?to=${2100 - i}` },
       { name: 'trends years', path: `/trends?from=${year - 3}&to=${year}` },
       { name: 'trends board', path: `/trends?board=${b}` },
       { name: 'trends class', path: '/trends?class=skola' },
@@ -78,7 +86,11 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
       { name: 'search forvaltning', path: '/search?q=forvaltning' },
       { name: 'search + years', path: `/search?q=kvalitet&from=${year - 1}&to=${year}` },
       { name: 'search + board', path: `/search?q=${encodeURIComponent(word)}&board=${b}` },
+      { name: 'search beginning, narrow filter', path: `/search?q=kvalitet&board=${b}&from=${year}&to=${year}` },
+      // A beginning's index terms are kept until the archive changes: a new beginning each time measures them read.
+      { name: 'search beginning uncached', path: '/search?q=kval…&from=…', vary: (i: number) => `/search?q=${encodeURIComponent(beginnings[i % beginnings.length]!)}&from=${year - 1 - Math.floor(i / beginnings.length)}` },
       { name: 'review queue', path: '/review' },
+      { name: 'review queue uncached', path: '/review?limit=…', vary: (i: number) => `/review?limit=${200 - i}` },
       { name: 'runs', path: '/runs' },
       { name: 'static css', path: '/static/style.css' },
       { name: 'source (file not on disk: 404)', path: `/source/${sha}`, status: 404 },
@@ -90,6 +102,8 @@ function routes(): Array<{ name: string; path: string; status?: number; vary?: (
       { name: 'api unit-aliases json', path: '/api/query/unit-aliases?format=json' },
       { name: 'api unit json', path: `/api/query/unit?q=${u}&format=json` },
       { name: 'api signatories csv', path: '/api/query/signatories?format=csv' },
+      // Answers are kept until the archive changes: a new limit each time measures the query (and its count) run.
+      { name: 'api signatories uncached', path: '/api/query/signatories?format=csv&limit=…', vary: (i: number) => `/api/query/signatories?format=csv&limit=${100 + i}` },
       { name: 'api incomplete json', path: '/api/query/incomplete?format=json' },
       { name: 'api search json', path: '/api/query/search?q=kvalitet&format=json' },
     ];
@@ -144,6 +158,8 @@ async function main() {
     console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s, a mix of ${mix.length} routes; goal 0 errors, p99 < 300 ms, RSS flat`);
     const rssSamples: number[] = [];
     const sampler = setInterval(() => rssSamples.push(rssMb(pid)), 1000);
+    const cpuStart = cpuSeconds(pid);
+    const wallStart = performance.now();
     const result = await autocannon({
       url,
       connections: CONNECTIONS,
@@ -151,6 +167,9 @@ async function main() {
       requests: mix.map((r) => ({ method: 'GET' as const, path: r.path })),
     });
     clearInterval(sampler);
+    // The server's share of one core during the load: near 100 % means its one thread is the limit
+    // (a worker pool could use the other core, if the machine has one free); well under, it waits for CPU or clients.
+    const serverCpu = Math.round(((cpuSeconds(pid) - cpuStart) / ((performance.now() - wallStart) / 1000)) * 100);
     const rssEnd = rssMb(pid);
     const load = {
       requests: result.requests.total,
@@ -164,11 +183,16 @@ async function main() {
       rss_start_mb: rssStart,
       rss_before_load_mb: rssAfterRoutes,
       rss_max_mb: Math.max(...rssSamples, rssEnd),
+      // RSS each 5 s of the load: growing to the end, or a plateau?
+      rss_every_5s_mb: rssSamples.filter((_, i) => i % 5 === 4),
       rss_end_mb: rssEnd,
+      server_cpu_percent: serverCpu,
+      load_average: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     };
     console.log(`${load.requests} requests (${load.rps.toFixed(0)}/s), errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}`);
     console.log(`latency p50 ${load.latency_p50} ms, p99 ${load.latency_p99} ms, max ${load.latency_max} ms`);
-    console.log(`server RSS: start ${rssStart} MB, before the load ${rssAfterRoutes} MB, max ${load.rss_max_mb} MB, end ${rssEnd} MB`);
+    console.log(`server CPU during the load: ${serverCpu} % of one core; machine load average ${load.load_average}`);
+    console.log(`server RSS: start ${rssStart} MB, before the load ${rssAfterRoutes} MB, max ${load.rss_max_mb} MB, end ${rssEnd} MB; every 5 s of the load: ${load.rss_every_5s_mb.join(', ')} MB`);
     const over = perRoute.filter((r) => r.p95 >= 100).map((r) => r.name);
     console.log(`\nroutes over the 100 ms p95 goal: ${over.length ? over.join(', ') : 'none'}`);
     console.log(JSON.stringify({ bench: 'serve', db: DB, runs: RUNS, routes: perRoute, load, over_goal: over }));

@@ -310,6 +310,7 @@ describe('unit identity keeps the type word', () => {
       DELETE FROM schema_migrations WHERE version >= 11;
       ALTER TABLE runs DROP COLUMN pages_failed; -- migration 12's, so that it can run again
       DROP TABLE summary_pages; DROP INDEX participations_unit_rows; DROP INDEX participations_identity_unit; DROP INDEX reports_incomplete; DROP INDEX summary_classes_year; -- migration 13's
+      DROP INDEX IF EXISTS documents_superseded_by; -- migration 15's
     `);
     rescopeUnits(raw);
     raw.pragma('user_version = 10');

@@ -15,6 +15,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireWriterLock, ingest, openDatabase, reviewQueue, serve, type RunningServer } from '../src/index.js';
 import { webReviewQueue } from '../src/web/record.js';
+import { AnswerCache } from '../src/web/app.js';
+import { prefixSearchFiltered } from '../src/web/data.js';
 import { tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -269,6 +271,44 @@ describe('search, units, documents, runs', () => {
     expect(exact.text).toMatch(/<mark>förvaltningen<\/mark>/i);
   });
 
+  it('finds beginnings of words (no page has the word itself) with and without filters, only pages the filter keeps', async () => {
+    const beginning = 'kvalitetsutm'; // kvalitetsutmärkelse(n): no word is just this
+    const pages = sql<{ key: string; year: number | null; board: string | null; text: string }>(
+      "SELECT d.sha256 || '#' || p.page AS key, s.year, s.board, coalesce(p.repaired_text, p.text) AS text FROM pages p JOIN documents d ON d.id = p.document_id JOIN summary_pages s ON s.id = p.rowid ORDER BY p.rowid",
+    ).filter((r) => /(?<![\p{L}\d])kvalitetsutm/iu.test(r.text));
+    expect(pages.length).toBeGreaterThan(3);
+    const hitsOf = (text: string) => [...text.matchAll(/data-testid="search-hit"><div><a href="\/documents\/([0-9a-f]{64})#page-(\d+)"/g)].map((m) => `${m[1]}#${m[2]}`);
+    const all = await get(`/search?q=${beginning}`);
+    expect(all.text).toContain('0 sidor med orden');
+    // Unfiltered: the first pages in archive order, each snippet marking the word.
+    expect(hitsOf(all.text)).toEqual(pages.slice(0, 30).map((r) => r.key));
+    for (const hit of all.text.split('data-testid="search-hit"').slice(1)) expect(hit).toMatch(/<mark>kvalitetsutm\p{L}*<\/mark>/iu);
+    // Two beginnings: pages with both.
+    const both = await get(`/search?q=${beginning}%20stockh`);
+    expect(hitsOf(both.text)).toEqual(pages.filter((r) => /(?<![\p{L}\d])stockh/iu.test(r.text)).slice(0, 30).map((r) => r.key));
+    // A year and a board: exactly the pages of that year (board) that have the beginning.
+    const year = pages.find((r) => r.year !== null)!.year!;
+    const inYear = pages.filter((r) => r.year === year).map((r) => r.key);
+    const byYear = await get(`/search?q=${beginning}&from=${year}&to=${year}`);
+    expect(hitsOf(byYear.text).sort()).toEqual(inYear.slice(0, 30).sort());
+    for (const hit of byYear.text.split('data-testid="search-hit"').slice(1)) expect(hit).toMatch(/<mark>kvalitetsutm\p{L}*<\/mark>/iu);
+    const board = pages.find((r) => r.board !== null)!.board!;
+    const byBoard = await get(`/search?q=${beginning}&board=${encodeURIComponent(board)}`);
+    expect(hitsOf(byBoard.text).sort()).toEqual(pages.filter((r) => r.board === board).slice(0, 30).map((r) => r.key).sort());
+    // A narrow filter (fewer pages than asked among the first matches read): the filter's own pages, matched one by one, give the same pages.
+    const reader = new BetterSqlite3(db, { readonly: true });
+    try {
+      const keys = (hits: Array<{ sha256: string; page: number }> | undefined) => hits?.map((h) => `${h.sha256}#${h.page}`);
+      const want = pages.filter((r) => r.board === board).map((r) => r.key);
+      expect(keys(prefixSearchFiltered(reader, beginning, { board }, 30, 1))).toEqual(want.slice(0, 30));
+      expect(keys(prefixSearchFiltered(reader, 'kvalitetsutm stockh', { board }, 30, 1))).toEqual(
+        pages.filter((r) => r.board === board && /(?<![\p{L}\d])stockh/iu.test(r.text)).map((r) => r.key).slice(0, 30),
+      );
+    } finally {
+      reader.close();
+    }
+  });
+
   it('finds a unit by name and shows its history with documents', async () => {
     const { text } = await get('/units?q=l%C3%B6nnen');
     const links = [...text.matchAll(/data-testid="unit-link" href="(\/units\/\d+)">([^<]+)</g)];
@@ -406,7 +446,14 @@ describe('corrections from the web', () => {
       const t = (await get(`/trends?class=skola`)).text;
       return Number(new RegExp(`data-year="${year}" data-value="(\\d+)"`).exec(t)?.[1] ?? 0);
     };
+    // The download (a kept answer) changes at once too.
+    const download = async () => {
+      const rows = JSON.parse((await get(`/api/query/participation?by=year,class&class=skola&format=json`)).text) as Array<{ year: number; units: number }>;
+      return rows.find((x) => x.year === year)?.units ?? 0;
+    };
     const before = await chartValue();
+    const downloaded = await download();
+    expect(await download()).toBe(downloaded);
     const r = await post(cookie, { action: 'set', path: path![1]!, value: 'skola', reason: 'checked on paper', csrf });
     expect(r.status).toBe(303);
     const location = r.headers.get('location')!;
@@ -415,6 +462,7 @@ describe('corrections from the web', () => {
     expect(after.text).toMatch(/data-testid="notice"[^>]*>Sparat: rättelse #\d+/);
     expect(after.text).toContain(`data-path="${path![1]}">skola</span>`);
     expect(await chartValue()).toBe(before + 1);
+    expect(await download()).toBe(downloaded + 1);
   });
 
   it('turns a value the record schema refuses into a 400 with the reason', async () => {
@@ -458,5 +506,39 @@ describe('the serve command', () => {
     const r = await promisify(execFile)(process.execPath, [BIN, 'serve', '--db', join(dir, 'none.sqlite'), '--port', '0'], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(2);
     expect((r as { stderr: string }).stderr).toMatch(/no database at .*none\.sqlite/);
+  });
+});
+
+describe('the answer cache (trends pages, query downloads)', () => {
+  it('keeps the least recently used out first, within its entries and bytes, and forgets everything when the archive changes', () => {
+    const reader = new BetterSqlite3(db, { readonly: true });
+    try {
+      const cache = new AnswerCache<string>(reader, 3, 8000);
+      cache.set('a', 'x'.repeat(50));
+      cache.set('b', 'x'.repeat(50));
+      cache.set('c', 'x'.repeat(50));
+      expect(cache.get('a')).toBeDefined(); // a is now the most recent
+      cache.set('d', 'x'.repeat(50)); // three entries at most: b goes
+      expect(cache.get('b')).toBeUndefined();
+      expect(['a', 'c', 'd'].map((k) => cache.get(k) !== undefined)).toEqual([true, true, true]);
+      expect(cache.held).toEqual({ entries: 3, bytes: 300 });
+      // 800 bytes at most (two a character): the ninth answer of 100 bytes pushes the oldest out.
+      const small = new AnswerCache<string>(reader, 100, 800);
+      for (let i = 1; i <= 9; i++) small.set(`k${i}`, 'y'.repeat(50));
+      expect(small.held).toEqual({ entries: 8, bytes: 800 });
+      expect(small.get('k1')).toBeUndefined();
+      expect(small.get('k9')).toBeDefined();
+      small.set('huge', 'z'.repeat(51)); // larger than an eighth of the bytes: answered, not kept
+      expect(small.get('huge')).toBeUndefined();
+      expect(small.held.entries).toBe(8);
+      // Another connection commits: data_version moves, nothing is kept.
+      const writer = new BetterSqlite3(db);
+      writer.exec('CREATE TABLE IF NOT EXISTS cache_probe (x); INSERT INTO cache_probe VALUES (1); DROP TABLE cache_probe;');
+      writer.close();
+      expect(cache.get('a')).toBeUndefined();
+      expect(cache.held).toEqual({ entries: 0, bytes: 0 });
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -202,32 +202,156 @@ export interface PrefixHit {
 
 /** Words as an FTS5 query, each quoted (FTS5 syntax in input is taken literally), each a prefix. */
 export function prefixQuery(words: string): string {
-  return words
-    .split(/\s+/)
-    .map((w) => w.replace(/^"+|"+$/g, '').replace(/\*+$/, ''))
-    .filter(Boolean)
+  return prefixWords(words)
     .map((w) => `"${w.replace(/"/g, '""')}"*`)
     .join(' ');
 }
 
+function prefixWords(words: string): string[] {
+  return words
+    .split(/\s+/)
+    .map((w) => w.replace(/^"+|"+$/g, '').replace(/\*+$/, ''))
+    .filter(Boolean);
+}
+
+/** At most this many index terms stand for a beginning; more, and FTS5's own prefix query is read instead. */
+const MAX_PREFIX_TERMS = 20;
+
+/**
+ * A beginning of a word as the index terms it stands for, `("t1" OR "t2" …)`, read from the index's
+ * vocabulary (an fts5vocab table in the connection's temp schema: the read-only archive is not
+ * written). FTS5 answers a prefix query (`"w"*`) by merging the page lists of every term that
+ * begins so before it returns the first row: a beginning as common as `kvalitet` (every page) took
+ * 15–30 ms even for 30 rows. The same terms as an OR are read lazily, in rowid order, up to the
+ * LIMIT. undefined when the word is not one token as the tokenizer makes them (folded: lower case,
+ * no diacritics) or begins more than MAX_PREFIX_TERMS terms.
+ */
+function prefixTerms(db: Database, word: string): string | undefined {
+  const folded = foldWord(word);
+  if (!/^[\p{L}\p{N}]+$/u.test(folded)) return undefined;
+  // The vocabulary counts each term's pages as it reads them (5 ms for a beginning of every page):
+  // the expansions are kept until the archive changes (data_version), at most PREFIX_CACHE of them.
+  let cache = vocabCaches.get(db);
+  const version = db.pragma('data_version', { simple: true }) as number;
+  if (!cache || cache.version !== version) {
+    db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.beslutsarkiv_pages_vocab USING fts5vocab(main, 'pages_fts', 'row')");
+    cache = { version, terms: new Map() };
+    vocabCaches.set(db, cache);
+  }
+  if (cache.terms.has(folded)) {
+    const hit = cache.terms.get(folded);
+    cache.terms.delete(folded);
+    cache.terms.set(folded, hit);
+    return hit;
+  }
+  const terms = (db.prepare('SELECT term FROM temp.beslutsarkiv_pages_vocab WHERE term >= ? AND term < ? LIMIT ?').pluck().all(folded, `${folded}\u{10FFFF}`, MAX_PREFIX_TERMS + 1) as string[]).filter((t) => t.startsWith(folded));
+  const expanded = !terms.length || terms.length > MAX_PREFIX_TERMS ? undefined : `(${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`;
+  if (cache.terms.size >= PREFIX_CACHE) cache.terms.delete(cache.terms.keys().next().value!);
+  cache.terms.set(folded, expanded);
+  return expanded;
+}
+const PREFIX_CACHE = 256;
+const vocabCaches = new WeakMap<Database, { version: number; terms: Map<string, string | undefined> }>();
+
 /**
  * Pages whose words begin with the words given, in archive order (not ranked: ranking every page a
  * common beginning matches takes seconds at 100,000 documents), with FTS5 snippets (matches in
- * [brackets]); at most `limit`, filtered by the record's year and board.
+ * [brackets]); at most `limit`. Unfiltered only: a filter would be checked row by row after the
+ * match, reading every matching page a narrow filter leaves out (100–190 ms at 100,000 documents);
+ * the search page asks searchPaged (summary_pages) for filtered beginnings instead.
  */
-export function prefixSearch(db: Database, words: string, filters: { from?: number; to?: number; board?: string }, limit: number): PrefixHit[] {
-  const q = prefixQuery(words);
+export function prefixSearch(db: Database, words: string, limit: number): PrefixHit[] {
+  const q = expandedPrefixQuery(db, words);
   if (!q) return [];
-  const where: string[] = [];
-  const args: Array<string | number> = [];
-  if (filters.from !== undefined) where.push('e.year >= ?') && args.push(filters.from);
-  if (filters.to !== undefined) where.push('e.year <= ?') && args.push(filters.to);
-  if (filters.board !== undefined) where.push('e.board = ?') && args.push(filters.board);
   return db
     .prepare(
       `SELECT d.sha256, d.file_name AS file, p.page, e.year, e.board, snippet(pages_fts, 0, '[', ']', '…', 10) AS snippet
        FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid JOIN documents d ON d.id = p.document_id LEFT JOIN extractions e ON e.document_id = d.id
-       WHERE pages_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')} LIMIT ?`,
+       WHERE pages_fts MATCH ? LIMIT ?`,
     )
-    .all(q, ...args, limit) as PrefixHit[];
+    .all(q, limit) as PrefixHit[];
+}
+
+function expandedPrefixQuery(db: Database, words: string): string {
+  return prefixWords(words)
+    .map((w) => prefixTerms(db, w) ?? `"${w.replace(/"/g, '""')}"*`)
+    .join(' AND '); // (FTS5 takes no implicit AND between parenthesized groups)
+}
+
+/** Matching pages read, at most, by prefixSearchFiltered before it gives up (a narrow filter). */
+export const PREFIX_FILTER_READ = 2000;
+/** A narrow filter's pages read at most by prefixSearchFiltered. */
+const PREFIX_FILTER_PAGES = 2000;
+
+/**
+ * prefixSearch with the year and board of summary_pages (as searchPaged filters: the report's, else
+ * the record's), reading at most PREFIX_FILTER_READ matching pages in archive order; when they leave
+ * fewer than `limit` pages (a narrow filter), the filter's own pages, at most PREFIX_FILTER_PAGES,
+ * matched here. undefined when that is more than the bounds allow (the caller then asks searchPaged, which
+ * starts from the filter's pages).
+ */
+export function prefixSearchFiltered(db: Database, words: string, filters: { from?: number; to?: number; board?: string }, limit: number, most = PREFIX_FILTER_READ): PrefixHit[] | undefined {
+  const q = expandedPrefixQuery(db, words);
+  if (!q) return [];
+  const where: string[] = [];
+  const args: Array<string | number> = [];
+  if (filters.from !== undefined) where.push('s.year >= ?') && args.push(filters.from);
+  if (filters.to !== undefined) where.push('s.year <= ?') && args.push(filters.to);
+  if (filters.board !== undefined) where.push('s.board = ?') && args.push(filters.board);
+  const read = db.prepare('SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? LIMIT ?').pluck().all(q, most + 1) as number[];
+  const within = read.slice(0, most);
+  if (!within.length) return [];
+  let ids = db
+    .prepare(`SELECT s.id FROM summary_pages s WHERE s.id IN (${within.map(() => '?').join(',')})${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`)
+    .pluck()
+    .all(...within, ...args, limit) as number[];
+  if (ids.length < limit && read.length > most) {
+    // A narrow filter: its pages in archive order (at most PREFIX_FILTER_PAGES), each page's text
+    // folded and looked at here for words that begin so (as the tokenizer makes words: runs of
+    // letters and digits, without diacritics), up to `limit` pages.
+    const folded = prefixWords(words).map(foldWord);
+    if (!folded.every((w) => /^[\p{L}\p{N}]+$/u.test(w))) return undefined;
+    const patterns = folded.map((w) => new RegExp(`(?<![\\p{L}\\p{N}])${w}`, 'u'));
+    const pages = db.prepare(`SELECT s.id FROM summary_pages s WHERE 1${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`).pluck().all(...args, PREFIX_FILTER_PAGES + 1) as number[];
+    const text = db.prepare('SELECT coalesce(repaired_text, text) FROM pages WHERE rowid = ?').pluck();
+    ids = [];
+    for (const id of pages.slice(0, PREFIX_FILTER_PAGES)) {
+      const t = foldWord(String(text.get(id) ?? ''));
+      if (patterns.every((p) => p.test(t)) && ids.push(id) >= limit) break;
+    }
+    if (ids.length < limit && pages.length > PREFIX_FILTER_PAGES) return undefined;
+  }
+  if (!ids.length) return [];
+  // The snippets made here: FTS5 does not take the rowids as a constraint (it would read every match again).
+  const beginnings = prefixWords(words).map(foldWord);
+  return (
+    db
+      .prepare(
+        `SELECT d.sha256, d.file_name AS file, p.page, e.year, e.board, coalesce(p.repaired_text, p.text) AS text
+         FROM pages p JOIN documents d ON d.id = p.document_id LEFT JOIN extractions e ON e.document_id = d.id
+         WHERE p.rowid IN (${ids.map(() => '?').join(',')}) ORDER BY p.rowid`,
+      )
+      .all(...ids) as Array<Omit<PrefixHit, 'snippet'> & { text: string }>
+  ).map(({ text, ...hit }) => ({ ...hit, snippet: prefixSnippet(text, beginnings) }));
+}
+
+const foldWord = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * About `size` words of a text around its first word that begins with one of `beginnings`
+ * (folded), the words that do in [brackets] as FTS5's snippet() marks them, `…` where text is left out.
+ */
+export function prefixSnippet(text: string, beginnings: string[], size = 10): string {
+  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: beginnings.some((b) => foldWord(m[0]).startsWith(b)) }));
+  if (!words.length) return '';
+  const first = Math.max(0, words.findIndex((w) => w.hit));
+  const from = Math.max(0, Math.min(first - Math.floor(size / 3), words.length - size));
+  const shown = words.slice(from, from + size);
+  let out = from > 0 ? '…' : '';
+  let at = shown[0]!.start;
+  for (const w of shown) {
+    out += text.slice(at, w.start) + (w.hit ? `[${text.slice(w.start, w.end)}]` : text.slice(w.start, w.end));
+    at = w.end;
+  }
+  return out + (from + size < words.length ? '…' : '');
 }
