@@ -22,7 +22,7 @@ import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { iterateRecords } from '../src/store/read.js';
 import { rescopeUnits } from '../src/store/units.js';
 import { unitIdentityKey } from '../src/query/unit-identity.js';
-import { tempDir } from './helpers.js';
+import { EMPTY_RECORD as EMPTY, tempDir } from './helpers.js';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -37,21 +37,6 @@ async function cli(db: string, ...args: string[]): Promise<{ status: number; std
   return { status, stdout: bytes.toString('utf8'), stderr, bytes };
 }
 
-const EMPTY: Extracted = {
-  topic: 'award_participation',
-  year: null,
-  board: null,
-  administration: null,
-  diarienummer: null,
-  document_date: null,
-  meeting_date: null,
-  units: [],
-  classes: [],
-  dates: [],
-  signatories: [],
-  case_officer: null,
-  target_units: null,
-};
 
 export interface StoredDoc {
   name: string;

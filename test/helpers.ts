@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { DEFAULT_OUT, makeFixtures } from '../scripts/make-fixtures.js';
+import type { Extracted } from '../schemas/record.js';
 
 export { makeFixtures, DEFAULT_OUT };
 
@@ -21,3 +22,20 @@ export const SEED_TEXT = readFileSync(new URL('../corpus/000_32a9fff0cf960181.tx
   .map((l) => l.trim())
   .filter(Boolean)
   .join('\n');
+
+/** A record about taking part with nothing found yet: tests spread their values over it. */
+export const EMPTY_RECORD: Extracted = {
+  topic: 'award_participation',
+  year: null,
+  board: null,
+  administration: null,
+  diarienummer: null,
+  document_date: null,
+  meeting_date: null,
+  units: [],
+  classes: [],
+  dates: [],
+  signatories: [],
+  case_officer: null,
+  target_units: null,
+};

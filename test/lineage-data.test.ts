@@ -16,23 +16,8 @@ import { Archive } from '../src/store/archive.js';
 import { openDatabase } from '../src/store/database.js';
 import { importSuccessions, LineageFileError, parseLineageCsv, parseLineageJson, readLineageFile, stockholmBoards, STOCKHOLM_BOARDS_FILE } from '../src/store/lineage-data.js';
 import { addSuccession, addSuccessions, boardKey, listSuccessions, type Succession } from '../src/store/units.js';
-import { tempDir } from './helpers.js';
+import { EMPTY_RECORD as EMPTY, tempDir } from './helpers.js';
 
-const EMPTY: Extracted = {
-  topic: 'award_participation',
-  year: null,
-  board: null,
-  administration: null,
-  diarienummer: null,
-  document_date: null,
-  meeting_date: null,
-  units: [],
-  classes: [],
-  dates: [],
-  signatories: [],
-  case_officer: null,
-  target_units: null,
-};
 
 /** An archive of extracted reports (year, board, unit names) written through the store. */
 function archiveOf(reports: Array<{ year: number; board: string; units: string[] }>): string {

@@ -11,6 +11,7 @@ import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { boards, classesOffered, deadlines, incomplete, participation, unitAliases, type Row } from './queries.js';
 import { LABELS, UNKNOWN_BOARD, UNKNOWN_YEAR } from './labels.js';
+import { chartScale, H, M, PALETTE, seriesBy, W, yearRange, type Series } from './chart-scale.js';
 
 const esc = (v: unknown) =>
   String(v ?? '')
@@ -23,62 +24,21 @@ const num = (n: unknown) => Number(n ?? 0).toLocaleString('sv-SE');
 const boardName = (b: unknown) => (b === null || b === undefined || b === '' ? UNKNOWN_BOARD : String(b));
 const yearName = (y: unknown) => (y === null || y === undefined ? UNKNOWN_YEAR : String(y));
 
-const PALETTE = ['#1f5fa8', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#a0522d', '#5b5b5b', '#2e86ab', '#c17c74'];
 const CLASS_LABELS = LABELS.class;
-const OTHERS = 'Övriga';
-
-interface Series {
-  name: string;
-  values: Map<number, number>;
-}
-
-const W = 760;
-const H = 300;
-const M = { left: 64, right: 16, top: 16, bottom: 52 };
-
-/** Every year from the first to the last (years without data are gaps, not zeros). */
-function yearRange(years: number[]): number[] {
-  if (!years.length) return [];
-  const lo = Math.min(...years);
-  const hi = Math.max(...years);
-  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-}
 
 function axes(years: number[], max: number, yTitle: string, empty: Set<number>): { x: (y: number) => number; y: (v: number) => number; svg: string } {
-  const x0 = M.left;
-  const x1 = W - M.right;
-  // Room inside the plot so the first and last bars are not cut by its edges.
-  const pad = 22;
-  const y0 = H - M.bottom;
-  const y1 = M.top;
-  const span = Math.max(1, years[years.length - 1]! - years[0]!);
-  const x = (year: number) => (years.length === 1 ? (x0 + x1) / 2 : x0 + pad + ((year - years[0]!) / span) * (x1 - x0 - 2 * pad));
-  const step = niceStep(max / 5);
-  const top = Math.max(step, Math.ceil(max / step) * step);
-  const y = (v: number) => y0 - (v / top) * (y0 - y1);
+  const { x0, x1, y0, y1, x, y, band, ticks, labelled } = chartScale(years, max);
   const parts: string[] = [];
   // Years with no report at all: a pale band, so a gap reads as "no data", not as zero.
-  const band = years.length > 1 ? (x1 - x0 - 2 * pad) / span : 40;
   for (const yr of empty) parts.push(`<rect x="${(x(yr) - band / 2).toFixed(1)}" y="${y1}" width="${band.toFixed(1)}" height="${y0 - y1}" class="nodata"><title>${yr}: inga rapporter</title></rect>`);
-  for (let v = 0; v <= top + step / 2; v += step) {
+  for (const v of ticks) {
     parts.push(`<line x1="${x0}" x2="${x1}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${x0 - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${v.toLocaleString('sv-SE')}</text>`);
   }
-  const labelEvery = Math.max(1, Math.ceil(years.length / 12));
-  years.forEach((yr, i) => {
-    if (i % labelEvery === 0 || i === years.length - 1) parts.push(`<text x="${x(yr)}" y="${y0 + 18}" class="tick" text-anchor="middle">${yr}</text>`);
-  });
+  for (const yr of labelled) parts.push(`<text x="${x(yr)}" y="${y0 + 18}" class="tick" text-anchor="middle">${yr}</text>`);
   parts.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" class="axis"/><line x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}" class="axis"/>`);
   parts.push(`<text x="${(x0 + x1) / 2}" y="${H - 10}" class="axis-title" text-anchor="middle">År</text>`);
   parts.push(`<text x="16" y="${(y0 + y1) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${esc(yTitle)}</text>`);
   return { x, y, svg: parts.join('') };
-}
-
-/** A whole step of 1, 2 or 5 × 10ⁿ at least `raw`, so tick labels need no rounding. */
-function niceStep(raw: number): number {
-  if (raw <= 1) return 1;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
-  return 10 * p;
 }
 
 function legend(series: Series[]): string {
@@ -135,21 +95,6 @@ function stackedBars(title: string, yTitle: string, series: Series[], years: num
     });
   });
   return figure(title, svg + bars.join(''), series);
-}
-
-function seriesBy(rows: Row[], key: string, value: string, name: (k: unknown) => string, limit = 8): Series[] {
-  const totals = new Map<string, number>();
-  for (const r of rows) totals.set(name(r[key]), (totals.get(name(r[key])) ?? 0) + Number(r[value]));
-  const top = [...totals].sort((a, b) => b[1] - a[1]).map(([k]) => k);
-  const kept = new Set(top.slice(0, limit));
-  const map = new Map<string, Series>();
-  for (const r of rows) {
-    const n = kept.has(name(r[key])) ? name(r[key]) : OTHERS;
-    const s = map.get(n) ?? { name: n, values: new Map() };
-    s.values.set(Number(r.year), (s.values.get(Number(r.year)) ?? 0) + Number(r[value]));
-    map.set(n, s);
-  }
-  return [...map.values()].sort((a, b) => (a.name === OTHERS ? 1 : b.name === OTHERS ? -1 : top.indexOf(a.name) - top.indexOf(b.name)));
 }
 
 type Column = [key: string, title: string, show?: (v: unknown, r: Row) => string];

@@ -2,62 +2,25 @@
  * Inline SVG charts for the web app (no script, no inline style: colours are presentation
  * attributes and CSS classes, so the page keeps its strict Content-Security-Policy). Years with no
  * report are drawn as pale bands, never as zeros; both axes have titles. The report's chart code
- * (src/query/report.ts) is not exported and uses inline styles, so these are its web twins.
+ * shares their geometry (src/query/chart-scale.ts); the report writes inline styles, these CSS classes.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
-export const PALETTE = ['#1f5fa8', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#a0522d', '#5b5b5b', '#2e86ab', '#c17c74'];
+import { chartScale, H, M, PALETTE, seriesBy, W, yearRange, type Series } from '../query/chart-scale.js';
 
-export interface Series {
-  name: string;
-  values: Map<number, number>;
-}
-
-const W = 760;
-const H = 300;
-const M = { left: 64, right: 16, top: 16, bottom: 52 };
-
-/** Every year from the first to the last of those given. */
-export function yearRange(years: number[]): number[] {
-  if (!years.length) return [];
-  const lo = Math.min(...years);
-  const hi = Math.max(...years);
-  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-}
-
-function niceStep(raw: number): number {
-  if (raw <= 1) return 1;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
-  return 10 * p;
-}
+export { PALETTE, seriesBy, yearRange, type Series };
 
 const f1 = (n: number) => n.toFixed(1);
 const num = (n: number) => n.toLocaleString('sv-SE');
 
 function axes(years: number[], max: number, yTitle: string, empty: Set<number>) {
-  const x0 = M.left;
-  const x1 = W - M.right;
-  const pad = 22;
-  const y0 = H - M.bottom;
-  const y1 = M.top;
-  const span = Math.max(1, years[years.length - 1]! - years[0]!);
-  const x = (year: number) => (years.length === 1 ? (x0 + x1) / 2 : x0 + pad + ((year - years[0]!) / span) * (x1 - x0 - 2 * pad));
-  const step = niceStep(max / 5);
-  const top = Math.max(step, Math.ceil(max / step) * step);
-  const y = (v: number) => y0 - (v / top) * (y0 - y1);
-  const band = years.length > 1 ? (x1 - x0 - 2 * pad) / span : 40;
-  const ticks: number[] = [];
-  for (let v = 0; v <= top + step / 2; v += step) ticks.push(v);
-  const labelEvery = Math.max(1, Math.ceil(years.length / 12));
+  const { x0, x1, y0, y1, x, y, band, ticks, labelled } = chartScale(years, max);
   const svg = html`${[...empty].map(
     (yr) => html`<rect x="${f1(x(yr) - band / 2)}" y="${y1}" width="${f1(band)}" height="${y0 - y1}" class="nodata" data-gap-year="${yr}"><title>${yr}: inga rapporter</title></rect>`,
   )}${ticks.map(
     (v) => html`<line x1="${x0}" x2="${x1}" y1="${f1(y(v))}" y2="${f1(y(v))}" class="grid"/><text x="${x0 - 6}" y="${f1(y(v) + 4)}" class="tick" text-anchor="end">${num(v)}</text>`,
-  )}${years.map((yr, i) =>
-    i % labelEvery === 0 || i === years.length - 1 ? html`<text x="${f1(x(yr))}" y="${y0 + 18}" class="tick" text-anchor="middle">${yr}</text>` : '',
-  )}<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" class="axis"/><line x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}" class="axis"/><text x="${(x0 + x1) / 2}" y="${H - 10}" class="axis-title" text-anchor="middle">År</text><text x="16" y="${(y0 + y1) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${yTitle}</text>`;
+  )}${labelled.map((yr) => html`<text x="${f1(x(yr))}" y="${y0 + 18}" class="tick" text-anchor="middle">${yr}</text>`)}<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" class="axis"/><line x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}" class="axis"/><text x="${(x0 + x1) / 2}" y="${H - 10}" class="axis-title" text-anchor="middle">År</text><text x="16" y="${(y0 + y1) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${yTitle}</text>`;
   return { x, y, svg, bandWidth: band };
 }
 
@@ -114,22 +77,4 @@ export function lineChart(testid: string, title: string, yTitle: string, series:
       )}`;
   });
   return figure(testid, title, html`${svg}${lines}`, series);
-}
-
-/** Series of `value` per year by `key` (the `limit` largest; the rest summed as Övriga). */
-export function seriesBy(rows: Array<Record<string, unknown>>, key: string, value: string, name: (k: unknown) => string, limit = 8): Series[] {
-  const OTHERS = 'Övriga';
-  const totals = new Map<string, number>();
-  for (const r of rows) if (r.year !== null) totals.set(name(r[key]), (totals.get(name(r[key])) ?? 0) + Number(r[value]));
-  const top = [...totals].sort((a, b) => b[1] - a[1]).map(([k]) => k);
-  const kept = new Set(top.slice(0, limit));
-  const map = new Map<string, Series>();
-  for (const r of rows) {
-    if (r.year === null) continue;
-    const n = kept.has(name(r[key])) ? name(r[key]) : OTHERS;
-    const s = map.get(n) ?? { name: n, values: new Map() };
-    s.values.set(Number(r.year), (s.values.get(Number(r.year)) ?? 0) + Number(r[value]));
-    map.set(n, s);
-  }
-  return [...map.values()].sort((a, b) => (a.name === OTHERS ? 1 : b.name === OTHERS ? -1 : top.indexOf(a.name) - top.indexOf(b.name)));
 }
