@@ -9,38 +9,6 @@ import { liveWriter } from './lock.js';
 
 const COUNT_KEYS = Object.keys(emptyCounts()) as Array<keyof RunCounts>;
 
-interface DocumentRow {
-  id: number;
-  sha256: string;
-  file_name: string;
-  format: string;
-  media_type: string;
-  bytes: number;
-  page_count: number;
-  ocr: number;
-  first_seen: string;
-  last_seen: string;
-  ocr_confidence: number | null;
-  missing: number;
-  newer: string | null;
-}
-
-interface ExtractionRow {
-  topic: 'award_participation' | 'other';
-  year: number | null;
-  board: string | null;
-  administration: string | null;
-  diarienummer: string | null;
-  document_date: string | null;
-  meeting_date: string | null;
-  target_units: number | null;
-  case_officer_name: string | null;
-  case_officer_phone: string | null;
-  has_case_officer: number;
-  needs_review: number;
-  review_reasons: string;
-}
-
 export interface ExportFilters {
   from?: number;
   to?: number;
