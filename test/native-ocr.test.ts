@@ -54,7 +54,10 @@ function tesseractChildren(): number[] {
   return pids;
 }
 
-const ocrTemps = () => readdirSync(tmpdir()).filter((f) => f.startsWith('beslutsarkiv-ocr-'));
+// The engines of this file make their page folders here, so other test files OCRing at the same
+// time (with the system's temp folder) do not show up as left behind.
+const OCR_TEMP = tempDir('native-ocr-test-');
+const ocrTemps = () => readdirSync(OCR_TEMP).filter((f) => f.startsWith('beslutsarkiv-ocr-'));
 
 /** PATH without any tesseract on it, for the duration of `fn`. */
 async function withoutTesseract<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -70,7 +73,7 @@ async function withoutTesseract<T>(fn: () => Promise<T> | T): Promise<T> {
 describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
   let engine: NativeOcrEngine;
   beforeAll(() => {
-    engine = new NativeOcrEngine({ size: 2, timeoutMs: 120_000 });
+    engine = new NativeOcrEngine({ size: 2, timeoutMs: 120_000, tempDir: OCR_TEMP });
   });
   afterAll(() => engine.close());
 
@@ -115,7 +118,7 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
 
   it('kills the process of a page past its timeout, and of a page whose run is interrupted; nothing is left behind', async () => {
     const prepared = await prepareForOcr({ data: toPng(UPRIGHT), width: UPRIGHT.width, height: UPRIGHT.height, dpi: 200, origin: 'file' });
-    const slow = new NativeOcrEngine({ size: 1, timeoutMs: 150 });
+    const slow = new NativeOcrEngine({ size: 1, timeoutMs: 150, tempDir: OCR_TEMP });
     try {
       const started = performance.now();
       const failed = slow.recognize(prepared).catch((e: unknown) => e);

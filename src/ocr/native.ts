@@ -111,15 +111,18 @@ export function meanWordConfidence(tsv: string): number {
 export class NativeOcrEngine implements OcrEngine {
   readonly size: number;
   private readonly timeoutMs: number;
+  /** Where each page's temporary folder is made (the system's temp folder unless given). */
+  private readonly tempDir: string;
   private readonly limit: ReturnType<typeof pLimit>;
   /** Processes running, each with what stops it. */
   private readonly running = new Map<ChildProcess, (error: DocumentError) => void>();
   private closed = false;
   recognized = 0;
 
-  constructor(options: OcrEngineOptions) {
+  constructor(options: OcrEngineOptions & { tempDir?: string }) {
     this.size = Math.max(1, options.size);
     this.timeoutMs = options.timeoutMs;
+    this.tempDir = options.tempDir ?? tmpdir();
     this.limit = pLimit(this.size);
   }
 
@@ -151,7 +154,7 @@ export class NativeOcrEngine implements OcrEngine {
     signal?.throwIfAborted();
     // Throws NativeOcrMissingError when tesseract has gone from PATH.
     void this.found;
-    const dir = await mkdtemp(join(tmpdir(), 'beslutsarkiv-ocr-'));
+    const dir = await mkdtemp(join(this.tempDir, 'beslutsarkiv-ocr-'));
     try {
       const out = join(dir, 'page');
       await this.tesseract(tesseractArgs(out, image.dpi), image.pgm, signal);
