@@ -79,7 +79,7 @@ export { applyCorrections, resolveCorrection, parsePath, coerceValue, validateRe
 export type { Applied, CorrectionInput, Outcome, ResolvedCorrection } from './review/apply.js';
 export { makeCorrections, undoCorrection, carryOver, carriedOverOffers, resolveDocument, withCorrectionLock, defaultUser } from './review/correct.js';
 export type { CorrectionRequest, MadeCorrection, CarriedOver, DocumentRef } from './review/correct.js';
-export { reviewQueue, reviewDocument, requestsFromCsv, correctFromCsv, parseCsv, valueAt, REVIEW_COLUMNS } from './review/queue.js';
+export { reviewQueue, reviewDocument, requestsFromCsv, correctFromCsv, parseCsv, valueAt, evidenceKey, fieldsOf, REVIEW_COLUMNS } from './review/queue.js';
 export type { ReviewRow, DocumentReview, QueueOptions } from './review/queue.js';
 export { listCorrections, machineExtraction } from './review/store.js';
 export { CorrectionSchema, CorrectionNoteSchema } from '../schemas/correction.js';

@@ -55,7 +55,8 @@ function reviewed(db: Database, doc: DocumentRef): Reviewed | undefined {
 }
 
 /** The correctable paths behind an evidence path: a unit's name, class and department; a date's date and kind. */
-function fieldsOf(path: string, record: Extracted): string[] {
+/** The correctable paths under an evidence path (a unit's name, class and department; each class; …). */
+export function fieldsOf(path: string, record: Extracted): string[] {
   if (/^units\[\d+\]$/.test(path)) return [`${path}.name`, `${path}.class`, `${path}.department`];
   if (/^dates\[\d+\]$/.test(path)) return [`${path}.date`, `${path}.kind`];
   if (path === 'classes') return record.classes.map((_, i) => `classes[${i}]`);
@@ -80,7 +81,8 @@ function row(r: Reviewed, path: string, status: string, evidence: Evidence | und
   };
 }
 
-const evidenceKey = (path: string) => /^(units|dates)\[\d+\]/.exec(path)?.[0] ?? (path.startsWith('classes[') ? 'classes' : path);
+/** The evidence path a value's path is evidenced under (units[2].class → units[2], classes[1] → classes). */
+export const evidenceKey = (path: string) => /^(units|dates)\[\d+\]/.exec(path)?.[0] ?? (path.startsWith('classes[') ? 'classes' : path);
 
 /** Rows for a document's orphaned corrections and the corrections offered from its earlier version. */
 function correctionRows(db: Database, r: Reviewed): ReviewRow[] {

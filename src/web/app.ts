@@ -15,7 +15,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import {
-  boards, classesOffered, CorrectionError, DatabaseLockedError, deadlines, defaultUser, findUnitIdentities, LABELS,
+  boards, classesOffered, CorrectionError, DatabaseLockedError, deadlines, defaultUser, evidenceKey, findUnitIdentities, LABELS,
   makeCorrections, matchBoard, matchClass, NAMED_QUERIES, participation, QueryUsageError, ReadOnlyQueryError, runNamedQuery, searchPaged,
   toCsv, toJson, unitAliases, withCorrectionLock, type Extraction, type Filters, type QueryOption,
 } from '../index.js';
@@ -24,7 +24,7 @@ import {
   documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, prefixSearch, prefixSearchFiltered, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
 } from './data.js';
 import { layout, qs, show, table } from './layout.js';
-import { evidenceKey, recordView, webReviewQueue, type ValueRow } from './record.js';
+import { recordView, webReviewQueue, type ValueRow } from './record.js';
 import { STATIC_FILES } from './static.js';
 
 export interface AppOptions {

@@ -1,14 +1,14 @@
 /**
  * A document's effective record for the web pages, and the review queue, built from the library's
  * pure functions (machineExtraction, listCorrections, applyCorrections) with direct lookups.
- * reviewDocument and reviewQueue (src/review/queue.ts) answer the same, but look up a document's
- * earlier versions with `documents.superseded_by = ?`, which has no index: 50 ms a document at
- * 100,000 documents, and the queue does it for every document (minutes). Here earlier versions are
+ * reviewDocument and reviewQueue (src/review/queue.ts) answer the same, but the queue builds every
+ * qualifying document's review before it cuts to its limit (960 ms at 100,000 documents even with
+ * migration 15's index on `documents.superseded_by`); this one stops when its page is full. Here earlier versions are
  * found from the corrections table (small) instead: CROSS JOIN keeps it first whatever the
  * statistics say (with few corrections the planner would otherwise scan every document).
  */
 import type { Database } from 'better-sqlite3';
-import { applyCorrections, listCorrections, machineExtraction, SCALAR_FIELDS, valueAt, type Correction, type Extraction } from '../index.js';
+import { applyCorrections, evidenceKey, fieldsOf, listCorrections, machineExtraction, SCALAR_FIELDS, valueAt, type Correction, type Extraction } from '../index.js';
 
 export interface ValueRow {
   path: string;
@@ -30,10 +30,6 @@ export interface RecordView {
   corrections: Array<Correction & { outcome: string }>;
   /** Corrections of an earlier version of this file, offered, not applied. */
   offered: Correction[];
-}
-
-export function evidenceKey(path: string): string {
-  return /^(units|dates)\[\d+\]/.exec(path)?.[0] ?? (path.startsWith('classes[') ? 'classes' : path);
 }
 
 function machineAt(machine: Extraction['record'], origins: { units: Array<number | null>; dates: Array<number | null>; classes: Array<number | null> }, path: string): unknown {
@@ -104,13 +100,6 @@ export interface QueueRow {
 }
 
 /** The correctable paths behind an evidence path (as reviewQueue lists them): a unit's name, class and department; a date's date and kind; each class. */
-function fieldsOf(path: string, record: Extraction['record']): string[] {
-  if (/^units\[\d+\]$/.test(path)) return [`${path}.name`, `${path}.class`, `${path}.department`];
-  if (/^dates\[\d+\]$/.test(path)) return [`${path}.date`, `${path}.kind`];
-  if (path === 'classes') return record.classes.map((_, i) => `classes[${i}]`);
-  return [path];
-}
-
 /** A value as one cell, as the review CSV has it: text as it is, none as empty, anything else as JSON. */
 const shown = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
 
