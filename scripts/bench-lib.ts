@@ -61,10 +61,10 @@ export function wordsPerSecond(texts: string[], repair: (text: string) => unknow
 /** Repair speed after loading, one core, on clean text no cache has seen (numbering lines makes every round new). */
 export async function repairWordsPerSecond(rounds = 30): Promise<number> {
   const { loadRepairModels } = await import('../src/repair/models.js');
-  const { applyEdits, DAMAGED_RATE, TextRepairer } = await import('../src/repair/repair-text.js');
+  const { applyEdits, TextRepairer } = await import('../src/repair/repair-text.js');
   const repairer = new TextRepairer(loadRepairModels());
   const texts = Array.from({ length: rounds }, (_, r) => seedTexts().map((t) => t.replace(/\n/g, ` ${r}\n`))).flat();
-  return wordsPerSecond(texts, (t) => applyEdits(t, repairer.repair(t, repairer.damageRate([t]) >= DAMAGED_RATE)));
+  return wordsPerSecond(texts, (t) => applyEdits(t, repairer.repair(t, repairer.damageEstimate([t]).damaged)));
 }
 
 /** Resident memory of a process and all its descendants (from /proc), in bytes. */

@@ -28,7 +28,7 @@ import { loadConfusionModel } from '../src/repair/confusion.js';
 import { repairEncoding } from '../src/repair/encoding.js';
 import { normalizeDocument } from '../src/repair/normalize.js';
 import { loadRepairModels } from '../src/repair/models.js';
-import { applyEdits, DAMAGED_RATE, TextRepairer } from '../src/repair/repair-text.js';
+import { applyEdits, TextRepairer } from '../src/repair/repair-text.js';
 import { wordAccuracy, words } from '../src/repair/word-accuracy.js';
 import { mulberry32 } from './fixtures.js';
 import { repairWordsPerSecond, wordsPerSecond } from './bench-lib.js';
@@ -111,7 +111,7 @@ const loadMs = loadRuns.sort((a, b) => a - b)[1]!;
 
 const models = loadRepairModels();
 const repairer = new TextRepairer(models);
-const repair = (text: string) => applyEdits(text, repairer.repair(text, repairer.damageRate([text]) >= DAMAGED_RATE));
+const repair = (text: string) => applyEdits(text, repairer.repair(text, repairer.damageEstimate([text]).damaged));
 
 const rows: Array<[string, string]> = [];
 

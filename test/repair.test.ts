@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRepairModels } from '../src/repair/models.js';
+import { Lexicon } from '../src/repair/lexicon.js';
+import { ROLE } from '../src/repair/hunspell.js';
 import { applyEdits, TextRepairer } from '../src/repair/repair-text.js';
 import { editCost, foldedVariants, loadConfusionModel } from '../src/repair/confusion.js';
 import { normalizeDocument } from '../src/repair/normalize.js';
@@ -23,6 +25,24 @@ describe('lexicon', () => {
   it('finds words and compounds by their folded spelling', () => {
     expect(models.lexicon.formsByFold('for').sort()).toEqual(['for', 'för']);
     expect(models.lexicon.compoundsByFold('hemtjanstgruppen')).toContain('hemtjänstgruppen');
+  });
+
+  it('looks words up in its sorted table: first and last lines, keys that begin others, forms by fold; the same after a round trip', () => {
+    const roles = new Map<string, number>([
+      ['a', ROLE.word], ['ab', ROLE.word], ['abc', ROLE.word | ROLE.begin], ['abd', ROLE.begin], ['for', ROLE.word], ['för', ROLE.word], ['ö', ROLE.word], ['öra', ROLE.word],
+    ]);
+    const built = Lexicon.fromRoles(roles);
+    for (const lexicon of [built, Lexicon.deserialize(built.serialize())]) {
+      expect(lexicon.size).toBe(roles.size);
+      for (const w of ['a', 'ab', 'abc', 'for', 'för', 'ö', 'öra']) expect(lexicon.hasForm(w), w).toBe(true);
+      for (const w of ['abd', 'aa', 'abcd', 'b', 'fo', 'föra', 'öb', 'z']) expect(lexicon.hasForm(w), w).toBe(false);
+      expect(lexicon.formsByFold('for').sort()).toEqual(['for', 'för']);
+      expect(lexicon.formsByFold('o')).toEqual(['ö']);
+      expect(lexicon.formsByFold('ora')).toEqual(['öra']);
+      expect(lexicon.formsByFold('ab')).toEqual(['ab']);
+      expect(lexicon.formsByFold('zz')).toEqual([]);
+    }
+    expect(Lexicon.deserialize(built.serialize()).serialize()).toBe(built.serialize());
   });
 
   it('knows Stockholm places and Swedish names from the gazetteer', () => {
@@ -118,6 +138,32 @@ describe('clean text is not harmed', () => {
   it('judges a document clean or damaged by the share of damaged words', () => {
     expect(repairer.damageRate(['Nämnden godkänner förvaltningens förslag till beslut om årets budget.'])).toBe(0);
     expect(repairer.damageRate(['Namnden godkanner forvaltningens forslag till beslut om arets budget.'])).toBeGreaterThan(0.3);
+  });
+});
+
+describe('a short clean text with foreign or technical words', () => {
+  // One unknown word in twenty is 5 %, above the damage rate; one word is no evidence of damage.
+  const text = 'Bilden finns i img-mappen och som svg. Se link nedan. Filen heter README.md och är skriven i md format. Kontakta oss via länken.';
+  const doc = (): DocumentFile => ({
+    path: '/t.txt', name: 't.txt', size: 1, mtimeMs: 0, sha256: 'b'.repeat(64), format: 'txt', mediaType: 'text/plain',
+    pages: [{ number: 1, text, source: 'text', confidence: null }], messages: [],
+  });
+
+  it('is not judged damaged on a single repairable word', () => {
+    const estimate = repairer.damageEstimate([text]);
+    expect(estimate.rate).toBeGreaterThan(0.02);
+    expect(estimate.repairable).toBeLessThan(3);
+    expect(estimate.damaged).toBe(false);
+  });
+
+  it('comes out of normalize unchanged: img, svg, link and md stay', () => {
+    const d = normalizeDocument(doc(), models);
+    expect(d.pages[0]!.repaired).toBe(text);
+    expect(d.messages.find((m) => m.rule === 'damage-estimate')!.reason).toMatch(/clean text/);
+  });
+
+  it('a damaged text of the same length still is', () => {
+    expect(repairer.damageEstimate(['Namnden godkanner att forvaltningen later tva enheter delta i arets kvalitetsutmarkelse.']).damaged).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@
  * Compounds are analysed, not listed: kvalitets|utmärkelsen, stads|övergripande, nämnd|möte.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,42 +38,80 @@ export interface LexiconSources {
 }
 
 /**
- * Sorted `key TAB value…` lines searched by binary search: loads as fast as the file splits
- * (a Map of 800,000 keys takes most of a second just to build).
+ * Sorted `key TAB value…` lines searched by binary search, kept as the one text they were read as
+ * with the offset of each line: loading makes no string per line (a million of them took most of
+ * the text worker's start-up in allocation and garbage collection), and a look-up compares
+ * characters in place. Lines compare by UTF-16 code units, as JavaScript's default sort orders them.
  */
 class SortedLines {
-  constructor(private readonly lines: string[]) {}
+  /** Where each line starts; one more entry, the end of the text plus one. */
+  private readonly starts: Uint32Array;
+
+  constructor(readonly text: string) {
+    let n = text.length === 0 ? 0 : 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    const starts = new Uint32Array(n + 1);
+    let k = 0;
+    if (n > 0) {
+      starts[k++] = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
+    }
+    starts[k] = text.length + 1;
+    this.starts = starts;
+  }
+
+  static fromLines(lines: string[]): SortedLines {
+    return new SortedLines(lines.join('\n'));
+  }
 
   get length(): number {
-    return this.lines.length;
+    return this.starts.length - 1;
+  }
+
+  /** Line i against `key TAB`: negative when the line sorts before it, 0 when the line starts with it, positive after. */
+  private compare(i: number, key: string): number {
+    const { text } = this;
+    const start = this.starts[i]!;
+    const end = this.starts[i + 1]! - 1;
+    const n = key.length;
+    for (let j = 0; j <= n; j++) {
+      const want = j < n ? key.charCodeAt(j) : 9; // the tab after the key
+      if (start + j >= end) return -1; // the line is a prefix of the target: it sorts first
+      const have = text.charCodeAt(start + j);
+      if (have !== want) return have - want;
+    }
+    return 0;
   }
 
   /** Index of the first line whose key is `key`, or -1. */
   private first(key: string): number {
-    const target = `${key}\t`;
     let lo = 0;
-    let hi = this.lines.length;
+    let hi = this.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.lines[mid]! < target) lo = mid + 1;
+      if (this.compare(mid, key) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.lines.length && this.lines[lo]!.startsWith(target) ? lo : -1;
+    return lo < this.length && this.compare(lo, key) === 0 ? lo : -1;
+  }
+
+  /** The text of line i after `key TAB`. */
+  private rest(i: number, key: string): string {
+    return this.text.slice(this.starts[i]! + key.length + 1, this.starts[i + 1]! - 1);
   }
 
   /** The values (text after the first tab) of every line with this key. */
   values(key: string): string[] {
     let i = this.first(key);
     if (i < 0) return [];
-    const target = `${key}\t`;
     const out: string[] = [];
-    for (; i < this.lines.length && this.lines[i]!.startsWith(target); i++) out.push(this.lines[i]!.slice(target.length));
+    for (; i < this.length && this.compare(i, key) === 0; i++) out.push(this.rest(i, key));
     return out;
   }
 
   value(key: string): string | undefined {
     const i = this.first(key);
-    return i < 0 ? undefined : this.lines[i]!.slice(key.length + 1);
+    return i < 0 ? undefined : this.rest(i, key);
   }
 }
 
@@ -84,9 +122,9 @@ export class Lexicon {
   private readonly folds: SortedLines;
   private readonly compoundMemo = new Map<string, string[] | null>();
 
-  private constructor(forms: string[], folds: string[]) {
-    this.forms = new SortedLines(forms);
-    this.folds = new SortedLines(folds);
+  private constructor(forms: SortedLines, folds: SortedLines) {
+    this.forms = forms;
+    this.folds = folds;
   }
 
   static fromRoles(roles: Map<string, number>): Lexicon {
@@ -98,18 +136,18 @@ export class Lexicon {
       if (key !== form) folds.push(`${key}\t${form}\t${r}`);
     }
     // Default sort compares UTF-16 code units, as the binary search does.
-    return new Lexicon(forms.sort(), folds.sort());
+    return new Lexicon(SortedLines.fromLines(forms.sort()), SortedLines.fromLines(folds.sort()));
   }
 
   /** The cache file: the forms table, a NUL line, the folds table. */
   serialize(): string {
-    return `${(this.forms as unknown as { lines: string[] }).lines.join('\n')}\n\u0000\n${(this.folds as unknown as { lines: string[] }).lines.join('\n')}`;
+    return `${this.forms.text}\n\u0000\n${this.folds.text}`;
   }
 
   static deserialize(text: string): Lexicon {
-    const lines = text.split('\n');
-    const sep = lines.indexOf('\u0000');
-    return new Lexicon(lines.slice(0, sep), lines.slice(sep + 1));
+    const sep = text.indexOf('\n\u0000\n');
+    if (sep < 0) return new Lexicon(new SortedLines(text), new SortedLines(''));
+    return new Lexicon(new SortedLines(text.slice(0, sep)), new SortedLines(text.slice(sep + 3)));
   }
 
   get size(): number {
@@ -290,6 +328,22 @@ function sourcesHash(sources: LexiconSources): string {
 
 let cached: { key: string; lexicon: Lexicon } | undefined;
 
+/** Cached lexicons kept besides the current one (other checkouts sharing node_modules may use them). */
+const KEEP_CACHED = 2;
+
+/**
+ * Removes all but the newest few cached lexicons: the key changes whenever a source file's size or
+ * time does (a new checkout, an edited gazetteer), and each file is 21 MB.
+ */
+function pruneCache(current: string): void {
+  const dir = dirname(current);
+  const old = readdirSync(dir)
+    .filter((f) => /^lexicon-[0-9a-f]{16}\.tsv$/.test(f) && join(dir, f) !== current)
+    .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of old.slice(KEEP_CACHED)) rmSync(path, { force: true });
+}
+
 /**
  * The lexicon, from the on-disk cache when it is current, else built and cached.
  * Kept in memory for the life of the process.
@@ -309,6 +363,7 @@ export function loadLexicon(sources: LexiconSources = {}): Lexicon {
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, lexicon.serialize());
       renameSync(tmp, file);
+      pruneCache(file);
     } catch {
       /* a read-only install still works, it just builds each time */
     }

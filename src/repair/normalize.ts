@@ -9,7 +9,7 @@ import { addMessage, type DocumentFile } from '../document-file.js';
 import { repairEncoding } from './encoding.js';
 import { findLetterhead } from './letterhead.js';
 import { loadRepairModels } from './models.js';
-import { applyEdits, DAMAGED_RATE, editToMessage, TextRepairer, type RepairModels } from './repair-text.js';
+import { applyEdits, editToMessage, TextRepairer, type RepairModels } from './repair-text.js';
 
 /** Bump when repair rules change: documents are re-repaired from stored page text. */
 export const REPAIR_VERSION = '2';
@@ -37,14 +37,13 @@ export function normalizeDocument(file: DocumentFile, models: RepairModels = loa
       reason: `encoding damage reversed before word repair: ${encoding.findings.join('; ')}`,
     });
   }
-  const rate = r.damageRate(encoding.texts);
-  const damaged = rate >= DAMAGED_RATE;
+  const { rate, damaged, repairable, words } = r.damageEstimate(encoding.texts);
   addMessage(file, {
     stage: 'normalize',
     rule: 'damage-estimate',
     severity: 'info',
     confidence: Math.round(rate * 1000) / 1000,
-    reason: `${Math.round(rate * 1000) / 10} % of the words look damaged: ${damaged ? 'repairing as damaged text (context may change valid words)' : 'clean text (only unknown words with one cheap repair change)'}`,
+    reason: `${Math.round(rate * 1000) / 10} % of the words look damaged (${repairable} of ${words}): ${damaged ? 'repairing as damaged text (context may change valid words)' : 'clean text (only unknown words with one cheap repair change)'}`,
   });
   file.pages.forEach((page, i) => {
     const text = encoding.texts[i]!;

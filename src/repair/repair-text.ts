@@ -52,6 +52,22 @@ const CHEAP_CONFUSION = 1.6;
 /** Share of repairable unknown tokens above which a document counts as damaged. */
 export const DAMAGED_RATE = 0.02;
 
+/**
+ * Fewer repairable tokens than this never make a document damaged, whatever their share: in a
+ * short text one foreign or technical word ("link", "svg") is 5 % of its words, and damaged mode
+ * would then let context change valid words. Real damage (OCR, stripped å/ä/ö) repeats.
+ */
+export const MIN_DAMAGED_TOKENS = 3;
+
+export interface DamageEstimate {
+  /** Share of word tokens that are unknown but have a cheap repair. */
+  rate: number;
+  words: number;
+  repairable: number;
+  /** Repaired as damaged text: the rate is at least DAMAGED_RATE over at least MIN_DAMAGED_TOKENS tokens. */
+  damaged: boolean;
+}
+
 const PROTECTED = [
   /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu, // e-mail (from the start of its run: linear on long runs)
   /\b(?:https?:\/\/|www\.)\S+/giu, // URL
@@ -214,6 +230,11 @@ export class TextRepairer {
 
   /** Share of word tokens that are unknown but have a cheap repair: how damaged the text is. */
   damageRate(texts: string[]): number {
+    return this.damageEstimate(texts).rate;
+  }
+
+  /** How damaged the texts of one document are, and whether to repair them as damaged. */
+  damageEstimate(texts: string[]): DamageEstimate {
     let words = 0;
     let repairable = 0;
     this.rangesOf.clear();
@@ -231,7 +252,8 @@ export class TextRepairer {
         if (best && best.cost <= 2.0) repairable++;
       }
     }
-    return words === 0 ? 0 : repairable / words;
+    const rate = words === 0 ? 0 : repairable / words;
+    return { rate, words, repairable, damaged: rate >= DAMAGED_RATE && repairable >= MIN_DAMAGED_TOKENS };
   }
 
   private choose(token: string, prev: string | null, next: string | null, damaged: boolean, nameLike: boolean): Choice | null {
