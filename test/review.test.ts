@@ -472,3 +472,79 @@ describe('bulk corrections from CSV', () => {
     expect(record(db, D004)).toEqual(machine);
   });
 });
+
+describe('the review queue, read a page at a time', () => {
+  const queue = (db: string, limit?: number) => {
+    const d = openDatabase(db, { readonly: true });
+    try {
+      return reviewQueue(d, limit === undefined ? { limit: 100_000 } : { limit });
+    } finally {
+      d.close();
+    }
+  };
+  const section = (status: unknown) => (/^(orphaned|carried over\?)/.test(String(status)) ? 0 : String(status).startsWith('needs review:') ? 1 : 2);
+
+  it('stops early without changing what it lists: every shorter queue is the start of the full one', async () => {
+    // The corpus (every report flagged) and the devset texts (most not): the queue has flagged values
+    // and unsure values of the others.
+    const dir = tempDir();
+    cpSync(join(ROOT, 'test/devset/texts'), join(dir, 'devset'), { recursive: true });
+    const db = join(dir, 'q.sqlite');
+    await ingest([corpusDir, join(dir, 'devset')], { db });
+    // A correction (so a document is read with its corrections applied), a removal that moves the
+    // units after it, and a confirmed document (out of the queue).
+    const d0 = openDatabase(db, { readonly: true });
+    // A document (not flagged) with unsure dates after its first: removing dates[0] moves them.
+    const first = d0
+      .prepare(
+        `SELECT d.file_name FROM evidence x JOIN extractions e ON e.document_id = x.document_id JOIN documents d ON d.id = x.document_id
+         WHERE e.current AND NOT e.needs_review AND x.confidence < 0.9 AND x.path GLOB 'dates[[][1-9]]' AND d.file_name <> ? ORDER BY d.file_name LIMIT 1`,
+      )
+      .pluck()
+      .get(D001) as string | undefined;
+    const unsureDates = (d0
+      .prepare(`SELECT x.path FROM evidence x JOIN documents d ON d.id = x.document_id WHERE d.file_name = ? AND x.confidence < 0.9 AND x.path LIKE 'dates[%'`)
+      .pluck()
+      .all(first) as string[]).map((p) => Number(/\d+/.exec(p)![0]));
+    d0.close();
+    expect(first).toBeDefined();
+    correct(db, [{ document: first!, input: { action: 'remove', path: 'dates[0]' } }, { document: D001, input: { action: 'confirm' } }]);
+    const full = queue(db);
+    expect(full.length).toBeGreaterThan(10);
+    expect(new Set(full.map((r) => section(r.status)))).toEqual(new Set([1, 2]));
+    for (const k of [1, 2, 3, 5, 8, 13, 21, full.length - 1, full.length, full.length + 5]) expect(queue(db, k)).toEqual(full.slice(0, k));
+    // Its three parts in order; unsure values least sure first.
+    const parts = full.map((r) => section(r.status));
+    expect(parts).toEqual([...parts].sort((a, b) => a - b));
+    const confidences = full.filter((r) => section(r.status) === 2).map((r) => r.confidence as number);
+    expect(confidences).toEqual([...confidences].sort((a, b) => a - b));
+    expect(full.some((r) => r.file === D001)).toBe(false);
+    // Values of the corrected document are shown as corrected: the path and value of its record now.
+    const d = openDatabase(db, { readonly: true });
+    try {
+      const ofFirst = full.filter((x) => x.file === first && String(x.path).startsWith('dates['));
+      expect(ofFirst.length).toBeGreaterThan(0);
+      // Its unsure dates are listed where they are now: one place earlier, the first date removed.
+      const listedDates = [...new Set(ofFirst.map((x) => Number(/\d+/.exec(String(x.path))![0])))].sort();
+      expect(listedDates).toEqual(unsureDates.filter((i) => i > 0).map((i) => i - 1).sort());
+      // Every correctable value (what review <document> lists) as the document's record has it now.
+      for (const r of full.filter((x) => !String(x.path).startsWith('signatories') && !String(x.path).endsWith('[+]'))) {
+        const now = reviewDocument(d, String(r.sha256)).values.find((v) => v.path === r.path);
+        expect(now, `${r.file} ${r.path}`).toBeDefined();
+        expect(r.value).toBe(now!.value);
+      }
+      // Every unsure value of the archive is listed (of documents not flagged, not confirmed).
+      const expected = d
+        .prepare(
+          `SELECT d.sha256 || ' ' || x.path FROM evidence x JOIN extractions e ON e.document_id = x.document_id JOIN documents d ON d.id = x.document_id
+           WHERE e.current AND NOT e.needs_review AND x.confidence < 0.9 AND d.file_name NOT IN (?, ?)`,
+        )
+        .pluck()
+        .all(first!, D001) as string[];
+      const listed = new Set(full.filter((r) => section(r.status) === 2).map((r) => `${r.sha256} ${/^(units|dates)\[\d+\]/.exec(String(r.path))?.[0] ?? (String(r.path).startsWith('classes[') ? 'classes' : r.path)}`));
+      for (const key of expected) expect(listed.has(key), key).toBe(true);
+    } finally {
+      d.close();
+    }
+  });
+});

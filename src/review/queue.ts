@@ -111,48 +111,125 @@ export interface QueueOptions {
   below?: number;
 }
 
+/** One unsure value's rows, with what orders them: confidence, then the document's file name and id, then the value's place. */
+interface UnsureRows {
+  confidence: number;
+  file: string;
+  id: number;
+  at: number;
+  rows: ReviewRow[];
+}
+
+const byUnsureOrder = (a: UnsureRows, b: UnsureRows) =>
+  a.confidence - b.confidence || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.id - b.id || a.at - b.at;
+
 /**
  * The review queue: corrections that need a person (orphaned, or offered from an earlier version of
  * a changed file), the values of documents flagged needs_review (with why), then the least sure
  * values of the other current documents, lowest confidence first. Confirmed documents leave it.
+ *
+ * It stops when `limit` rows are found: flagged documents are read a page at a time by file name,
+ * unsure values a page at a time from the evidence table by confidence, so the first page of the
+ * queue costs the same in an archive of 100 documents as in one of 100,000. Documents with
+ * corrections (few) are read whole first, since a correction can change what they show.
  */
 export function reviewQueue(db: Database, options: QueueOptions = {}): ReviewRow[] {
   const limit = options.limit ?? 200;
   const below = options.below ?? 0.9;
-  const docs = db
+  const rows: ReviewRow[] = [];
+  const full = () => rows.length >= limit;
+  type Doc = DocumentRef & { needs_review: number; review_reasons: string };
+  // 1. Documents with active corrections of their own or of an earlier version: the corrections
+  // that need a person, and the documents' reviews (applied), kept for the stages below. The
+  // corrections table leads (CROSS JOIN): it is small, the documents are many.
+  const corrected = db
     .prepare(
-      `SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons FROM documents d JOIN extractions e ON e.document_id = d.id
-       WHERE e.current AND (e.needs_review
-         OR EXISTS (SELECT 1 FROM evidence x WHERE x.document_id = d.id AND x.confidence < ?)
-         OR EXISTS (SELECT 1 FROM corrections c WHERE c.sha256 = d.sha256 AND c.undone_at IS NULL)
-         OR EXISTS (SELECT 1 FROM documents o JOIN corrections c ON c.sha256 = o.sha256 WHERE o.superseded_by = d.id AND c.undone_at IS NULL))
-       ORDER BY e.needs_review DESC, d.file_name, d.id`,
+      `SELECT id, file_name, sha256, needs_review, review_reasons FROM (
+         SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons
+         FROM corrections c CROSS JOIN documents d ON d.sha256 = c.sha256 JOIN extractions e ON e.document_id = d.id
+         WHERE c.undone_at IS NULL AND e.current
+         UNION
+         SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons
+         FROM corrections c CROSS JOIN documents o ON o.sha256 = c.sha256 CROSS JOIN documents d ON d.id = o.superseded_by JOIN extractions e ON e.document_id = d.id
+         WHERE c.undone_at IS NULL AND e.current)
+       ORDER BY needs_review DESC, file_name, id`,
     )
-    .all(below) as Array<DocumentRef & { needs_review: number; review_reasons: string }>;
-  const first: ReviewRow[] = [];
-  const flagged: ReviewRow[] = [];
-  const unsure: ReviewRow[] = [];
-  for (const d of docs) {
+    .all() as Doc[];
+  const withCorrections = new Map<number, Reviewed>();
+  for (const d of corrected) {
     const r = reviewed(db, d);
     if (!r) continue;
-    first.push(...correctionRows(db, r));
-    if (r.applied.confirmed) continue;
-    const { record, evidence } = r.applied.extraction;
-    if (d.needs_review) {
+    withCorrections.set(d.id, r);
+    rows.push(...correctionRows(db, r));
+  }
+  /** A document's review: as read in stage 1 when it has corrections, else its machine record as it is. */
+  const review = (d: DocumentRef): Reviewed | undefined => {
+    if (withCorrections.has(d.id)) return withCorrections.get(d.id);
+    const machine = machineExtraction(db, d.id);
+    return machine ? { doc: d, machine, corrections: [], applied: applyCorrections(machine, []) } : undefined;
+  };
+  // 2. What flagged documents were flagged for, by file name, a page at a time.
+  const flagged = db.prepare(
+    `SELECT d.id, d.file_name, d.sha256, e.needs_review, e.review_reasons FROM extractions e JOIN documents d ON d.id = e.document_id
+     WHERE e.current AND e.needs_review = 1 AND (d.file_name, d.id) > (?, ?) ORDER BY d.file_name, d.id LIMIT ?`,
+  );
+  for (let after: [string, number] = ['', 0]; !full(); ) {
+    const docs = flagged.all(after[0], after[1], limit) as Doc[];
+    if (!docs.length) break;
+    after = [docs.at(-1)!.file_name, docs.at(-1)!.id];
+    for (const d of docs) {
+      const r = review(d);
+      if (!r || r.applied.confirmed) continue;
+      const { record, evidence } = r.applied.extraction;
       for (const reason of JSON.parse(d.review_reasons) as string[]) {
         const path = reason.slice(0, reason.indexOf(':'));
         const paths = path === 'units' ? ['units[+]'] : fieldsOf(path, record);
-        for (const p of paths) flagged.push(row(r, p, `needs review: ${reason.slice(path.length + 2)}`, evidence[evidenceKey(p)]));
+        for (const p of paths) rows.push(row(r, p, `needs review: ${reason.slice(path.length + 2)}`, evidence[evidenceKey(p)]));
       }
-      continue;
-    }
-    for (const [path, e] of Object.entries(evidence)) {
-      if ((e.confidence ?? 1) >= below || r.applied.corrected.has(path)) continue;
-      for (const p of fieldsOf(path, record)) unsure.push(row(r, p, `confidence ${e.confidence}`, e));
+      if (full()) return rows.slice(0, limit);
     }
   }
-  unsure.sort((a, b) => (a.confidence as number) - (b.confidence as number));
-  return [...first, ...flagged, ...unsure].slice(0, limit);
+  if (full()) return rows.slice(0, limit);
+  // 3. The least sure values of the other current documents. Those of documents with corrections
+  // are taken from their applied record (a correction may have moved or settled a value); the rest
+  // come from the evidence table in order until enough are found, and the two are merged.
+  const unsure = (r: Reviewed, path: string, e: Evidence, at: number): UnsureRows => ({
+    confidence: e.confidence!,
+    file: r.doc.file_name,
+    id: r.doc.id,
+    at,
+    rows: fieldsOf(path, r.applied.extraction.record).map((p) => row(r, p, `confidence ${e.confidence}`, e)),
+  });
+  const candidates: UnsureRows[] = [];
+  for (const [id, r] of withCorrections) {
+    const d = corrected.find((x) => x.id === id)!;
+    if (d.needs_review || r.applied.confirmed) continue;
+    Object.entries(r.applied.extraction.evidence).forEach(([path, e], at) => {
+      if ((e.confidence ?? 1) < below && !r.applied.corrected.has(path)) candidates.push(unsure(r, path, e, at));
+    });
+  }
+  const wanted = limit - rows.length;
+  const values = db.prepare(
+    `SELECT d.id, d.file_name, d.sha256, x.path, x.rowid AS at FROM evidence x JOIN extractions e ON e.document_id = x.document_id JOIN documents d ON d.id = x.document_id
+     WHERE e.current AND NOT e.needs_review AND x.confidence < ? ORDER BY x.confidence, d.file_name, d.id, x.rowid LIMIT ? OFFSET ?`,
+  );
+  let found = 0;
+  for (let offset = 0; found < wanted; offset += wanted) {
+    const page = values.all(below, wanted, offset) as Array<DocumentRef & { path: string; at: number }>;
+    if (!page.length) break;
+    for (const v of page) {
+      if (withCorrections.has(v.id)) continue;
+      const r = review(v);
+      const e = r?.machine.evidence[v.path];
+      if (!r || !e) continue;
+      const u = unsure(r, v.path, e, v.at);
+      candidates.push(u);
+      found += u.rows.length;
+    }
+  }
+  candidates.sort(byUnsureOrder);
+  for (const c of candidates) rows.push(...c.rows);
+  return rows.slice(0, limit);
 }
 
 export interface DocumentReview {
@@ -163,6 +240,8 @@ export interface DocumentReview {
   confirmed: boolean;
   /** Every value of the record, with the machine's value, confidence and evidence. */
   values: ReviewRow[];
+  /** The evidence of the record as corrected, by evidence path (units[2], classes, board, …). */
+  evidence: Extraction['evidence'];
   /** Every correction made on this content, with how it fared (undone ones too). */
   corrections: Array<Correction & { outcome: Outcome | 'undone' }>;
   /** Corrections of an earlier version of this file, offered, not applied. */
@@ -191,6 +270,7 @@ export function reviewDocument(db: Database, ref: string): DocumentReview {
     review_reasons: JSON.parse(flags.review_reasons) as string[],
     confirmed: r.applied.confirmed,
     values,
+    evidence,
     corrections: r.corrections.map((c) => ({ ...c, outcome: c.undone_at ? ('undone' as const) : (r.applied.outcomes.get(c.id) ?? 'orphaned') })),
     carried_over: carriedOverOffers(db, doc),
   };

@@ -16,15 +16,14 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import {
   boards, classesOffered, CorrectionError, DatabaseLockedError, deadlines, defaultUser, evidenceKey, findUnitIdentities, LABELS,
-  makeCorrections, matchBoard, matchClass, NAMED_QUERIES, participation, QueryUsageError, ReadOnlyQueryError, runNamedQuery, searchPaged,
-  toCsv, toJson, unitAliases, withCorrectionLock, type Extraction, type Filters, type QueryOption,
+  makeCorrections, matchBoard, matchClass, NAMED_QUERIES, participation, QueryUsageError, ReadOnlyQueryError, reviewDocument, reviewQueue, runNamedQuery, searchPaged,
+  toCsv, toJson, unitAliases, withCorrectionLock, type DocumentReview, type Extraction, type Filters, type QueryOption, type ReviewRow,
 } from '../index.js';
 import { barChart, lineChart, seriesBy } from './charts.js';
 import {
   documentBySha, documentFacets, documentFiles, documentPages, failures, identityHistory, identityName, listDocuments, prefixSearch, prefixSearchFiltered, runs, servableSource, shaOfPath, MAX_OFFSET_PAGE, PAGE_SIZE, type DocumentFilters,
 } from './data.js';
 import { layout, qs, show, table } from './layout.js';
-import { recordView, webReviewQueue, type ValueRow } from './record.js';
 import { STATIC_FILES } from './static.js';
 
 export interface AppOptions {
@@ -236,6 +235,16 @@ export class AnswerCache<T extends string | { body: string }> {
 const SEARCH_PAGE = 30;
 
 export const LOCKED_MESSAGE = 'an ingest is running, try again';
+
+/** A document's review (`review <sha>`), or undefined when it has no extracted record (it failed, or was never extracted). */
+function documentReview(db: Database, sha256: string): DocumentReview | undefined {
+  try {
+    return reviewDocument(db, sha256);
+  } catch (error) {
+    if (error instanceof CorrectionError) return undefined;
+    throw error;
+  }
+}
 
 export function createApp(options: AppOptions): Hono {
   const { db } = options;
@@ -515,19 +524,21 @@ ${table('documents', rows as unknown as Array<Record<string, unknown>>, [
     if (!doc) throw new NotFound(`no document with sha256 ${sha}`);
     const pages = documentPages(db, doc.id);
     const texts = new Map(pages.map((p) => [p.page, p.text]));
-    const review = recordView(db, doc.id, sha);
+    // The document's review as the library gives it (`review <sha>`); none when it has no extracted record.
+    const review = documentReview(db, sha);
     const marks = evidenceMarks(review?.evidence ?? {}, texts);
     const files = documentFiles(db, doc.id);
     const source = servableSource(db, doc.id);
     const saved = (param(c, 'saved') ?? '').split(',').filter((x) => /^\d{1,9}$/.test(x)).map(Number);
     const notices = review ? review.corrections.filter((x) => saved.includes(x.id)) : [];
     const token = csrf(c);
-    const paths = review ? review.values.map((v) => v.path) : [];
+    const paths = review ? review.values.map((v) => String(v.path)) : [];
     const items = [...new Set(paths.filter((p) => /^(units|dates)\[\d+\]/.test(p)).map((p) => /^(units|dates)\[\d+\]/.exec(p)![0]).concat(paths.filter((p) => p.startsWith('classes['))))];
-    const valueRow = (v: ValueRow) => {
-      const path = v.path;
-      const n = marks.numbers.get(v.evidence);
-      const e = review?.evidence[v.evidence];
+    const valueRow = (v: ReviewRow) => {
+      const path = String(v.path);
+      const key = evidenceKey(path);
+      const n = marks.numbers.get(key);
+      const e = review?.evidence[key];
       const label = /\.class$|^classes\[/.test(path) ? classLabel(v.value) : path.endsWith('.kind') ? kindLabel(v.value) : '';
       return html`<tr><th scope="row"><code>${path}</code></th><td><span data-testid="value" data-path="${path}">${show(v.value)}</span>${label && label !== v.value ? html` <span class="muted">(${label})</span>` : ''}</td><td>${n !== undefined ? html`<a data-testid="evidence-link" href="#evidence-${n}">bevis ${n}</a>` : e ? html`<span class="muted">s. ${e.page}: ${e.snippet}</span>` : ''}</td><td class="num">${show(v.confidence)}</td><td>${v.status}${v.status && show(v.machine) !== show(v.value) ? html` <span class="muted">(maskinen: ${show(v.machine) || 'inget'})</span>` : ''}</td></tr>`;
     };
@@ -563,7 +574,7 @@ ${review
 </form>
 </div>
 <datalist id="class-keys">${Object.entries(LABELS.class).filter(([k]) => k !== 'unknown').map(([k, l]) => html`<option value="${k}">${l}</option>`)}</datalist>
-${review.offered.length ? html`<p class="note">${review.offered.length} rättelser av en tidigare version av filen erbjuds: ta över dem med <code>beslutsarkiv correct</code> (carry-over).</p>` : ''}
+${review.carried_over.length ? html`<p class="note">${review.carried_over.length} rättelser av en tidigare version av filen erbjuds: ta över dem med <code>beslutsarkiv correct</code> (carry-over).</p>` : ''}
 ${review.corrections.length
   ? html`<h3>Rättelser</h3>${table('corrections', review.corrections.map((x) => ({ ...x, old_value: show(x.old_value), new_value: show(x.new_value) })) as unknown as Array<Record<string, unknown>>, [['id', '#'], ['path', 'Fält'], ['action', 'Åtgärd'], ['old_value', 'Före'], ['new_value', 'Efter'], ['by', 'Av'], ['at', 'När'], ['reason', 'Skäl'], ['outcome', 'Utfall']])}`
   : ''}`
@@ -690,7 +701,7 @@ ${hits.map(
     // The queue reads a record and its corrections per row (13 ms at 100,000 documents): the page is kept until the archive changes.
     const cached = reviewCache.get(String(limit));
     if (cached !== undefined) return c.html(cached);
-    const rows = webReviewQueue(db, limit);
+    const rows = reviewQueue(db, { limit });
     const body = html`<h1>Granskning</h1>
 <p class="muted">Det som bör kontrolleras först: rättelser som behöver en person, flaggade dokument, sedan de osäkraste värdena (högst ${limit} rader).</p>
 ${table('review-queue', rows as unknown as Array<Record<string, unknown>>, [
