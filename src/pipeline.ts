@@ -396,9 +396,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
   const counts = emptyCounts();
   const failures: Failure[] = [];
   const pageFailures: PageFailure[] = [];
-  const run = archive.startRun('ingest', shard ? [...paths, '--shard', `${shard.index}/${shard.count}`] : paths, STAGE_VERSIONS);
-  // Which engine OCRs in this run, for status and the run record (schema 14).
-  archive.db.prepare('UPDATE runs SET ocr_engine = ? WHERE id = ?').run(pool.label, run);
+  // The run records which engine OCRs its pages, for status and the run record (schema 14).
+  const run = archive.startRun('ingest', shard ? [...paths, '--shard', `${shard.index}/${shard.count}`] : paths, STAGE_VERSIONS, pool.label);
   try {
     // The database's own files are never inputs.
     const own = new Set([dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`, lock.path]);

@@ -44,10 +44,11 @@ const now = () => new Date().toISOString();
 export class Archive {
   constructor(readonly db: Database) {}
 
-  startRun(command: string, args: unknown, versions: Record<string, string>): number {
+  /** A new run; `ocrEngine` is the engine that OCRs its pages (`status` and the run record show it). */
+  startRun(command: string, args: unknown, versions: Record<string, string>, ocrEngine: string | null = null): number {
     const info = this.db
-      .prepare('INSERT INTO runs (command, started_at, args, versions) VALUES (?, ?, ?, ?)')
-      .run(command, now(), JSON.stringify(args), JSON.stringify(versions));
+      .prepare('INSERT INTO runs (command, started_at, args, versions, ocr_engine) VALUES (?, ?, ?, ?, ?)')
+      .run(command, now(), JSON.stringify(args), JSON.stringify(versions), ocrEngine);
     return Number(info.lastInsertRowid);
   }
 
