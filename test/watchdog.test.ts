@@ -246,3 +246,54 @@ describe('the peer corpus (test/fixtures/peer)', () => {
     expect(outcome(byFile, 'flate-bomb.pdf')).toMatchObject({ status: 'failed', code: 'resource-limit' });
   }, 600_000);
 });
+
+describe('page images from the readers', () => {
+  /** An incompressible PNG (random noise) of w×h pixels: its file is about 3·w·h bytes. */
+  async function noisePng(path: string, w: number, h: number): Promise<Buffer> {
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const { randomBytes } = await import('node:crypto');
+    const canvas = createCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    const img = ctx.createImageData(w, h);
+    img.data.set(randomBytes(img.data.length));
+    for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
+    ctx.putImageData(img, 0, 0);
+    const bytes = canvas.toBuffer('image/png');
+    writeFileSync(path, bytes);
+    return bytes;
+  }
+
+  it('come through a spill file (removed once read, the folder at close), byte for byte; a reader is kept after a large scan', async () => {
+    const { ReaderPool } = await import('../src/ingest/sandbox.js');
+    const { SPILL_BYTES } = await import('../src/ingest/reader-process.js');
+    const { createHash } = await import('node:crypto');
+    const dir = tempDir();
+    const spillRoot = join(dir, 'tmp');
+    mkdirSync(spillRoot);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = spillRoot;
+    const pool = new ReaderPool({ limits: DEFAULT_LIMITS });
+    try {
+      // Two scans of about 6.5 MB each: above the spill size and above the 4 MB at which a reader
+      // that read a text file is replaced.
+      for (const name of ['a.png', 'b.png']) {
+        const path = join(dir, name);
+        const bytes = await noisePng(path, 1500, 1450);
+        expect(bytes.length).toBeGreaterThan(Math.max(SPILL_BYTES, 4 * 2 ** 20));
+        const source = await pool.open({ path, name, size: bytes.length, mtimeMs: 0, sha256: createHash('sha256').update(bytes).digest('hex') }, new AbortController().signal);
+        const image = await source.pages[0]!.loadImage!();
+        expect(Buffer.compare(image.data!, bytes)).toBe(0);
+        const spills = readdirSync(spillRoot).filter((f) => f.startsWith('beslutsarkiv-images-'));
+        expect(spills).toHaveLength(1);
+        expect(readdirSync(join(spillRoot, spills[0]!))).toEqual([]);
+        await source.close();
+      }
+      expect(pool.started).toBe(1);
+    } finally {
+      await pool.close();
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(readdirSync(spillRoot).filter((f) => f.startsWith('beslutsarkiv-images-'))).toEqual([]);
+  });
+});

@@ -5,7 +5,8 @@
  * never finishes costs this process, which the main process kills and replaces, not the run.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DocumentFile, PageSource } from '../document-file.js';
 import { DocumentError } from '../errors.js';
@@ -27,9 +28,10 @@ export interface FileRef {
 
 export type ReaderRequest =
   | { id: number; op: 'open'; file: FileRef; limits: Limits }
-  | { id: number; op: 'image'; page: number }
+  /** `spill`: a folder of the main process where an image larger than SPILL_BYTES is written instead of sent. */
+  | { id: number; op: 'image'; page: number; spill?: string }
   /** The image's other way to the same pixels (OcrImage.fallback), when its bytes do not decode. */
-  | { id: number; op: 'fallback'; page: number }
+  | { id: number; op: 'fallback'; page: number; spill?: string }
   | { id: number; op: 'close' };
 
 export interface OpenedFile {
@@ -41,7 +43,17 @@ export interface OpenedFile {
 }
 
 /** An OcrImage as sent: functions stay here (`hasFallback` says there is one to ask for). */
-export type SentImage = Omit<OcrImage, 'fallback'> & { hasFallback?: boolean };
+/**
+ * An image as sent to the main process. Its bytes or pixels come in the message, or, when larger
+ * than SPILL_BYTES, in a file of the main process's spill folder that the main process reads and
+ * removes (`spilled`): Node's IPC joins a message's chunks by copying all received so far at every
+ * chunk, so a 12 MB scan cost a gigabyte of copying and a 35 MB rendered page many times that.
+ */
+export type SentImage = Omit<OcrImage, 'fallback'> & { hasFallback?: boolean; spilled?: { path: string; as: 'data' | 'rgba' } };
+
+/** Images larger than this go through a file rather than the IPC channel. */
+export const SPILL_BYTES = 256 * 1024;
+let spills = 0;
 
 export interface SerializedError {
   name: string;
@@ -77,10 +89,17 @@ let source: Source | undefined;
 /** The fallbacks of the images sent, by page. */
 const fallbacks = new Map<number, () => Promise<OcrImage>>();
 
-function sendable(page: number, image: OcrImage): SentImage {
+async function sendable(page: number, image: OcrImage, spill: string | undefined): Promise<SentImage> {
   const { fallback, ...rest } = image;
   if (fallback) fallbacks.set(page, fallback);
-  return fallback ? { ...rest, hasFallback: true } : rest;
+  const sent: SentImage = fallback ? { ...rest, hasFallback: true } : rest;
+  const as = sent.data ? 'data' : sent.rgba ? 'rgba' : undefined;
+  const bytes = sent.data ?? sent.rgba;
+  if (!spill || !as || !bytes || bytes.byteLength <= SPILL_BYTES) return sent;
+  const path = join(spill, `${process.pid}-${++spills}.img`);
+  await writeFile(path, bytes);
+  const { data: _data, rgba: _rgba, ...described } = sent;
+  return { ...described, spilled: { path, as } };
 }
 
 async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
@@ -123,17 +142,17 @@ async function open(ref: FileRef, limits: Limits): Promise<OpenedFile> {
   return opened;
 }
 
-async function image(page: number): Promise<SentImage> {
+async function image(page: number, spill?: string): Promise<SentImage> {
   const p = source?.pages.find((x) => x.number === page);
   if (!p?.loadImage) throw new Error(`page ${page} has no image to load`);
-  return sendable(page, await p.loadImage());
+  return sendable(page, await p.loadImage(), spill);
 }
 
-async function fallback(page: number): Promise<SentImage> {
+async function fallback(page: number, spill?: string): Promise<SentImage> {
   const other = fallbacks.get(page);
   if (!other) throw new Error(`page ${page} has no other way to its image`);
   fallbacks.delete(page);
-  return sendable(page, await other());
+  return sendable(page, await other(), spill);
 }
 
 async function close(): Promise<void> {
@@ -164,8 +183,8 @@ function send(reply: ReaderReply): void {
 process.on('message', (request: ReaderRequest) => {
   const work =
     request.op === 'open' ? open(request.file, request.limits)
-    : request.op === 'image' ? image(request.page)
-    : request.op === 'fallback' ? fallback(request.page)
+    : request.op === 'image' ? image(request.page, request.spill)
+    : request.op === 'fallback' ? fallback(request.page, request.spill)
     : close();
   work.then(
     (result) => {

@@ -16,7 +16,10 @@
  * `reader-crashed` or the caller's timeout), and the batch goes on.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DocumentFile } from '../document-file.js';
 import { DocumentError } from '../errors.js';
@@ -218,8 +221,13 @@ export interface ReaderPoolOptions {
  * the first reader long before a second one would be ready.
  */
 
-/** A reader that has read a file larger than this is replaced rather than reused (its heap grew to hold it). */
+/**
+ * A reader that has read a text file larger than this is replaced rather than reused (its heap grew
+ * to hold the text and its copies); other files (scans of 5–15 MB are common) only when larger than
+ * RECYCLE_AFTER_BINARY_BYTES, or when the reader is left large (its resident memory is checked).
+ */
 const RECYCLE_AFTER_BYTES = 4 * 2 ** 20;
+const RECYCLE_AFTER_BINARY_BYTES = 64 * 2 ** 20;
 export class ReaderPool {
   private readonly idle: Reader[] = [];
   private readonly all = new Set<Reader>();
@@ -233,6 +241,8 @@ export class ReaderPool {
   started = 0;
   /** The highest resident memory of the readers together, in bytes. */
   peakRss = 0;
+  /** Where readers write large page images for this process to read (see SentImage); made when first needed, removed on close. */
+  private spillDir: string | undefined;
 
   constructor(private readonly options: ReaderPoolOptions) {
     this.recycleAfter = options.recycleAfter ?? 200;
@@ -355,16 +365,25 @@ export class ReaderPool {
       closed = true;
       this.release(reader, ref.size > RECYCLE_AFTER_BYTES);
     }
-    /** An image as the OCR stage wants it: Buffers (they arrive as Uint8Array), its fallback asked of the reader. */
-    const received = (image: SentImage, page: number): OcrImage => {
-      const { hasFallback, data, ...rest } = image;
+    const spillDir = () => (this.spillDir ??= mkdtempSync(join(tmpdir(), 'beslutsarkiv-images-')));
+    /** An image as the OCR stage wants it: Buffers (they arrive as Uint8Array, or in a spill file), its fallback asked of the reader. */
+    const received = async (image: SentImage, page: number): Promise<OcrImage> => {
+      const { hasFallback, spilled, ...rest } = image;
+      let { data } = rest;
+      let { rgba } = rest;
+      if (spilled) {
+        const bytes = await readFile(spilled.path).finally(() => rm(spilled.path, { force: true }));
+        if (spilled.as === 'data') data = bytes;
+        else rgba = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
       return {
         ...rest,
         ...(data ? { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } : {}),
+        ...(rgba ? { rgba } : {}),
         ...(hasFallback
           ? {
               fallback: async () => {
-                const { image: other } = await reader.request({ op: 'fallback', page }, ref.name, `decoding the image of page ${page} another way`, signal);
+                const { image: other } = await reader.request({ op: 'fallback', page, spill: spillDir() }, ref.name, `decoding the image of page ${page} another way`, signal);
                 return received(other!, page);
               },
             }
@@ -380,7 +399,7 @@ export class ReaderPool {
         ...(p.image
           ? {
               loadImage: async (): Promise<OcrImage> => {
-                const { image } = await reader.request({ op: 'image', page: p.number }, ref.name, `loading the image of page ${p.number}`, signal);
+                const { image } = await reader.request({ op: 'image', page: p.number, spill: spillDir() }, ref.name, `loading the image of page ${p.number}`, signal);
                 return received(image!, p.number);
               },
             }
@@ -396,7 +415,7 @@ export class ReaderPool {
         } catch {
           reader.kill('recycle');
         }
-        this.release(reader, ref.size > RECYCLE_AFTER_BYTES);
+        this.release(reader, ref.size > (opened.file.format === 'txt' || opened.file.format === 'md' ? RECYCLE_AFTER_BYTES : RECYCLE_AFTER_BINARY_BYTES));
       },
     };
   }
@@ -408,6 +427,8 @@ export class ReaderPool {
     clearTimeout(this.growTimer);
     this.idle.length = 0;
     await Promise.all([...this.all].map((r) => r.stop()));
+    // Images a killed reader wrote and nobody read.
+    if (this.spillDir) rmSync(this.spillDir, { recursive: true, force: true });
   }
 }
 
