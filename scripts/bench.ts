@@ -2,7 +2,10 @@
  * Benchmarks: OCR side by side with the native tesseract pipeline, the levers behind our OCR speed,
  * repair speed, text ingest, the cost of a re-run, and query latency on a 100,000-document archive.
  *
- *   npm run bench [-- --quick] [--ocr-engines-only]
+ *   npm run bench [-- --quick] [--ocr-engines-only | --native-engine-only]
+ *
+ * --native-engine-only: only ocr_ratio_native_engine (beslutsarkiv --ocr-engine native against the
+ * plain native pipeline, alternating, median of 5 runs): about 6 minutes on 2 cores.
  *
  * Inputs are generated into bench/out/ (scans rendered from the corpus texts, so every page's true
  * text is known; text documents made from the seeds; the synthetic archive) and reused by later
@@ -261,14 +264,14 @@ async function benchDuplex(set: OcrSet, native: boolean): Promise<number> {
 // same scans, alternating, in one run. ocr_ratio_native_engine = native pipeline time / our time
 // (goal ≥ 1.2). Also the per-core rates docs/scale.md builds on.
 
-async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number) {
+async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number, runs = RUNS) {
   const none = { ratio: Number.NaN, pps: Number.NaN, acc: Number.NaN, pipelinePps: Number.NaN, perCoreNative: Number.NaN, perCoreWasm: wasmPps / 2 };
   if (!native) return none;
   const ours: number[] = [];
   const theirs: number[] = [];
   const ratios: number[] = [];
   let acc = Number.NaN;
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < runs; r++) {
     let o = 0;
     let n = 0;
     const runOurs = async () => {
@@ -297,7 +300,7 @@ async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number) 
   stats.note('word accuracy, beslutsarkiv --ocr-engine native (before repair)', 'accuracy', acc);
   // Two processes (or workers) on two cores: per core is half, process start and the rest of the pipeline included.
   stats.note('per core, end to end: beslutsarkiv --ocr-engine native', 'pages/s', pps / 2);
-  stats.note('per core, end to end: beslutsarkiv --ocr-engine wasm', 'pages/s', wasmPps / 2);
+  if (Number.isFinite(wasmPps)) stats.note('per core, end to end: beslutsarkiv --ocr-engine wasm', 'pages/s', wasmPps / 2);
   return { ratio, pps, acc, pipelinePps, perCoreNative: pps / 2, perCoreWasm: wasmPps / 2 };
 }
 
@@ -455,6 +458,13 @@ if (!native) console.error('bench: native tesseract is not available; the side-b
 // Enough pages that both sides reach their steady rate: our workers start once per run (about 1.3
 // CPU-seconds each, model and code warm-up included), native tesseract starts once per page.
 const set = await ocrSet(quick ? 2 : 4, quick ? 2 : 3, quick ? 2 : 4);
+if (process.argv.includes('--native-engine-only')) {
+  const engine = await benchNativeEngine(set, native, Number.NaN, 5);
+  stats.print(`beslutsarkiv bench, native engine only${quick ? ' (quick)' : ''}: 5 runs each, node ${process.version}`);
+  const n = (x: number, digits: number) => (Number.isFinite(x) ? +x.toFixed(digits) : null);
+  console.log(JSON.stringify({ ocr_ratio_native_engine: n(engine.ratio, 3), ocr_native_engine_pages_per_s: n(engine.pps, 3), native_pipeline_pages_per_s: n(engine.pipelinePps, 3), ocr_native_engine_word_accuracy: n(engine.acc, 4), ocr_pages_per_s_per_core_native: n(engine.perCoreNative, 3), median_of: 5 }));
+  process.exit(0);
+}
 const side = await benchSideBySide(set, native);
 const duplexRatio = await benchDuplex(await duplexSet(quick ? 1 : 2), native);
 const nativeEngine = await benchNativeEngine(set, native, side.oursPps);
