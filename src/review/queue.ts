@@ -201,9 +201,9 @@ export function reviewQueue(db: Database, options: QueueOptions = {}): ReviewRow
     rows: fieldsOf(path, r.applied.extraction.record).map((p) => row(r, p, `confidence ${e.confidence}`, e)),
   });
   const candidates: UnsureRows[] = [];
-  for (const [id, r] of withCorrections) {
-    const d = corrected.find((x) => x.id === id)!;
-    if (d.needs_review || r.applied.confirmed) continue;
+  for (const d of corrected) {
+    const r = withCorrections.get(d.id);
+    if (!r || d.needs_review || r.applied.confirmed) continue;
     Object.entries(r.applied.extraction.evidence).forEach(([path, e], at) => {
       if ((e.confidence ?? 1) < below && !r.applied.corrected.has(path)) candidates.push(unsure(r, path, e, at));
     });
