@@ -61,10 +61,10 @@ export type { LineageFile, ShippedLineage, SuccessionRow } from '../schemas/line
 // Queries and the report
 export {
   boards, classesOffered, deadlines, findUnitIdentities, incomplete, matchBoard, matchClass, participation, signatories, sql, sqlColumns, unitAliases,
-  unitHistory, search, searchPaged,
+  unitHistory, search, searchPaged, snippetWords, snippetWindow,
   QueryUsageError, ReadOnlyQueryError,
 } from './query/queries.js';
-export type { Filters, ParticipationKey, Row } from './query/queries.js';
+export type { Filters, ParticipationKey, Row, SnippetWord } from './query/queries.js';
 export { NAMED_QUERIES, QUERY_NAMES, runNamedQuery } from './query/named.js';
 export type { QueryOption } from './query/named.js';
 export { csvRecord, toCsv, toJson, toTable, toXlsx } from './query/format.js';

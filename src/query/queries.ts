@@ -869,7 +869,7 @@ const hits = (token: string, terms: SearchTerm[]) => terms.some((t) => (t.prefix
  * again for each hit.
  */
 export function snippetOf(text: string, terms: SearchTerm[], size = 10): string {
-  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hits(foldWord(m[0]), terms) }));
+  const words = snippetWords(text, (w) => hits(foldWord(w), terms));
   if (!words.length) return '';
   // The window with the most matches (the first of equals), by a running count.
   let best = 0;
@@ -879,14 +879,30 @@ export function snippetOf(text: string, terms: SearchTerm[], size = 10): string 
     count += (words[i + size - 1]!.hit ? 1 : 0) - (words[i - 1]!.hit ? 1 : 0);
     if (count > bestCount) [best, bestCount] = [i, count];
   }
-  const window = words.slice(best, best + size);
-  let out = best > 0 ? '…' : '';
+  return snippetWindow(text, words, best, size);
+}
+
+export interface SnippetWord {
+  start: number;
+  end: number;
+  hit: boolean;
+}
+
+/** The words of a text as the index makes them (runs of letters and digits), where they are, and whether each is a hit. */
+export function snippetWords(text: string, isHit: (word: string) => boolean): SnippetWord[] {
+  return [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: isHit(m[0]) }));
+}
+
+/** `size` of a text's `words` from word `from`, as FTS5's snippet() shows them: hits in [brackets], `…` where text is left out. */
+export function snippetWindow(text: string, words: SnippetWord[], from: number, size: number): string {
+  const window = words.slice(from, from + size);
+  let out = from > 0 ? '…' : '';
   let at = window[0]!.start;
   for (const w of window) {
     out += text.slice(at, w.start) + (w.hit ? `[${text.slice(w.start, w.end)}]` : text.slice(w.start, w.end));
     at = w.end;
   }
-  return out + (best + size < words.length ? '…' : '');
+  return out + (from + size < words.length ? '…' : '');
 }
 
 const FOLDED = /[åäàáâöôóéèêü]/g;

@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { snippetWindow, snippetWords } from '../index.js';
 
 export const PAGE_SIZE = 50;
 /** Pages reached by offset (`page=`); further pages by the keyset of the next-page links (`before=`): an offset reads every row it skips. */
@@ -342,16 +343,8 @@ const foldWord = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowe
  * (folded), the words that do in [brackets] as FTS5's snippet() marks them, `…` where text is left out.
  */
 export function prefixSnippet(text: string, beginnings: string[], size = 10): string {
-  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: beginnings.some((b) => foldWord(m[0]).startsWith(b)) }));
+  const words = snippetWords(text, (w) => beginnings.some((b) => foldWord(w).startsWith(b)));
   if (!words.length) return '';
   const first = Math.max(0, words.findIndex((w) => w.hit));
-  const from = Math.max(0, Math.min(first - Math.floor(size / 3), words.length - size));
-  const shown = words.slice(from, from + size);
-  let out = from > 0 ? '…' : '';
-  let at = shown[0]!.start;
-  for (const w of shown) {
-    out += text.slice(at, w.start) + (w.hit ? `[${text.slice(w.start, w.end)}]` : text.slice(w.start, w.end));
-    at = w.end;
-  }
-  return out + (from + size < words.length ? '…' : '');
+  return snippetWindow(text, words, Math.max(0, Math.min(first - Math.floor(size / 3), words.length - size)), size);
 }
