@@ -151,6 +151,11 @@ async function tesseractCli(image: string, extra: string[] = []): Promise<string
   return stdout;
 }
 
+/** Runs a then b in even rounds, b then a in odd ones: neither side always runs on a machine warmed by the other. */
+async function inTurn(round: number, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
+  for (const run of round % 2 === 0 ? [a, b] : [b, a]) await run();
+}
+
 /** pdftoppm + tesseract over the set, two processes at a time: seconds and the text of each page. */
 async function nativeRun(set: OcrSet, work: string, render: string[]): Promise<{ seconds: number; texts: Record<string, string[]> }> {
   rmSync(work, { recursive: true, force: true });
@@ -209,7 +214,6 @@ async function benchSideBySide(set: OcrSet, native: boolean) {
   let oursRepairedAcc = 0;
   let nativeAcc = Number.NaN;
   for (let r = 0; r < RUNS; r++) {
-    // Alternate the order, so neither side always runs on a machine warmed by the other.
     const runOurs = async () => {
       const o = await oursRun(set, join(OUT, 'ocr-side-by-side.sqlite'));
       ours.push(set.pages / o.seconds);
@@ -222,13 +226,7 @@ async function benchSideBySide(set: OcrSet, native: boolean) {
       theirs.push(set.pages / n.seconds);
       nativeAcc = accuracy(set, n.texts);
     };
-    if (r % 2 === 0) {
-      await runOurs();
-      await runNative();
-    } else {
-      await runNative();
-      await runOurs();
-    }
+    await inTurn(r, runOurs, runNative);
   }
   if (native && !quick) {
     // For reference: a native pipeline tuned the way ours is (grey, 200 dpi). Not the baseline.
@@ -282,14 +280,7 @@ async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number, 
     const runNative = async () => {
       n = (await nativeRun(set, join(OUT, 'native-work'), ['-r', '300'])).seconds;
     };
-    // Alternate the order, so neither side always runs on a machine warmed by the other.
-    if (r % 2 === 0) {
-      await runNative();
-      await runOurs();
-    } else {
-      await runOurs();
-      await runNative();
-    }
+    await inTurn(r, runNative, runOurs);
     ours.push(set.pages / o);
     theirs.push(set.pages / n);
     ratios.push(n / o);
