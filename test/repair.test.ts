@@ -136,8 +136,8 @@ describe('clean text is not harmed', () => {
   });
 
   it('judges a document clean or damaged by the share of damaged words', () => {
-    expect(repairer.damageRate(['Nämnden godkänner förvaltningens förslag till beslut om årets budget.'])).toBe(0);
-    expect(repairer.damageRate(['Namnden godkanner forvaltningens forslag till beslut om arets budget.'])).toBeGreaterThan(0.3);
+    expect(repairer.damageEstimate(['Nämnden godkänner förvaltningens förslag till beslut om årets budget.']).rate).toBe(0);
+    expect(repairer.damageEstimate(['Namnden godkanner forvaltningens forslag till beslut om arets budget.']).rate).toBeGreaterThan(0.3);
   });
 });
 

@@ -223,17 +223,12 @@ export class TextRepairer {
   }
 
   /**
-   * The protected spans of the texts {@link damageRate} read, for {@link repair} to take rather
+   * The protected spans of the texts {@link damageEstimate} read, for {@link repair} to take rather
    * than find again (each taken once; cleared when the next document's rate is estimated).
    */
   private readonly rangesOf = new Map<string, Array<[number, number]>>();
 
-  /** Share of word tokens that are unknown but have a cheap repair: how damaged the text is. */
-  damageRate(texts: string[]): number {
-    return this.damageEstimate(texts).rate;
-  }
-
-  /** How damaged the texts of one document are, and whether to repair them as damaged. */
+  /** How damaged the texts of one document are (the share of word tokens that are unknown but have a cheap repair), and whether to repair them as damaged. */
   damageEstimate(texts: string[]): DamageEstimate {
     let words = 0;
     let repairable = 0;
@@ -334,7 +329,7 @@ export class TextRepairer {
     return lm.score(word, prev, next);
   }
 
-  /** The edits that repair `text`; `damaged` from {@link damageRate} over the whole document. */
+  /** The edits that repair `text`; `damaged` from {@link damageEstimate} over the whole document. */
   /** The text being repaired (for edits that look past their token). */
   private text = '';
 
