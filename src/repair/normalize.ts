@@ -12,7 +12,7 @@ import { loadRepairModels } from './models.js';
 import { applyEdits, editToMessage, TextRepairer, type RepairModels } from './repair-text.js';
 
 /** Bump when repair rules change: documents are re-repaired from stored page text. */
-export const REPAIR_VERSION = '2';
+export const REPAIR_VERSION = '3';
 
 let repairer: { models: RepairModels; repairer: TextRepairer } | undefined;
 
