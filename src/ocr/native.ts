@@ -142,7 +142,7 @@ export class NativeOcrEngine implements OcrEngine {
     return found.ok ? `tesseract-native ${found.version} ${LANGUAGE}` : 'tesseract-native (missing)';
   }
 
-  /** Nothing to start ahead: a process starts per page (about 0.4 CPU-s of it, the model loaded). */
+  /** Nothing to start ahead: a process starts per page (about 0.2 CPU-s of it, the model loaded; docs/scale.md). */
   prestart(): void {}
 
   recognize(image: PreparedImage, signal?: AbortSignal): Promise<OcrResult> {
