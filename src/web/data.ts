@@ -201,12 +201,8 @@ export interface PrefixHit {
   snippet: string;
 }
 
-/** Words as an FTS5 query, each quoted (FTS5 syntax in input is taken literally), each a prefix. */
-export function prefixQuery(words: string): string {
-  return prefixWords(words)
-    .map((w) => `"${w.replace(/"/g, '""')}"*`)
-    .join(' ');
-}
+/** A word as an FTS5 string: quoted, so that FTS5 syntax in it is taken literally. */
+const ftsString = (w: string) => `"${w.replace(/"/g, '""')}"`;
 
 function prefixWords(words: string): string[] {
   return words
@@ -246,7 +242,7 @@ function prefixTerms(db: Database, word: string): string | undefined {
     return hit;
   }
   const terms = (db.prepare('SELECT term FROM temp.beslutsarkiv_pages_vocab WHERE term >= ? AND term < ? LIMIT ?').pluck().all(folded, `${folded}\u{10FFFF}`, MAX_PREFIX_TERMS + 1) as string[]).filter((t) => t.startsWith(folded));
-  const expanded = !terms.length || terms.length > MAX_PREFIX_TERMS ? undefined : `(${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`;
+  const expanded = !terms.length || terms.length > MAX_PREFIX_TERMS ? undefined : `(${terms.map(ftsString).join(' OR ')})`;
   if (cache.terms.size >= PREFIX_CACHE) cache.terms.delete(cache.terms.keys().next().value!);
   cache.terms.set(folded, expanded);
   return expanded;
@@ -275,7 +271,7 @@ export function prefixSearch(db: Database, words: string, limit: number): Prefix
 
 function expandedPrefixQuery(db: Database, words: string): string {
   return prefixWords(words)
-    .map((w) => prefixTerms(db, w) ?? `"${w.replace(/"/g, '""')}"*`)
+    .map((w) => prefixTerms(db, w) ?? `${ftsString(w)}*`)
     .join(' AND '); // (FTS5 takes no implicit AND between parenthesized groups)
 }
 
@@ -306,11 +302,12 @@ export function prefixSearchFiltered(db: Database, words: string, filters: { fro
     .prepare(`SELECT s.id FROM summary_pages s WHERE s.id IN (${within.map(() => '?').join(',')})${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`)
     .pluck()
     .all(...within, ...args, limit) as number[];
+  // The words' beginnings folded as the tokenizer folds them (lower case, without diacritics).
+  const folded = prefixWords(words).map(foldWord);
   if (ids.length < limit && read.length > most) {
     // A narrow filter: its pages in archive order (at most PREFIX_FILTER_PAGES), each page's text
     // folded and looked at here for words that begin so (as the tokenizer makes words: runs of
-    // letters and digits, without diacritics), up to `limit` pages.
-    const folded = prefixWords(words).map(foldWord);
+    // letters and digits), up to `limit` pages.
     if (!folded.every((w) => /^[\p{L}\p{N}]+$/u.test(w))) return undefined;
     const patterns = folded.map((w) => new RegExp(`(?<![\\p{L}\\p{N}])${w}`, 'u'));
     const pages = db.prepare(`SELECT s.id FROM summary_pages s WHERE 1${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.id LIMIT ?`).pluck().all(...args, PREFIX_FILTER_PAGES + 1) as number[];
@@ -324,7 +321,6 @@ export function prefixSearchFiltered(db: Database, words: string, filters: { fro
   }
   if (!ids.length) return [];
   // The snippets made here: FTS5 does not take the rowids as a constraint (it would read every match again).
-  const beginnings = prefixWords(words).map(foldWord);
   return (
     db
       .prepare(
@@ -333,7 +329,7 @@ export function prefixSearchFiltered(db: Database, words: string, filters: { fro
          WHERE p.rowid IN (${ids.map(() => '?').join(',')}) ORDER BY p.rowid`,
       )
       .all(...ids) as Array<Omit<PrefixHit, 'snippet'> & { text: string }>
-  ).map(({ text, ...hit }) => ({ ...hit, snippet: prefixSnippet(text, beginnings) }));
+  ).map(({ text, ...hit }) => ({ ...hit, snippet: prefixSnippet(text, folded) }));
 }
 
 const foldWord = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
