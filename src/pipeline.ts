@@ -483,7 +483,6 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
               'it is not read again until it changes, or with --retry-failed',
           );
         }
-        textStages.prestart();
         await enter('parse');
         // Waiting for a reader (one starting, or all busy with other files) is not this file's time.
         watch.pause();
@@ -513,6 +512,11 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
         try {
           // Stage 2: OCR the pages that have no text, with time for each.
           const pages = source.pages.filter((p) => p.text === null).length;
+          // The text stages' worker (about a second of CPU for its modules and models) starts when its
+          // first document is near: now, for a file without pages to OCR; for a scan, once its first page is
+          // OCRed, so that at the start of a run it does not take a core from the readers and the first
+          // pages' preparation.
+          if (!pages) textStages.prestart();
           watch.allowOcr(pages);
           await enter('ocr', pages ? `${pages} pages` : '');
           // Forced OCR reads nothing from the cache (and writes the new results to it).
@@ -524,6 +528,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<R
             get: base.get,
             put: (...args) => {
               base.put(...args);
+              textStages.prestart();
               emit({ event: 'page', path, file: name, done: ++done, total: pages });
             },
           };
