@@ -2,8 +2,9 @@
  * The native OCR engine (the system's tesseract, `--ocr-engine native`): real scans rendered from a
  * report's text are read by native tesseract processes through the same OCR stage as tesseract.js,
  * the engine is recorded with the pages and the run, the OCR cache is keyed by engine (a run with
- * the other engine OCRs again), a page past its timeout has its process killed, and asking for
- * native tesseract where there is none is a clear error with the install command.
+ * the other engine OCRs again), one process reads page after page as separate processes would, a
+ * page past its timeout or whose process dies fails alone, and asking for native tesseract where
+ * there is none is a clear error with the install command.
  *
  * Skipped, with the reason printed, where native tesseract 5 with Swedish is not installed
  * (apt-get install tesseract-ocr tesseract-ocr-swe; CI installs it).
@@ -54,10 +55,13 @@ function tesseractChildren(): number[] {
   return pids;
 }
 
-// The engines of this file make their page folders here, so other test files OCRing at the same
-// time (with the system's temp folder) do not show up as left behind.
+// The engines of this file make their folders here, so other test files OCRing at the same time
+// (with the system's temp folder) do not show up as left behind.
 const OCR_TEMP = tempDir('native-ocr-test-');
 const ocrTemps = () => readdirSync(OCR_TEMP).filter((f) => f.startsWith('beslutsarkiv-ocr-'));
+/** Page images left in the engines' folders (each holds the marker image while its engine is open). */
+const pageFiles = () => ocrTemps().flatMap((d) => readdirSync(join(OCR_TEMP, d)).filter((f) => f !== 'marker.pgm'));
+const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(tesseract)');
 
 /** PATH without any tesseract on it, for the duration of `fn`. */
 async function withoutTesseract<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -75,7 +79,12 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
   beforeAll(() => {
     engine = new NativeOcrEngine({ size: 2, timeoutMs: 120_000, tempDir: OCR_TEMP });
   });
-  afterAll(() => engine.close());
+  afterAll(async () => {
+    await engine.close();
+    // Closed engines leave no process and no folder.
+    expect(tesseractChildren()).toEqual([]);
+    expect(ocrTemps()).toEqual([]);
+  });
 
   async function ocr(bytes: Buffer, name: string): Promise<DocumentFile> {
     const source = await readSource({ path: `/in/${name}`, name, size: bytes.length, mtimeMs: 0, bytes, sha256: sha256(bytes) }, DEFAULT_LIMITS);
@@ -106,7 +115,62 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
     expect(wordAccuracy(page.blocks!.map((b) => b.text).join('\n'), TRUTH)).toBeGreaterThanOrEqual(0.95);
     expect(file.messages.some((m) => m.rule === 'ocr-page')).toBe(true);
     expect(engine.label).toBe(`tesseract-native ${found.ok && found.version} swe`);
-    expect(ocrTemps()).toEqual([]);
+    expect(pageFiles()).toEqual([]);
+  });
+
+  it('one process reads page after page, each exactly as a process of its own reads it, at its own resolution', async () => {
+    const upright = await prepareForOcr({ data: toPng(UPRIGHT), width: UPRIGHT.width, height: UPRIGHT.height, dpi: 200, origin: 'file' });
+    const other = renderScan(paginate(SEED_TEXT, 22)[1]!, { ...SCAN, dpi: 150, seed: 3 });
+    const small = await prepareForOcr({ data: toPng(other), width: other.width, height: other.height, dpi: 150, origin: 'file' });
+    expect(small.dpi).toBe(150);
+    const alone = async (image: typeof upright) => {
+      const fresh = new NativeOcrEngine({ size: 1, timeoutMs: 120_000, tempDir: OCR_TEMP });
+      try {
+        return await fresh.recognize(image);
+      } finally {
+        await fresh.close();
+      }
+    };
+    const one = new NativeOcrEngine({ size: 1, timeoutMs: 120_000, tempDir: OCR_TEMP });
+    const before = tesseractChildren();
+    try {
+      const first = await one.recognize(small);
+      const started = tesseractChildren().filter((pid) => !before.includes(pid));
+      expect(started.length).toBe(1);
+      const second = await one.recognize(upright);
+      const third = await one.recognize(small);
+      // Still the same process, and nothing of the pages left in its folder.
+      expect(tesseractChildren().filter((pid) => !before.includes(pid))).toEqual(started);
+      expect(pageFiles()).toEqual([]);
+      expect(wordAccuracy(second.text, TRUTH)).toBeGreaterThanOrEqual(0.95);
+      expect(third).toEqual(first);
+      expect(first).toEqual(await alone(small));
+      expect(second).toEqual(await alone(upright));
+    } finally {
+      await one.close();
+    }
+    expect(tesseractChildren().filter((pid) => !before.includes(pid))).toEqual([]);
+  });
+
+  it('a process that dies costs only its page: the next page gets a new process', async () => {
+    const prepared = await prepareForOcr({ data: toPng(UPRIGHT), width: UPRIGHT.width, height: UPRIGHT.height, dpi: 200, origin: 'file' });
+    const one = new NativeOcrEngine({ size: 1, timeoutMs: 120_000, tempDir: OCR_TEMP });
+    const before = tesseractChildren();
+    try {
+      const failed = one.recognize(prepared).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      const [pid] = tesseractChildren().filter((p) => !before.includes(p));
+      process.kill(pid!, 'SIGKILL');
+      const error = (await failed) as { code?: string; message?: string };
+      expect(error.code).toBe('ocr-failed');
+      expect(error.message).toMatch(/^OCR failed: native tesseract was killed \(SIGKILL\)/);
+      const next = await one.recognize(prepared);
+      expect(wordAccuracy(next.text, TRUTH)).toBeGreaterThanOrEqual(0.95);
+      expect(tesseractChildren().filter((p) => !before.includes(p) && p !== pid).length).toBe(1);
+    } finally {
+      await one.close();
+    }
+    expect(pageFiles()).toEqual([]);
   });
 
   it('turns a page that is upside down: the orientation check reads its bands with the same engine', async () => {
@@ -118,32 +182,35 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
 
   it('kills the process of a page past its timeout, and of a page whose run is interrupted; nothing is left behind', async () => {
     const prepared = await prepareForOcr({ data: toPng(UPRIGHT), width: UPRIGHT.width, height: UPRIGHT.height, dpi: 200, origin: 'file' });
+    const before = tesseractChildren();
     const slow = new NativeOcrEngine({ size: 1, timeoutMs: 150, tempDir: OCR_TEMP });
     try {
       const started = performance.now();
       const failed = slow.recognize(prepared).catch((e: unknown) => e);
       // The process runs (tesseract needs about a second for the page) …
       await new Promise((r) => setTimeout(r, 60));
-      const running = tesseractChildren();
+      const running = tesseractChildren().filter((pid) => !before.includes(pid));
       expect(running.length).toBe(1);
       const error = (await failed) as { code?: string; message?: string };
-      // … and is gone when the page fails as a timeout, its folder removed.
+      // … and is gone when the page fails as a timeout, its image removed.
       expect(error.code).toBe('ocr-timeout');
       expect(error.message).toMatch(/OCR did not finish within 0 s \(--ocr-timeout\)/);
       expect(performance.now() - started).toBeLessThan(5000);
-      expect(existsSync(`/proc/${running[0]}/stat`) && readFileSync(`/proc/${running[0]}/stat`, 'utf8').includes('(tesseract)')).toBe(false);
-      expect(tesseractChildren()).toEqual([]);
-      expect(ocrTemps()).toEqual([]);
+      expect(alive(running[0]!)).toBe(false);
+      expect(pageFiles()).toEqual([]);
     } finally {
       await slow.close();
     }
+    expect(tesseractChildren().filter((pid) => !before.includes(pid))).toEqual([]);
     const controller = new AbortController();
     const interrupted = engine.recognize(prepared, controller.signal).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 60));
+    const reading = tesseractChildren();
     controller.abort();
     expect(((await interrupted) as { code?: string }).code).toBe('interrupted');
-    expect(tesseractChildren()).toEqual([]);
-    expect(ocrTemps()).toEqual([]);
+    // The process of the interrupted page is gone (the engine's idle one, if any, stays until close).
+    expect(tesseractChildren().length).toBe(reading.length - 1);
+    expect(pageFiles()).toEqual([]);
   });
 
   it('records the engine with the run and in status; the cache is keyed by engine, so the other engine OCRs again', async () => {
@@ -196,6 +263,7 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
     // And back to native: taken from its cache entry, not OCRed.
     const back = new NativeOcrEngine({ size: 1, timeoutMs: 120_000 });
     await ingest([input], { db, concurrency: 1, pool: back });
+    await back.close();
     expect(back.recognized).toBe(0);
     expect(pagesOf().engine).toEqual([engine.engineId]);
   });
