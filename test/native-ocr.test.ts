@@ -141,6 +141,7 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
       const third = await one.recognize(small);
       // Still the same process, and nothing of the pages left in its folder.
       expect(tesseractChildren().filter((pid) => !before.includes(pid))).toEqual(started);
+      expect(one.started).toBe(1);
       expect(pageFiles()).toEqual([]);
       expect(wordAccuracy(second.text, TRUTH)).toBeGreaterThanOrEqual(0.95);
       expect(third).toEqual(first);
@@ -150,6 +151,16 @@ describe.skipIf(!found.ok)('native tesseract as the OCR engine', () => {
       await one.close();
     }
     expect(tesseractChildren().filter((pid) => !before.includes(pid))).toEqual([]);
+    // A process is replaced after its share of pages, and its successor reads the same.
+    const short = new NativeOcrEngine({ size: 1, timeoutMs: 120_000, tempDir: OCR_TEMP, pagesPerProcess: 1 });
+    try {
+      const a = await short.recognize(small);
+      const b = await short.recognize(small);
+      expect(short.started).toBe(2);
+      expect(b).toEqual(a);
+    } finally {
+      await short.close();
+    }
   });
 
   it('a process that dies costs only its page: the next page gets a new process', async () => {

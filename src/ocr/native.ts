@@ -294,9 +294,15 @@ export class NativeOcrEngine implements OcrEngine {
   private next = 0;
   private closed = false;
   recognized = 0;
+  /** Processes started (for tests). */
+  started = 0;
 
-  constructor(options: OcrEngineOptions & { tempDir?: string }) {
+  /** Pages a process reads before it is replaced (PAGES_PER_PROCESS unless given). */
+  private readonly pagesPerProcess: number;
+
+  constructor(options: OcrEngineOptions & { tempDir?: string; pagesPerProcess?: number }) {
     this.size = Math.max(1, options.size);
+    this.pagesPerProcess = options.pagesPerProcess ?? PAGES_PER_PROCESS;
     this.timeoutMs = options.timeoutMs;
     this.tempDir = options.tempDir ?? tmpdir();
     this.limit = pLimit(this.size);
@@ -330,6 +336,7 @@ export class NativeOcrEngine implements OcrEngine {
       writeFileSync(join(this.folder, 'marker.pgm'), MARKER);
     }
     const p = new TesseractProcess(join(this.folder, 'marker.pgm'));
+    this.started++;
     this.all.add(p);
     void p.exited.then(() => {
       this.all.delete(p);
@@ -378,7 +385,7 @@ export class NativeOcrEngine implements OcrEngine {
       signal?.removeEventListener('abort', onAbort);
       await rm(file, { force: true });
       if (p.usable) {
-        if (this.closed || p.pages >= PAGES_PER_PROCESS) p.end();
+        if (this.closed || p.pages >= this.pagesPerProcess) p.end();
         else this.idle.push(p);
       }
     }
