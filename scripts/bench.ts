@@ -257,10 +257,10 @@ async function benchDuplex(set: OcrSet, native: boolean): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The native engine (issue 15): beslutsarkiv with --ocr-engine native (the system's tesseract, one
-// process per page, fed our prepared grey 200-dpi image) against the plain native pipeline on the
-// same scans, alternating, in one run. ocr_ratio_native_engine = native pipeline time / our time
-// (goal ≥ 1.2). Also the per-core rates docs/scale.md builds on.
+// The native engine (issue 15): beslutsarkiv with --ocr-engine native (the system's tesseract, a
+// long-lived process per slot, fed our prepared grey 200-dpi images) against the plain native
+// pipeline on the same scans, alternating, in one run. ocr_ratio_native_engine = native pipeline
+// time / our time (goal ≥ 1.2). Also the per-core rates docs/scale.md builds on.
 
 async function benchNativeEngine(set: OcrSet, native: boolean, wasmPps: number, runs = RUNS) {
   const none = { ratio: Number.NaN, pps: Number.NaN, acc: Number.NaN, pipelinePps: Number.NaN, perCoreNative: Number.NaN, perCoreWasm: wasmPps / 2 };
