@@ -53,9 +53,26 @@ function describe(error: unknown): { code: DocumentErrorCode; detail: string } {
  * main thread (decoding, scaling, the skew and blank checks); several pages prepared at once only
  * interleave, so at the start of a run the first page reached OCR after all six or seven in flight
  * were ready (about 1.5 s later on 2 cores). One at a time, each page goes to OCR as soon as it is.
+ * A page whose file is stopped (its deadline, an interrupt) gives up its turn at once, so a decode
+ * that never finishes holds up no other file.
  */
 const preparing = pLimit(1);
-const prepare = (image: OcrImage) => preparing(() => prepareForOcr(image));
+function prepare(image: OcrImage, signal?: AbortSignal): Promise<PreparedImage> {
+  return preparing(async () => {
+    signal?.throwIfAborted();
+    if (!signal) return prepareForOcr(image);
+    let onAbort = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([prepareForOcr(image), stopped]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  });
+}
 
 export function ocrCacheKey(sha256: string, page: number, engineId: string): string {
   return `${sha256}:${page}:${engineId}`;
@@ -112,14 +129,14 @@ export async function ocrPages(source: Source, options: OcrStageOptions): Promis
       const started = performance.now();
       let prepared: PreparedImage;
       try {
-        prepared = await prepare(image);
+        prepared = await prepare(image, signal);
       } catch (error) {
         if (!(image.fallback && error instanceof DocumentError && error.code === 'corrupt-image')) throw error;
         // Skia refused the bytes: the other decoder is asked before the page is given up.
         const first = error.message;
         try {
           image = await image.fallback();
-          prepared = await prepare(image);
+          prepared = await prepare(image, signal);
         } catch (second) {
           throw new DocumentError('corrupt-image', `${first}, and pdf.js cannot decode it either (${(second as Error)?.message ?? String(second)})`, { cause: second });
         }
