@@ -24,6 +24,7 @@ import pLimit from 'p-limit';
 import { DocumentError, TrainedDataMissingError } from '../errors.js';
 import type { OcrEngine, OcrEngineOptions, OcrResult } from './engine.js';
 import type { PreparedImage } from './prepare-image.js';
+import { fromPgm, toPgm } from './orientation.js';
 import { LANGUAGE } from './trained-data.js';
 import { blocksFromTsv, OCR_SETTINGS } from './worker-pool.js';
 
@@ -124,9 +125,9 @@ export function meanWordConfidence(tsv: string): number {
  * `--dpi`, so pages of different resolutions share one process. Header, one IFD of 12 entries, the
  * two resolutions, then the pixels as one strip.
  */
-export function greyTiff(image: Pick<PreparedImage, 'pgm' | 'width' | 'height' | 'dpi'>): Buffer[] {
+function greyTiff(image: Pick<PreparedImage, 'pgm' | 'width' | 'height' | 'dpi'>): Uint8Array[] {
   const { width, height, dpi } = image;
-  const pixels = image.pgm.subarray(image.pgm.length - width * height);
+  const pixels = fromPgm(image.pgm, width, height);
   const head = Buffer.alloc(174);
   head.write('II*\0', 0, 'latin1');
   head.writeUInt32LE(8, 4);
@@ -162,7 +163,7 @@ export function greyTiff(image: Pick<PreparedImage, 'pgm' | 'width' | 'height' |
 }
 
 /** A white 16×16 image read after every page: its (empty) page row on stdout says the page before is complete. */
-const MARKER = Buffer.concat([Buffer.from('P5\n16 16\n255\n', 'latin1'), Buffer.alloc(256, 255)]);
+const MARKER = toPgm(new Uint8Array(16 * 16).fill(255), 16, 16);
 
 type PageWaiter = {
   /** The TSV page number of the page and of the marker after it. */
@@ -179,8 +180,7 @@ type PageWaiter = {
  */
 class TesseractProcess {
   readonly child: ChildProcess;
-  /** Pages sent, markers included: tesseract numbers them from 1 in its TSV. */
-  private sent = 0;
+  /** Pages sent. Each is followed by the marker, so tesseract's TSV numbers page n 2n − 1 and its marker 2n. */
   pages = 0;
   private out = '';
   private stderr = '';
@@ -226,9 +226,8 @@ class TesseractProcess {
   read(file: string): Promise<{ text: string; tsv: string }> {
     return new Promise((resolve, reject) => {
       if (this.dead) return reject(new DocumentError('ocr-failed', 'OCR failed: native tesseract has exited'));
-      this.waiter = { page: this.sent + 1, marker: this.sent + 2, resolve, reject };
-      this.sent += 2;
       this.pages++;
+      this.waiter = { page: 2 * this.pages - 1, marker: 2 * this.pages, resolve, reject };
       this.child.stdin!.write(`${file}\n${this.markerPath}\n`);
     });
   }
